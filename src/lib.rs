@@ -1,0 +1,15 @@
+//! pnrpsim: a discrete-event simulator of the bandwidth that PNRP name
+//! publication costs, as a function of the names each host registers.
+//!
+//! Layers, from the bottom up:
+//! - [`engine`]: virtual time, event queue, random streams; no protocol.
+//! - [`protocol`]: the PNRP state machine of one host, free of I/O.
+//! - [`network`]: latency, loss and per-datagram byte accounting.
+//! - [`scenario`]: the TOML scenario schema, units and validation.
+//! - [`sim`]: the glue that runs hosts on the engine over the network.
+//! - [`metrics`] and [`report`]: what a run measured, and how it is written.
+
+pub mod engine;
+pub mod scenario;
+pub mod metrics;
+pub mod protocol;

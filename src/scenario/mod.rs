@@ -1,0 +1,6 @@
+//! Scenario files: schema, units, loading with located errors, validation.
+
+pub mod model;
+pub mod units;
+
+pub use model::*;

@@ -1,0 +1,303 @@
+//! The scenario file schema.
+//!
+//! Every field has a default; the defaults are the protocol's values from
+//! [MS-PNRP] where the spec gives one, and our own modelling choices
+//! (marked **[ours]** in the README's field reference) where it is silent.
+//! Unknown fields are rejected so that a typo never silently falls back to a
+//! default.
+
+use super::units::{Duration, Size};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Scenario {
+    /// Names the output folder (`output/<name>/`); defaults to the file stem.
+    pub name: String,
+    pub description: String,
+    pub seed: u64,
+    /// Simulated time, warm-up included.
+    pub duration: Duration,
+    /// Leading part of the run excluded from every metric.
+    pub warmup: Duration,
+    pub hosts: Hosts,
+    pub network: Network,
+    pub pnrp: Pnrp,
+    pub workload: Workload,
+    pub churn: Churn,
+    pub metrics: Metrics,
+}
+
+impl Default for Scenario {
+    fn default() -> Self {
+        Scenario {
+            name: String::new(),
+            description: String::new(),
+            seed: 1,
+            duration: Duration::secs(3600),
+            warmup: Duration::secs(600),
+            hosts: Hosts::default(),
+            network: Network::default(),
+            pnrp: Pnrp::default(),
+            workload: Workload::default(),
+            churn: Churn::default(),
+            metrics: Metrics::default(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Hosts {
+    /// Hosts in the cloud (H).
+    pub count: u32,
+    /// Peer names each host registers (m).
+    pub names_per_host: u32,
+    /// Share of names that are also registered on other hosts (the same
+    /// peer name on a person's several computers).
+    pub shared_name_share: f64,
+    /// How many hosts in total register each shared name.
+    pub shared_name_hosts: u32,
+    /// Share of hosts whose firewall drops unsolicited inbound UDP 3540.
+    pub firewalled_share: f64,
+    /// Share of hosts reached over Teredo (28 extra bytes per datagram).
+    pub teredo_share: f64,
+    /// Hosts come online at uniformly random times within this window.
+    pub join_spread: Duration,
+}
+
+impl Default for Hosts {
+    fn default() -> Self {
+        Hosts {
+            count: 1000,
+            names_per_host: 1,
+            shared_name_share: 0.0,
+            shared_name_hosts: 2,
+            firewalled_share: 0.0,
+            teredo_share: 0.0,
+            join_spread: Duration::secs(60),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Network {
+    /// Probability that a datagram is lost.
+    pub loss: f64,
+    pub latency: Latency,
+}
+
+impl Default for Network {
+    fn default() -> Self {
+        Network {
+            loss: 0.0,
+            latency: Latency::default(),
+        }
+    }
+}
+
+/// One-way delay model for a datagram.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(tag = "model", rename_all = "lowercase", deny_unknown_fields)]
+pub enum Latency {
+    Constant {
+        delay: Duration,
+    },
+    Uniform {
+        min: Duration,
+        max: Duration,
+    },
+    Lognormal {
+        median: Duration,
+        sigma: f64,
+    },
+    /// Hosts attach to a generated router graph; delay is access link +
+    /// shortest router path + access link.
+    Topology {
+        routers: u32,
+        /// Links each new router makes when the graph grows (preferential
+        /// attachment).
+        links_per_router: u32,
+        link_delay_min: Duration,
+        link_delay_max: Duration,
+        access_delay_min: Duration,
+        access_delay_max: Duration,
+    },
+}
+
+impl Default for Latency {
+    fn default() -> Self {
+        Latency::Lognormal {
+            median: Duration::millis(40),
+            sigma: 0.5,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Pnrp {
+    pub leaf_set_per_side: u32,
+    pub cache_level_capacity: u32,
+    pub level_span_ratio: u32,
+    pub maintenance_period: Duration,
+    /// Maintenance period while the cache is sparse (≤ `sparse_cache_entries`).
+    pub sparse_maintenance_period: Duration,
+    pub sparse_cache_entries: u32,
+    pub retransmit_timeout: Duration,
+    pub retries: u32,
+    pub advertise_ids: u32,
+    pub sync_peers: u32,
+    pub max_hops: u32,
+    pub max_suspicious: u32,
+    pub lookups_per_hop: u32,
+    pub flood_list_max: u32,
+    pub refresh_interval: Duration,
+    pub cpa_validity: Duration,
+    /// Mean interval between split detections in the whole cloud **[ours]**.
+    pub split_detection_interval: Duration,
+    /// A gap in cache level k is balanced when it exceeds this share of the
+    /// level's span **[ours]**.
+    pub balance_gap_fraction: f64,
+    pub secured_names: bool,
+    pub app_endpoints: u32,
+    /// Extra payload returned with each resolved CPA.
+    pub extended_payload: Size,
+    /// AUTHORITY buffers above this size are fragmented.
+    pub fragment_size: Size,
+}
+
+impl Default for Pnrp {
+    fn default() -> Self {
+        Pnrp {
+            leaf_set_per_side: 5,
+            cache_level_capacity: 20,
+            level_span_ratio: 10,
+            maintenance_period: Duration::secs(15),
+            sparse_maintenance_period: Duration::secs(10),
+            sparse_cache_entries: 2,
+            retransmit_timeout: Duration::secs(1),
+            retries: 2,
+            advertise_ids: 5,
+            sync_peers: 5,
+            max_hops: 22,
+            max_suspicious: 6,
+            lookups_per_hop: 3,
+            flood_list_max: 22,
+            refresh_interval: Duration::secs(86_400),
+            cpa_validity: Duration::secs(72 * 3600),
+            split_detection_interval: Duration::secs(10),
+            balance_gap_fraction: 0.25,
+            secured_names: true,
+            app_endpoints: 1,
+            extended_payload: Size(0),
+            fragment_size: Size(1188),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Popularity {
+    Uniform,
+    Zipf,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Workload {
+    /// Application resolves each online host issues per hour (Poisson).
+    pub resolves_per_host_per_hour: f64,
+    /// Which names the application resolves.
+    pub popularity: Popularity,
+    /// Zipf exponent when `popularity = "zipf"`.
+    pub zipf_exponent: f64,
+    /// Mean time between address changes of a host (exponential); absent
+    /// means addresses never change.
+    pub address_change_interval: Option<Duration>,
+}
+
+impl Default for Workload {
+    fn default() -> Self {
+        Workload {
+            resolves_per_host_per_hour: 1.0,
+            popularity: Popularity::Uniform,
+            zipf_exponent: 1.0,
+            address_change_interval: None,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum DistKind {
+    Exponential,
+    Weibull,
+    Pareto,
+}
+
+/// A positive random duration with a given mean.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct DurationDist {
+    pub dist: DistKind,
+    pub mean: Duration,
+    /// Weibull shape k, or Pareto shape α (> 1 so that the mean exists).
+    pub shape: f64,
+}
+
+impl Default for DurationDist {
+    fn default() -> Self {
+        DurationDist {
+            dist: DistKind::Exponential,
+            mean: Duration::secs(3600),
+            shape: 1.0,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Churn {
+    pub enabled: bool,
+    /// Online session length.
+    pub session: DurationDist,
+    /// Offline time between sessions.
+    pub downtime: DurationDist,
+    /// Share of departures that unregister cleanly; the rest crash.
+    pub graceful_share: f64,
+}
+
+impl Default for Churn {
+    fn default() -> Self {
+        Churn {
+            enabled: false,
+            session: DurationDist::default(),
+            downtime: DurationDist {
+                mean: Duration::secs(1800),
+                ..DurationDist::default()
+            },
+            graceful_share: 0.5,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Metrics {
+    /// Width of one time-series window.
+    pub window: Duration,
+    /// How often the overlay's connected components are computed; absent
+    /// turns the (costly at large scale) sampling off.
+    pub connectivity_every: Option<Duration>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics {
+            window: Duration::secs(60),
+            connectivity_every: Some(Duration::secs(300)),
+        }
+    }
+}

@@ -1,0 +1,216 @@
+//! Quantities written with units in scenario files: durations (`"15s"`),
+//! data rates (`"2kbit/s"`) and sizes (`"4KB"`).
+//!
+//! A bare number is refused on purpose: `refresh_interval = 86400` could be
+//! seconds or milliseconds, and a silent factor of 1000 is the worst kind of
+//! scenario bug.
+
+use crate::engine::SimDuration;
+use serde::de::{self, Deserializer, Visitor};
+use serde::{Deserialize, Serialize, Serializer};
+use std::fmt;
+
+/// Splits `"12.5ms"` into `(12.5, "ms")`.
+fn split_number(text: &str) -> Option<(f64, &str)> {
+    let text = text.trim();
+    let end = text
+        .char_indices()
+        .find(|&(_, c)| !(c.is_ascii_digit() || c == '.' || c == '_'))
+        .map(|(i, _)| i)
+        .unwrap_or(text.len());
+    let (num, unit) = text.split_at(end);
+    let num: f64 = num.replace('_', "").parse().ok()?;
+    num.is_finite().then_some((num, unit.trim()))
+}
+
+pub const DURATION_UNITS: &str = "us, ms, s, min, h, d";
+
+/// Parses a duration such as `"15s"`, `"1.5h"`, `"250ms"` or `"7d"`.
+pub fn parse_duration(text: &str) -> Result<SimDuration, String> {
+    let bad = || {
+        format!("invalid duration \"{text}\": expected a number followed by a unit ({DURATION_UNITS}), e.g. \"15s\"")
+    };
+    let (value, unit) = split_number(text).ok_or_else(bad)?;
+    let scale = match unit {
+        "us" | "µs" => 1e-6,
+        "ms" => 1e-3,
+        "s" | "sec" => 1.0,
+        "min" | "m" => 60.0,
+        "h" => 3600.0,
+        "d" => 86_400.0,
+        _ => return Err(bad()),
+    };
+    let secs = value * scale;
+    if secs * 1e6 > u64::MAX as f64 / 2.0 {
+        return Err(format!("duration \"{text}\" is too large"));
+    }
+    Ok(SimDuration::from_secs_f64(secs))
+}
+
+pub const RATE_UNITS: &str = "B/s, kB/s, MB/s, bit/s, kbit/s, Mbit/s";
+
+/// A data rate in bytes per second.
+#[derive(Clone, Copy, Debug, PartialEq, PartialOrd)]
+pub struct Rate(pub f64);
+
+/// Parses a rate such as `"2kbit/s"`, `"500B/s"` or `"1.5MB/s"` into bytes/s.
+/// Prefixes are decimal (k = 1000), as is usual for link speeds.
+pub fn parse_rate(text: &str) -> Result<Rate, String> {
+    let bad = || {
+        format!("invalid rate \"{text}\": expected a number followed by a unit ({RATE_UNITS}), e.g. \"2kbit/s\"")
+    };
+    let (value, unit) = split_number(text).ok_or_else(bad)?;
+    let bytes_per_s = match unit {
+        "B/s" => 1.0,
+        "kB/s" | "KB/s" => 1e3,
+        "MB/s" => 1e6,
+        "bit/s" | "bps" => 1.0 / 8.0,
+        "kbit/s" | "kbps" => 1e3 / 8.0,
+        "Mbit/s" | "Mbps" => 1e6 / 8.0,
+        _ => return Err(bad()),
+    };
+    Ok(Rate(value * bytes_per_s))
+}
+
+pub const SIZE_UNITS: &str = "B, KB, KiB, MB, MiB";
+
+/// Parses a size such as `"4KB"` or `"1188B"` into bytes.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let bad = || {
+        format!("invalid size \"{text}\": expected a whole number followed by a unit ({SIZE_UNITS}), e.g. \"4KB\"")
+    };
+    let (value, unit) = split_number(text).ok_or_else(bad)?;
+    let scale = match unit {
+        "B" => 1.0,
+        "KB" | "kB" => 1e3,
+        "KiB" => 1024.0,
+        "MB" => 1e6,
+        "MiB" => 1024.0 * 1024.0,
+        _ => return Err(bad()),
+    };
+    let bytes = value * scale;
+    if bytes.fract() != 0.0 || bytes > u32::MAX as f64 {
+        return Err(bad());
+    }
+    Ok(bytes as u64)
+}
+
+/// Implements `Deserialize` (from a unit string) and `Serialize` (to the
+/// canonical string) for a newtype around a parsed quantity.
+macro_rules! unit_serde {
+    ($ty:ty, $parse:path, $expect:literal) => {
+        impl<'de> Deserialize<'de> for $ty {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct V;
+                impl<'de> Visitor<'de> for V {
+                    type Value = $ty;
+                    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                        f.write_str($expect)
+                    }
+                    fn visit_str<E: de::Error>(self, s: &str) -> Result<$ty, E> {
+                        $parse(s).map(Into::into).map_err(E::custom)
+                    }
+                }
+                d.deserialize_str(V)
+            }
+        }
+        impl Serialize for $ty {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_str(self)
+            }
+        }
+    };
+}
+
+/// A duration field of a scenario (`"15s"`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Duration(pub SimDuration);
+
+impl From<SimDuration> for Duration {
+    fn from(d: SimDuration) -> Self {
+        Duration(d)
+    }
+}
+impl fmt::Display for Duration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+impl Duration {
+    pub const fn secs(s: u64) -> Self {
+        Duration(SimDuration::from_secs(s))
+    }
+    pub const fn millis(ms: u64) -> Self {
+        Duration(SimDuration::from_millis(ms))
+    }
+    pub fn as_secs_f64(self) -> f64 {
+        self.0.as_secs_f64()
+    }
+}
+unit_serde!(Duration, parse_duration, "a duration with a unit, e.g. \"15s\"");
+
+impl fmt::Display for Rate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}B/s", self.0)
+    }
+}
+unit_serde!(Rate, parse_rate, "a rate with a unit, e.g. \"2kbit/s\"");
+
+/// A size field of a scenario (`"4KB"`), in bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Size(pub u64);
+
+impl From<u64> for Size {
+    fn from(b: u64) -> Self {
+        Size(b)
+    }
+}
+impl fmt::Display for Size {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}B", self.0)
+    }
+}
+unit_serde!(Size, parse_size, "a size with a unit, e.g. \"4KB\"");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("15s").unwrap(), SimDuration::from_secs(15));
+        assert_eq!(parse_duration("1.5h").unwrap(), SimDuration::from_secs(5400));
+        assert_eq!(parse_duration("250ms").unwrap(), SimDuration::from_millis(250));
+        assert_eq!(parse_duration("7d").unwrap(), SimDuration::from_secs(7 * 86_400));
+        assert_eq!(parse_duration("2min").unwrap(), SimDuration::from_secs(120));
+        for bad in ["15", "s", "", "1.2.3s", "15 parsecs", "-3s", "nan s"] {
+            let err = parse_duration(bad).unwrap_err();
+            assert!(err.contains("invalid duration"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn rates() {
+        assert_eq!(parse_rate("2kbit/s").unwrap(), Rate(250.0));
+        assert_eq!(parse_rate("500B/s").unwrap(), Rate(500.0));
+        assert_eq!(parse_rate("1MB/s").unwrap(), Rate(1e6));
+        assert!(parse_rate("2000").unwrap_err().contains("expected a number followed by a unit"));
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("4KB").unwrap(), 4000);
+        assert_eq!(parse_size("4KiB").unwrap(), 4096);
+        assert_eq!(parse_size("0B").unwrap(), 0);
+        assert!(parse_size("1.5B").is_err());
+        assert!(parse_size("12").is_err());
+    }
+
+    #[test]
+    fn duration_display_round_trips() {
+        for s in ["15s", "1d", "250ms", "90min"] {
+            let d = parse_duration(s).unwrap();
+            assert_eq!(parse_duration(&d.to_string()).unwrap(), d);
+        }
+    }
+}
