@@ -10,6 +10,6 @@
 //! - [`metrics`] and [`report`]: what a run measured, and how it is written.
 
 pub mod engine;
-pub mod scenario;
 pub mod metrics;
 pub mod protocol;
+pub mod scenario;

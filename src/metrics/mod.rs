@@ -98,7 +98,12 @@ impl ResolveStats {
     }
     pub fn mean_hops(&self) -> Option<f64> {
         let n: u64 = self.hops.iter().sum();
-        let total: u64 = self.hops.iter().enumerate().map(|(k, c)| k as u64 * c).sum();
+        let total: u64 = self
+            .hops
+            .iter()
+            .enumerate()
+            .map(|(k, c)| k as u64 * c)
+            .sum();
         (n > 0).then(|| total as f64 / n as f64)
     }
 }

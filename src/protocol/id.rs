@@ -16,6 +16,8 @@ pub struct U256(pub [u64; 4]);
 impl U256 {
     pub const ZERO: U256 = U256([0; 4]);
     pub const MAX: U256 = U256([u64::MAX; 4]);
+    /// 2^255, half the ring.
+    pub const HALF: U256 = U256([1 << 63, 0, 0, 0]);
 
     pub fn from_parts(high: u128, low: u128) -> Self {
         U256([
@@ -75,6 +77,18 @@ impl U256 {
     /// Midpoint of the clockwise arc from `self` to `o`.
     pub fn arc_midpoint(self, o: U256) -> U256 {
         self.wrapping_add(self.clockwise_to(o).shr1())
+    }
+
+    /// Integer division by a small divisor (band widths: `2^255 / ratio^k`).
+    pub fn div_u64(self, d: u64) -> U256 {
+        let mut out = [0u64; 4];
+        let mut rem: u128 = 0;
+        for (i, w) in self.0.iter().enumerate() {
+            let cur = (rem << 64) | u128::from(*w);
+            out[i] = (cur / u128::from(d)) as u64;
+            rem = cur % u128::from(d);
+        }
+        U256(out)
     }
 
     pub fn shr1(self) -> U256 {
@@ -214,6 +228,13 @@ mod tests {
         // Arc across zero.
         let m = U256::MAX.wrapping_sub(u(9)).arc_midpoint(u(10));
         assert_eq!(m, U256::ZERO);
+    }
+
+    #[test]
+    fn division_by_small_numbers() {
+        assert_eq!(u(100).div_u64(10), u(10));
+        let tenth = U256::HALF.div_u64(10);
+        assert!((tenth.log10() - (RING_LOG10 - 2f64.log10() - 1.0)).abs() < 1e-9);
     }
 
     #[test]

@@ -6,3 +6,4 @@ pub mod id;
 pub mod message;
 
 pub use id::U256;
+pub mod cache;

@@ -28,7 +28,9 @@ pub const DURATION_UNITS: &str = "us, ms, s, min, h, d";
 /// Parses a duration such as `"15s"`, `"1.5h"`, `"250ms"` or `"7d"`.
 pub fn parse_duration(text: &str) -> Result<SimDuration, String> {
     let bad = || {
-        format!("invalid duration \"{text}\": expected a number followed by a unit ({DURATION_UNITS}), e.g. \"15s\"")
+        format!(
+            "invalid duration \"{text}\": expected a number followed by a unit ({DURATION_UNITS}), e.g. \"15s\""
+        )
     };
     let (value, unit) = split_number(text).ok_or_else(bad)?;
     let scale = match unit {
@@ -57,7 +59,9 @@ pub struct Rate(pub f64);
 /// Prefixes are decimal (k = 1000), as is usual for link speeds.
 pub fn parse_rate(text: &str) -> Result<Rate, String> {
     let bad = || {
-        format!("invalid rate \"{text}\": expected a number followed by a unit ({RATE_UNITS}), e.g. \"2kbit/s\"")
+        format!(
+            "invalid rate \"{text}\": expected a number followed by a unit ({RATE_UNITS}), e.g. \"2kbit/s\""
+        )
     };
     let (value, unit) = split_number(text).ok_or_else(bad)?;
     let bytes_per_s = match unit {
@@ -77,7 +81,9 @@ pub const SIZE_UNITS: &str = "B, KB, KiB, MB, MiB";
 /// Parses a size such as `"4KB"` or `"1188B"` into bytes.
 pub fn parse_size(text: &str) -> Result<u64, String> {
     let bad = || {
-        format!("invalid size \"{text}\": expected a whole number followed by a unit ({SIZE_UNITS}), e.g. \"4KB\"")
+        format!(
+            "invalid size \"{text}\": expected a whole number followed by a unit ({SIZE_UNITS}), e.g. \"4KB\""
+        )
     };
     let (value, unit) = split_number(text).ok_or_else(bad)?;
     let scale = match unit {
@@ -147,7 +153,11 @@ impl Duration {
         self.0.as_secs_f64()
     }
 }
-unit_serde!(Duration, parse_duration, "a duration with a unit, e.g. \"15s\"");
+unit_serde!(
+    Duration,
+    parse_duration,
+    "a duration with a unit, e.g. \"15s\""
+);
 
 impl fmt::Display for Rate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -179,9 +189,18 @@ mod tests {
     #[test]
     fn durations() {
         assert_eq!(parse_duration("15s").unwrap(), SimDuration::from_secs(15));
-        assert_eq!(parse_duration("1.5h").unwrap(), SimDuration::from_secs(5400));
-        assert_eq!(parse_duration("250ms").unwrap(), SimDuration::from_millis(250));
-        assert_eq!(parse_duration("7d").unwrap(), SimDuration::from_secs(7 * 86_400));
+        assert_eq!(
+            parse_duration("1.5h").unwrap(),
+            SimDuration::from_secs(5400)
+        );
+        assert_eq!(
+            parse_duration("250ms").unwrap(),
+            SimDuration::from_millis(250)
+        );
+        assert_eq!(
+            parse_duration("7d").unwrap(),
+            SimDuration::from_secs(7 * 86_400)
+        );
         assert_eq!(parse_duration("2min").unwrap(), SimDuration::from_secs(120));
         for bad in ["15", "s", "", "1.2.3s", "15 parsecs", "-3s", "nan s"] {
             let err = parse_duration(bad).unwrap_err();
@@ -194,7 +213,11 @@ mod tests {
         assert_eq!(parse_rate("2kbit/s").unwrap(), Rate(250.0));
         assert_eq!(parse_rate("500B/s").unwrap(), Rate(500.0));
         assert_eq!(parse_rate("1MB/s").unwrap(), Rate(1e6));
-        assert!(parse_rate("2000").unwrap_err().contains("expected a number followed by a unit"));
+        assert!(
+            parse_rate("2000")
+                .unwrap_err()
+                .contains("expected a number followed by a unit")
+        );
     }
 
     #[test]
