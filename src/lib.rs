@@ -13,3 +13,4 @@ pub mod engine;
 pub mod scenario;
 pub mod metrics;
 pub mod protocol;
+pub mod network;
