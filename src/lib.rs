@@ -6,10 +6,13 @@
 //! - [`protocol`]: the PNRP state machine of one host, free of I/O.
 //! - [`network`]: latency, loss and per-datagram byte accounting.
 //! - [`scenario`]: the TOML scenario schema, units and validation.
+//! - [`workload`]: names, churn and application resolves.
 //! - [`sim`]: the glue that runs hosts on the engine over the network.
 //! - [`metrics`] and [`report`]: what a run measured, and how it is written.
+//! - [`cli`]: the `pnrpsim` command.
 
 pub mod engine;
 pub mod metrics;
+pub mod network;
 pub mod protocol;
 pub mod scenario;

@@ -1,0 +1,95 @@
+//! One-way delay models, built from [`crate::scenario::Latency`].
+//!
+//! The three stateless models draw a fresh delay per datagram; the topology
+//! model draws its graph and host attachments once, after which a pair's
+//! delay is fixed (no jitter), as on a quiet real path.
+
+use super::topology::Topology;
+use super::uniform_between;
+use crate::engine::{Rng, SimDuration};
+use crate::scenario::Latency;
+use crate::scenario::units::Duration;
+use rand::Rng as _;
+use rand_distr::StandardNormal;
+
+/// Lognormal delays are capped here: the distribution's tail is unbounded,
+/// and a multi-minute datagram would only model a bug, not a network.
+const LOGNORMAL_MAX_US: u64 = 60_000_000;
+
+/// A latency model ready to sample, with every delay in microseconds.
+#[derive(Debug)]
+pub enum LatencyModel {
+    Constant(u64),
+    /// Uniform integer microseconds in `[min, max]`.
+    Uniform {
+        min: u64,
+        max: u64,
+    },
+    /// `median · exp(sigma · Z)` with `Z` standard normal: exactly
+    /// `LogNormal(mu = ln median, sigma)`, written this way because it needs
+    /// no fallible constructor (a bad sigma cannot panic at run time).
+    Lognormal {
+        median_s: f64,
+        sigma: f64,
+    },
+    Topology(Topology),
+}
+
+impl LatencyModel {
+    /// Builds the model for `hosts` hosts; only the topology model uses `rng`.
+    pub fn new(cfg: &Latency, hosts: usize, rng: &mut Rng) -> LatencyModel {
+        match cfg {
+            Latency::Constant { delay } => LatencyModel::Constant(micros(*delay)),
+            Latency::Uniform { min, max } => LatencyModel::Uniform {
+                min: micros(*min),
+                max: micros(*max),
+            },
+            Latency::Lognormal { median, sigma } => LatencyModel::Lognormal {
+                median_s: median.as_secs_f64(),
+                sigma: *sigma,
+            },
+            Latency::Topology {
+                routers,
+                links_per_router,
+                link_delay_min,
+                link_delay_max,
+                access_delay_min,
+                access_delay_max,
+            } => LatencyModel::Topology(Topology::generate(
+                *routers,
+                *links_per_router,
+                micros_u32(*link_delay_min)..=micros_u32(*link_delay_max),
+                micros_u32(*access_delay_min)..=micros_u32(*access_delay_max),
+                hosts,
+                rng,
+            )),
+        }
+    }
+
+    /// A delay in microseconds; may be zero (the caller enforces 1 µs).
+    pub fn sample_us(&self, from: u32, to: u32, rng: &mut Rng) -> u64 {
+        match self {
+            LatencyModel::Constant(us) => *us,
+            LatencyModel::Uniform { min, max } => uniform_between(rng, *min, *max),
+            LatencyModel::Lognormal { median_s, sigma } => {
+                let z: f64 = rng.sample(StandardNormal);
+                let secs = median_s * (sigma * z).exp();
+                // NaN (from a NaN sigma) maps to zero in from_secs_f64.
+                SimDuration::from_secs_f64(secs)
+                    .as_micros()
+                    .min(LOGNORMAL_MAX_US)
+            }
+            LatencyModel::Topology(t) => t.delay_us(from, to),
+        }
+    }
+}
+
+fn micros(d: Duration) -> u64 {
+    d.0.as_micros()
+}
+
+/// Topology delays are stored as `u32` µs (71 minutes) to keep per-host and
+/// per-router-pair tables small; longer configured delays saturate.
+fn micros_u32(d: Duration) -> u32 {
+    u32::try_from(micros(d)).unwrap_or(u32::MAX)
+}
