@@ -12,4 +12,5 @@
 pub mod engine;
 pub mod scenario;
 pub mod metrics;
+pub mod report;
 pub mod protocol;
