@@ -16,3 +16,4 @@ pub mod metrics;
 pub mod network;
 pub mod protocol;
 pub mod scenario;
+pub mod report;

@@ -4,6 +4,7 @@
 //! table and CSV files, and sweeps aggregate many of them. Everything here
 //! counts only the measured part of the run (after warm-up).
 
+pub mod connectivity;
 pub mod stats;
 
 use crate::protocol::message::{MsgType, Reason};

@@ -1,0 +1,942 @@
+//! The CSV files of one run, and the Markdown reference of their columns.
+//!
+//! Every file, column, unit and meaning is declared once, in the [`Table`]
+//! constants below; the writers emit the header from them and
+//! [`column_reference`] documents them, so the README and the files cannot
+//! drift apart.
+//!
+//! Conventions, the same in every file:
+//! - floats are written with exactly [`FLOAT_DECIMALS`] decimals (`{:.6}`),
+//!   so identical results give byte-identical files;
+//! - a figure that is undefined (a rate over zero time, a percentile of no
+//!   samples, a connectivity that was not sampled) is an **empty cell**; rows
+//!   are never left out for it, so every run's files have the same shape and
+//!   sweeps can line them up;
+//! - booleans are `1`/`0`, so their column mean is a share.
+
+use super::atomic::write_atomic;
+use super::{Headline, rate};
+use crate::metrics::stats::Distribution;
+use crate::metrics::{RunResult, Traffic};
+use crate::protocol::message::{MsgType, Reason};
+use anyhow::Context;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// Decimals of every float in every CSV file.
+pub const FLOAT_DECIMALS: usize = 6;
+
+/// How a column is named.
+#[derive(Clone, Copy)]
+enum Name {
+    Fixed(&'static str),
+    /// One column per [`Reason`], in enum order, named `<reason>_<suffix>`.
+    PerReason(&'static str),
+}
+
+struct Column {
+    name: Name,
+    unit: &'static str,
+    meaning: &'static str,
+}
+
+const fn col(name: &'static str, unit: &'static str, meaning: &'static str) -> Column {
+    Column {
+        name: Name::Fixed(name),
+        unit,
+        meaning,
+    }
+}
+
+const fn per_reason(suffix: &'static str, unit: &'static str, meaning: &'static str) -> Column {
+    Column {
+        name: Name::PerReason(suffix),
+        unit,
+        meaning,
+    }
+}
+
+/// One CSV file: its name, what one row is, and its columns.
+struct Table {
+    file: &'static str,
+    rows: &'static str,
+    columns: &'static [Column],
+}
+
+const SUMMARY: Table = Table {
+    file: "summary.csv",
+    rows: "One row per headline figure of the run (listed in the next table), always \
+           the same rows in the same order.",
+    columns: &[
+        col("metric", "", "name of the figure"),
+        col(
+            "value",
+            "see `unit`",
+            "the figure; empty if undefined in this run",
+        ),
+        col("unit", "", "unit of `value`"),
+    ],
+};
+
+const HOSTS: Table = Table {
+    file: "hosts.csv",
+    rows: "One row per host, in host order. Rates are over the host's own measured \
+           online time, and empty for a host that was never online while measuring.",
+    columns: &[
+        col(
+            "host",
+            "index",
+            "host number (position in the run's host list)",
+        ),
+        col("names", "names", "peer names the host registers"),
+        col(
+            "firewalled",
+            "0/1",
+            "host is behind a firewall that drops unsolicited datagrams",
+        ),
+        col("teredo", "0/1", "host reaches IPv6 through Teredo"),
+        col(
+            "online_s",
+            "s",
+            "time online within the measured part of the run",
+        ),
+        col("up_B_per_s", "B/s", "bytes sent per second online"),
+        col("down_B_per_s", "B/s", "bytes received per second online"),
+        col("sent_datagrams", "datagrams", "datagrams sent"),
+        col("received_datagrams", "datagrams", "datagrams received"),
+        col("sent_B", "B", "bytes sent"),
+        col("received_B", "B", "bytes received"),
+        col(
+            "cache_entries",
+            "entries",
+            "cache entries at the end of the run (0 if offline)",
+        ),
+        col(
+            "cache_levels",
+            "levels",
+            "cache levels at the end of the run (0 if offline)",
+        ),
+        col(
+            "max_level_fill",
+            "entries",
+            "most entries in any one band of any one cache level",
+        ),
+        per_reason(
+            "up_B_per_s",
+            "B/s",
+            "bytes sent per second online for this reason",
+        ),
+    ],
+};
+
+const MESSAGES: Table = Table {
+    file: "messages.csv",
+    rows: "One row per (message type, reason) pair that carried any traffic, types then \
+           reasons in enum order, then a `TOTAL` row with an empty `reason`.",
+    columns: &[
+        col(
+            "type",
+            "",
+            "PNRP message type (`FLOOD_REVOKE` is a FLOOD that revokes)",
+        ),
+        col("reason", "", "activity the messages were sent for"),
+        col("datagrams", "datagrams", "datagrams sent"),
+        col(
+            "bytes",
+            "B",
+            "bytes sent, IPv6/UDP (and Teredo) headers included",
+        ),
+        col(
+            "bytes_per_s",
+            "B/s",
+            "bytes over the measured time, whole cloud",
+        ),
+    ],
+};
+
+const REASONS: Table = Table {
+    file: "reasons.csv",
+    rows: "One row per reason, in enum order, including reasons without traffic.",
+    columns: &[
+        col("reason", "", "activity the messages were sent for"),
+        col("datagrams", "datagrams", "datagrams sent, whole cloud"),
+        col("bytes", "B", "bytes sent, whole cloud"),
+        col("share_of_bytes", "share", "part of all bytes sent (0–1)"),
+        col(
+            "per_host_B_per_s",
+            "B/s",
+            "mean over hosts of each host's upload rate for this reason; the rows add \
+             up to the mean per-host upload rate",
+        ),
+    ],
+};
+
+const TIMESERIES: Table = Table {
+    file: "timeseries.csv",
+    rows: "One row per time-series window of the measured part, in time order.",
+    columns: &[
+        col(
+            "window_start_s",
+            "s",
+            "start of the window in simulated time",
+        ),
+        col(
+            "window_s",
+            "s",
+            "width of the window: up to the next window's start, the last one up to the \
+             end of the measured time",
+        ),
+        col("cloud_B_per_s", "B/s", "bytes sent per second, whole cloud"),
+        col(
+            "datagrams_per_s",
+            "datagrams/s",
+            "datagrams sent per second, whole cloud",
+        ),
+        col("hosts_online", "hosts", "hosts online"),
+        col("registrations", "registrations", "registered PNRP IDs"),
+        col(
+            "scc_count",
+            "components",
+            "strongly connected components of the who-knows-whom graph among online \
+             hosts; empty if not sampled in this window",
+        ),
+        col(
+            "largest_scc_share",
+            "share",
+            "part of the online hosts in the largest component; empty if not sampled",
+        ),
+        per_reason(
+            "B_per_s",
+            "B/s",
+            "bytes sent per second for this reason, whole cloud",
+        ),
+    ],
+};
+
+const HOPS: Table = Table {
+    file: "hops.csv",
+    rows: "Histogram of successful application resolves by LOOKUP hops, from 0 hops up \
+           to the most seen; header only if no resolve succeeded.",
+    columns: &[
+        col("hops", "hops", "LOOKUP hops the resolve took"),
+        col(
+            "resolves",
+            "resolves",
+            "successful resolves with that many hops",
+        ),
+    ],
+};
+
+/// Every file, in the order [`write_run_tables`] writes them.
+const TABLES: [&Table; 6] = [&SUMMARY, &HOSTS, &MESSAGES, &REASONS, &TIMESERIES, &HOPS];
+
+impl Table {
+    fn header(&self) -> Vec<String> {
+        let mut names = Vec::new();
+        for c in self.columns {
+            match c.name {
+                Name::Fixed(n) => names.push(n.to_owned()),
+                Name::PerReason(suffix) => {
+                    names.extend(Reason::ALL.iter().map(|r| format!("{}_{suffix}", r.name())));
+                }
+            }
+        }
+        names
+    }
+
+    /// Writes the header and `rows` to `dir/<file>` atomically. A row whose
+    /// length differs from the header's is an error (the csv writer checks).
+    fn write(
+        &self,
+        dir: &Path,
+        rows: impl Iterator<Item = Vec<String>>,
+    ) -> anyhow::Result<PathBuf> {
+        let path = dir.join(self.file);
+        write_atomic(&path, |w| {
+            let mut csv = csv::Writer::from_writer(w);
+            csv.write_record(self.header())?;
+            for row in rows {
+                csv.write_record(&row)?;
+            }
+            csv.flush()
+        })
+        .with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(path)
+    }
+}
+
+fn float(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x:.prec$}", prec = FLOAT_DECIMALS)
+    } else {
+        String::new()
+    }
+}
+
+fn opt_float(x: Option<f64>) -> String {
+    x.map(float).unwrap_or_default()
+}
+
+fn opt_int(x: Option<impl ToString>) -> String {
+    x.map(|v| v.to_string()).unwrap_or_default()
+}
+
+fn flag(b: bool) -> String {
+    u8::from(b).to_string()
+}
+
+/// A statistic of a [`Distribution`]: name suffix, meaning, accessor.
+type Stat = (&'static str, &'static str, fn(&Distribution) -> f64);
+
+/// One row of `summary.csv`.
+struct Metric {
+    name: String,
+    unit: &'static str,
+    meaning: String,
+    value: String,
+}
+
+/// The rows of `summary.csv`. The same rows come out for any run (undefined
+/// values are empty), which is what lets [`column_reference`] list them from
+/// an empty run.
+fn summary_rows(r: &RunResult, h: &Headline) -> Vec<Metric> {
+    let mut rows = Vec::new();
+    let mut add = |name: &str, unit: &'static str, meaning: &str, value: String| {
+        rows.push(Metric {
+            name: name.to_owned(),
+            unit,
+            meaning: meaning.to_owned(),
+            value,
+        });
+    };
+    add(
+        "run_seed",
+        "",
+        "64-bit seed of this run (repeats it exactly)",
+        r.run_seed.to_string(),
+    );
+    add("hosts", "hosts", "hosts in the run", h.hosts.to_string());
+    add(
+        "hosts_measured",
+        "hosts",
+        "hosts online at some time while measuring; the per-host figures are over these",
+        h.hosts_measured.to_string(),
+    );
+    add(
+        "measured_s",
+        "s",
+        "measured simulated time (duration − warm-up)",
+        float(r.measured_secs),
+    );
+
+    let distributions: [(&str, &'static str, &str, Option<Distribution>); 3] = [
+        ("host_up", "B/s", "per-host upload rate", h.up),
+        ("host_down", "B/s", "per-host download rate", h.down),
+        (
+            "resolve_latency",
+            "s",
+            "latency of successful application resolves",
+            h.resolve_latency,
+        ),
+    ];
+    let stats: [Stat; 5] = [
+        ("mean", "mean", |d| d.mean),
+        ("p50", "median", |d| d.p50),
+        ("p95", "95th percentile (nearest rank)", |d| d.p95),
+        ("p99", "99th percentile (nearest rank)", |d| d.p99),
+        ("max", "maximum", |d| d.max),
+    ];
+    for (prefix, unit, what, d) in distributions {
+        for (stat, stat_meaning, get) in stats {
+            add(
+                &format!("{prefix}_{stat}"),
+                unit,
+                &format!("{what}, {stat_meaning}"),
+                opt_float(d.as_ref().map(get)),
+            );
+        }
+    }
+    for reason in Reason::ALL {
+        add(
+            &format!("host_up_{}_mean", reason.name()),
+            "B/s",
+            &format!("per-host upload rate for reason `{}`, mean", reason.name()),
+            opt_float(h.up_mean_by_reason[reason.index()]),
+        );
+    }
+    add(
+        "sent_B",
+        "B",
+        "bytes sent, whole cloud",
+        h.sent.bytes.to_string(),
+    );
+    add(
+        "sent_datagrams",
+        "datagrams",
+        "datagrams sent, whole cloud",
+        h.sent.datagrams.to_string(),
+    );
+    add(
+        "cloud_B_per_s",
+        "B/s",
+        "bytes sent per measured second, whole cloud",
+        opt_float(h.cloud_bytes_per_s),
+    );
+    add(
+        "cloud_datagrams_per_s",
+        "datagrams/s",
+        "datagrams sent per measured second, whole cloud",
+        opt_float(h.cloud_datagrams_per_s),
+    );
+    add(
+        "resolves_started",
+        "resolves",
+        "application resolves started",
+        r.resolves.started.to_string(),
+    );
+    add(
+        "resolves_succeeded",
+        "resolves",
+        "application resolves that found the name",
+        r.resolves.succeeded.to_string(),
+    );
+    add(
+        "resolve_success",
+        "share",
+        "resolves succeeded / started",
+        opt_float(h.resolve_success),
+    );
+    add(
+        "hops_mean",
+        "hops",
+        "LOOKUP hops of successful resolves, mean",
+        opt_float(h.hops_mean),
+    );
+    add(
+        "hops_p95",
+        "hops",
+        "LOOKUP hops of successful resolves, 95th percentile",
+        opt_int(h.hops_p95),
+    );
+    add(
+        "leaf_set_accuracy",
+        "share",
+        "leaf-set entries that are the true nearest registered IDs",
+        opt_float(h.leaf_set_accuracy),
+    );
+    add(
+        "leaf_set_entries_checked",
+        "entries",
+        "leaf-set entries compared",
+        r.leaf_sets.expected.to_string(),
+    );
+    add(
+        "registrations",
+        "registrations",
+        "PNRP IDs registered at the end of the run",
+        r.registrations.to_string(),
+    );
+    add(
+        "joins",
+        "hosts",
+        "hosts that joined while measuring",
+        r.joins.to_string(),
+    );
+    add(
+        "departures",
+        "hosts",
+        "hosts that left while measuring",
+        r.departures.to_string(),
+    );
+    add(
+        "blocked_inquires",
+        "messages",
+        "INQUIREs dropped by the target's firewall",
+        r.blocked_inquires.to_string(),
+    );
+    add(
+        "cache_hosts",
+        "hosts",
+        "hosts with a non-empty cache at the end (online then); cache means are over these",
+        h.cache_hosts.to_string(),
+    );
+    add(
+        "cache_entries_mean",
+        "entries",
+        "cache entries per host, mean",
+        opt_float(h.cache_entries_mean),
+    );
+    add(
+        "cache_levels_mean",
+        "levels",
+        "cache levels per host, mean",
+        opt_float(h.cache_levels_mean),
+    );
+    add(
+        "max_level_fill",
+        "entries",
+        "most entries in one band of one level, any host",
+        h.max_level_fill.to_string(),
+    );
+    add(
+        "scc_count_max",
+        "components",
+        "most strongly connected components in any sampled window",
+        opt_int(h.scc_count_max),
+    );
+    add(
+        "largest_scc_share_min",
+        "share",
+        "smallest share of online hosts in the largest component, any sampled window",
+        opt_float(h.largest_scc_share_min),
+    );
+    add(
+        "events",
+        "events",
+        "simulation events processed",
+        r.events.to_string(),
+    );
+    rows
+}
+
+/// Width of each window: up to the next window's start, the last one up to
+/// the end of the measured time. The windows tile the measured part from its
+/// start, so that end is the first window's start plus the measured time
+/// (whatever origin `start_secs` counts from).
+fn window_widths(r: &RunResult) -> Vec<f64> {
+    let Some(first) = r.windows.first() else {
+        return Vec::new();
+    };
+    let end = first.start_secs + r.measured_secs;
+    let next_starts = r.windows.iter().skip(1).map(|w| w.start_secs.min(end));
+    r.windows
+        .iter()
+        .zip(next_starts.chain(std::iter::once(end)))
+        .map(|(w, next)| next - w.start_secs)
+        .collect()
+}
+
+/// Writes `summary.csv`, `hosts.csv`, `messages.csv`, `reasons.csv`,
+/// `timeseries.csv` and `hops.csv` into `dir` (which must exist; see
+/// [`prepare_output_dir`](super::prepare_output_dir)), each atomically, and
+/// returns their paths in that order.
+pub fn write_run_tables(dir: &Path, r: &RunResult) -> anyhow::Result<Vec<PathBuf>> {
+    let headline = Headline::of(r);
+    let summary = summary_rows(r, &headline)
+        .into_iter()
+        .map(|m| vec![m.name, m.value, m.unit.to_owned()]);
+
+    let hosts = r.hosts.iter().enumerate().map(|(i, h)| {
+        let online = h.online_secs > 0.0;
+        let mut row = vec![
+            i.to_string(),
+            h.names.to_string(),
+            flag(h.firewalled),
+            flag(h.teredo),
+            float(h.online_secs),
+            opt_float(h.up_bytes_per_s()),
+            opt_float(h.down_bytes_per_s()),
+            h.sent.datagrams.to_string(),
+            h.received.datagrams.to_string(),
+            h.sent.bytes.to_string(),
+            h.received.bytes.to_string(),
+            h.cache_entries.to_string(),
+            h.cache_levels.to_string(),
+            h.max_level_fill.to_string(),
+        ];
+        row.extend(
+            h.sent_bytes_by_reason
+                .iter()
+                .map(|&b| opt_float(online.then(|| b as f64 / h.online_secs))),
+        );
+        row
+    });
+
+    let total = r.total_sent();
+    let traffic_row = |ty: &str, reason: &str, t: Traffic| {
+        vec![
+            ty.to_owned(),
+            reason.to_owned(),
+            t.datagrams.to_string(),
+            t.bytes.to_string(),
+            opt_float(rate(t.bytes, r.measured_secs)),
+        ]
+    };
+    let messages = MsgType::ALL
+        .iter()
+        .flat_map(|&ty| Reason::ALL.iter().map(move |&reason| (ty, reason)))
+        .filter_map(|(ty, reason)| {
+            let t = r.by_type_reason[ty.index()][reason.index()];
+            (t.datagrams > 0 || t.bytes > 0).then(|| traffic_row(ty.name(), reason.name(), t))
+        })
+        .chain(std::iter::once(traffic_row("TOTAL", "", total)));
+
+    let reasons = Reason::ALL.iter().map(|&reason| {
+        let t = r.sent_by_reason(reason);
+        vec![
+            reason.name().to_owned(),
+            t.datagrams.to_string(),
+            t.bytes.to_string(),
+            opt_float((total.bytes > 0).then(|| t.bytes as f64 / total.bytes as f64)),
+            opt_float(headline.up_mean_by_reason[reason.index()]),
+        ]
+    });
+
+    let timeseries = r.windows.iter().zip(window_widths(r)).map(|(w, secs)| {
+        let mut row = vec![
+            float(w.start_secs),
+            float(secs),
+            opt_float(rate(w.sent.bytes, secs)),
+            opt_float(rate(w.sent.datagrams, secs)),
+            w.hosts_online.to_string(),
+            w.registrations.to_string(),
+            opt_int(w.connectivity.map(|c| c.components)),
+            opt_float(w.connectivity.map(|c| c.largest_share)),
+        ];
+        row.extend(
+            w.sent_bytes_by_reason
+                .iter()
+                .map(|&b| opt_float(rate(b, secs))),
+        );
+        row
+    });
+
+    let hops = r
+        .resolves
+        .hops
+        .iter()
+        .enumerate()
+        .map(|(k, n)| vec![k.to_string(), n.to_string()]);
+
+    Ok(vec![
+        SUMMARY.write(dir, summary)?,
+        HOSTS.write(dir, hosts)?,
+        MESSAGES.write(dir, messages)?,
+        REASONS.write(dir, reasons)?,
+        TIMESERIES.write(dir, timeseries)?,
+        HOPS.write(dir, hops)?,
+    ])
+}
+
+/// A Markdown reference of every CSV file's columns (and of the metrics in
+/// `summary.csv`), with unit and meaning, for the README.
+pub fn column_reference() -> String {
+    let reasons: Vec<String> = Reason::ALL
+        .iter()
+        .map(|r| format!("`{}`", r.name()))
+        .collect();
+    let mut md = format!(
+        "Floats have {FLOAT_DECIMALS} decimals; an empty cell means the figure is undefined \
+         in this run (e.g. a rate over zero time). Booleans are `1`/`0`. `<reason>` stands \
+         for each of {}, one column each, in that order.\n",
+        reasons.join(", ")
+    );
+    for table in TABLES {
+        let _ = write!(
+            md,
+            "\n### {}\n\n{}\n\n| column | unit | meaning |\n|---|---|---|\n",
+            table.file, table.rows
+        );
+        for c in table.columns {
+            let name = match c.name {
+                Name::Fixed(n) => n.to_owned(),
+                Name::PerReason(suffix) => format!("<reason>_{suffix}"),
+            };
+            let _ = writeln!(md, "| `{name}` | {} | {} |", c.unit, c.meaning);
+        }
+        if table.file == SUMMARY.file {
+            md.push_str(
+                "\n#### Metrics in summary.csv\n\n| metric | unit | meaning |\n|---|---|---|\n",
+            );
+            let empty = RunResult::default();
+            for m in summary_rows(&empty, &Headline::of(&empty)) {
+                let _ = writeln!(md, "| `{}` | {} | {} |", m.name, m.unit, m.meaning);
+            }
+        }
+    }
+    md
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::fixture::sample_run;
+    use std::collections::BTreeMap;
+
+    fn read_rows(path: &Path) -> Vec<Vec<String>> {
+        csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_path(path)
+            .unwrap()
+            .records()
+            .map(|rec| rec.unwrap().iter().map(str::to_owned).collect())
+            .collect()
+    }
+
+    fn write_sample(r: &RunResult) -> (tempfile::TempDir, BTreeMap<String, Vec<Vec<String>>>) {
+        let dir = tempfile::tempdir().unwrap();
+        let files = write_run_tables(dir.path(), r).unwrap();
+        let tables = files
+            .iter()
+            .map(|p| {
+                (
+                    p.file_name().unwrap().to_string_lossy().into_owned(),
+                    read_rows(p),
+                )
+            })
+            .collect();
+        (dir, tables)
+    }
+
+    /// Column names per file, and the summary metric names, as the Markdown
+    /// reference documents them, with `<reason>` expanded.
+    fn reference_names() -> (BTreeMap<String, Vec<String>>, Vec<String>) {
+        let md = column_reference();
+        let mut files: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut metrics = Vec::new();
+        let mut file = None;
+        let mut in_metrics = false;
+        for line in md.lines() {
+            if let Some(f) = line.strip_prefix("### ") {
+                file = Some(f.to_owned());
+                in_metrics = false;
+            } else if line.starts_with("#### ") {
+                in_metrics = true;
+            } else if let Some(rest) = line.strip_prefix("| `") {
+                let name = &rest[..rest.find('`').unwrap()];
+                if in_metrics {
+                    metrics.push(name.to_owned());
+                    continue;
+                }
+                let names = files.entry(file.clone().unwrap()).or_default();
+                match name.strip_prefix("<reason>_") {
+                    Some(suffix) => {
+                        names.extend(Reason::ALL.iter().map(|r| format!("{}_{suffix}", r.name())))
+                    }
+                    None => names.push(name.to_owned()),
+                }
+            }
+        }
+        (files, metrics)
+    }
+
+    #[test]
+    fn headers_match_the_column_reference() {
+        let (_dir, tables) = write_sample(&sample_run());
+        let (reference, _) = reference_names();
+        assert_eq!(
+            tables.keys().collect::<Vec<_>>(),
+            reference.keys().collect::<Vec<_>>()
+        );
+        for (file, rows) in &tables {
+            assert_eq!(&rows[0], &reference[file], "{file}");
+        }
+        assert_eq!(tables["summary.csv"][0], ["metric", "value", "unit"]);
+        assert_eq!(
+            tables["messages.csv"][0],
+            ["type", "reason", "datagrams", "bytes", "bytes_per_s"]
+        );
+        assert_eq!(tables["hops.csv"][0], ["hops", "resolves"]);
+        assert_eq!(tables["hosts.csv"][0][14], "join_up_B_per_s");
+        assert_eq!(
+            tables["timeseries.csv"][0].last().unwrap(),
+            "unregistration_B_per_s"
+        );
+    }
+
+    #[test]
+    fn summary_metrics_match_the_reference_and_every_row_has_a_unit_column() {
+        let (_dir, tables) = write_sample(&sample_run());
+        let (_, metrics) = reference_names();
+        let written: Vec<&String> = tables["summary.csv"][1..]
+            .iter()
+            .map(|row| &row[0])
+            .collect();
+        assert_eq!(written, metrics.iter().collect::<Vec<_>>());
+        assert!(metrics.contains(&"host_up_p95".to_owned()));
+    }
+
+    #[test]
+    fn summary_has_the_expected_figures() {
+        let (_dir, tables) = write_sample(&sample_run());
+        let summary: BTreeMap<&str, (&str, &str)> = tables["summary.csv"][1..]
+            .iter()
+            .map(|row| (row[0].as_str(), (row[1].as_str(), row[2].as_str())))
+            .collect();
+        let expect = [
+            ("run_seed", "16045690981097406465", ""),
+            ("hosts", "101", "hosts"),
+            ("hosts_measured", "100", "hosts"),
+            ("measured_s", "150.000000", "s"),
+            // The never-online host (1 MB sent) is left out of every percentile.
+            ("host_up_mean", "50.500000", "B/s"),
+            ("host_up_p50", "50.000000", "B/s"),
+            ("host_up_p95", "95.000000", "B/s"),
+            ("host_up_p99", "99.000000", "B/s"),
+            ("host_up_max", "100.000000", "B/s"),
+            ("host_down_p95", "190.000000", "B/s"),
+            ("host_up_join_mean", "20.200000", "B/s"),
+            ("host_up_refresh_mean", "30.300000", "B/s"),
+            ("host_up_flood_mean", "0.000000", "B/s"),
+            ("resolve_latency_p50", "0.400000", "s"),
+            ("sent_B", "42340", "B"),
+            ("cloud_B_per_s", "282.266667", "B/s"),
+            ("resolve_success", "0.800000", "share"),
+            ("hops_mean", "1.875000", "hops"),
+            ("hops_p95", "3", "hops"),
+            ("leaf_set_accuracy", "0.900000", "share"),
+            ("cache_entries_mean", "41.000000", "entries"),
+            ("max_level_fill", "6", "entries"),
+            ("scc_count_max", "2", "components"),
+            ("largest_scc_share_min", "0.750000", "share"),
+            ("events", "123456", "events"),
+        ];
+        for (metric, value, unit) in expect {
+            assert_eq!(summary[metric], (value, unit), "{metric}");
+        }
+    }
+
+    #[test]
+    fn message_bytes_sum_to_total_sent() {
+        let r = sample_run();
+        let (_dir, tables) = write_sample(&r);
+        let rows = &tables["messages.csv"][1..];
+        let (total, pairs) = rows.split_last().unwrap();
+        let bytes = |row: &Vec<String>| row[3].parse::<u64>().unwrap();
+        let datagrams = |row: &Vec<String>| row[2].parse::<u64>().unwrap();
+        assert_eq!(pairs.iter().map(bytes).sum::<u64>(), r.total_sent().bytes);
+        assert_eq!(
+            pairs.iter().map(datagrams).sum::<u64>(),
+            r.total_sent().datagrams
+        );
+        assert_eq!(total[..2], ["TOTAL", ""]);
+        assert_eq!(bytes(total), r.total_sent().bytes);
+        // Only pairs with traffic, in enum order: type first, then reason.
+        let keys: Vec<(&str, &str)> = pairs
+            .iter()
+            .map(|p| (p[0].as_str(), p[1].as_str()))
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                ("SOLICIT", "join"),
+                ("FLOOD", "join"),
+                ("LOOKUP", "refresh"),
+                ("INQUIRE", "registration")
+            ]
+        );
+        assert_eq!(pairs[0][4], "8.200000");
+    }
+
+    #[test]
+    fn reasons_shares_and_per_host_rates_add_up() {
+        let (_dir, tables) = write_sample(&sample_run());
+        let rows = &tables["reasons.csv"][1..];
+        assert_eq!(rows.len(), Reason::COUNT);
+        let col = |i: usize| -> f64 { rows.iter().map(|r| r[i].parse::<f64>().unwrap()).sum() };
+        assert!((col(3) - 1.0).abs() < 1e-5);
+        assert!((col(4) - 50.5).abs() < 1e-5);
+        assert_eq!(rows[Reason::Join.index()][2], "41230");
+    }
+
+    #[test]
+    fn hosts_rows_leave_rates_of_a_never_online_host_empty() {
+        let (_dir, tables) = write_sample(&sample_run());
+        let rows = &tables["hosts.csv"];
+        assert_eq!(rows.len(), 1 + 101);
+        assert_eq!(
+            rows[1][..7],
+            ["0", "3", "0", "0", "10.000000", "1.000000", "2.000000"]
+        );
+        assert_eq!(rows[1][14], "0.400000");
+        let offline = &rows[101];
+        assert_eq!(offline[9], "1000000");
+        assert!(offline[5].is_empty() && offline[6].is_empty());
+        assert!(offline[14..].iter().all(String::is_empty));
+    }
+
+    #[test]
+    fn timeseries_rates_use_window_widths_and_empty_unsampled_connectivity() {
+        let (_dir, tables) = write_sample(&sample_run());
+        let rows = &tables["timeseries.csv"][1..];
+        let head: Vec<&[String]> = rows.iter().map(|r| &r[..8]).collect();
+        assert_eq!(
+            head[0],
+            [
+                "600.000000",
+                "60.000000",
+                "100.000000",
+                "1.000000",
+                "100",
+                "300",
+                "2",
+                "0.750000"
+            ]
+        );
+        assert_eq!(head[1][2], "20.000000");
+        assert!(head[1][6].is_empty() && head[1][7].is_empty());
+        // The last window is cut at the end of the measured time (600 + 150).
+        assert_eq!(head[2][..3], ["720.000000", "30.000000", "10.000000"]);
+        assert_eq!(rows[2][8], "10.000000");
+    }
+
+    #[test]
+    fn hops_histogram_rows() {
+        let (_dir, tables) = write_sample(&sample_run());
+        assert_eq!(
+            tables["hops.csv"][1..],
+            [["0", "0"], ["1", "2"], ["2", "5"], ["3", "1"]]
+        );
+    }
+
+    #[test]
+    fn an_empty_run_writes_no_nan_and_keeps_every_summary_row() {
+        let (_dir, tables) = write_sample(&RunResult::default());
+        // Rust's float parser accepts "NaN" and "inf", so this catches them.
+        for (file, rows) in &tables {
+            for cell in rows.iter().flatten() {
+                assert!(
+                    !cell.parse::<f64>().is_ok_and(|x| !x.is_finite()),
+                    "{file}: {cell}"
+                );
+            }
+        }
+        let (_, metrics) = reference_names();
+        assert_eq!(tables["summary.csv"].len(), 1 + metrics.len());
+        let p95 = tables["summary.csv"]
+            .iter()
+            .find(|r| r[0] == "host_up_p95")
+            .unwrap();
+        assert_eq!(p95, &["host_up_p95", "", "B/s"]);
+        assert_eq!(tables["hops.csv"].len(), 1);
+        assert_eq!(tables["timeseries.csv"].len(), 1);
+        assert_eq!(tables["messages.csv"][1..], [["TOTAL", "", "0", "0", ""]]);
+    }
+
+    #[test]
+    fn identical_runs_give_byte_identical_files() {
+        let r = sample_run();
+        let a = tempfile::tempdir().unwrap();
+        let b = tempfile::tempdir().unwrap();
+        let fa = write_run_tables(a.path(), &r).unwrap();
+        let fb = write_run_tables(b.path(), &r).unwrap();
+        assert_eq!(fa.len(), TABLES.len());
+        for (pa, pb) in fa.iter().zip(&fb) {
+            assert_eq!(std::fs::read(pa).unwrap(), std::fs::read(pb).unwrap());
+        }
+    }
+
+    #[test]
+    fn writing_into_a_missing_directory_names_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("nope");
+        let msg = format!(
+            "{:#}",
+            write_run_tables(&missing, &sample_run()).unwrap_err()
+        );
+        assert!(
+            msg.contains("summary.csv") && msg.contains("cannot write"),
+            "{msg}"
+        );
+    }
+}
