@@ -15,5 +15,7 @@ pub mod engine;
 pub mod metrics;
 pub mod network;
 pub mod protocol;
-pub mod scenario;
 pub mod report;
+pub mod scenario;
+pub mod sim;
+pub mod workload;

@@ -134,7 +134,7 @@ pub const RING_LOG10: f64 = 77.063_678_889_979_3;
 pub struct IdIx(pub u32);
 
 /// Index of a host.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct HostIx(pub u32);
 
 /// One registration: a PNRP ID published by a host.

@@ -1,0 +1,556 @@
+//! The simulation glue: hosts running the PNRP state machine on the event
+//! engine, talking through the network model, driven by the workload, and
+//! watched by the metrics.
+//!
+//! This is the only place that knows all layers. The engine orders events;
+//! the protocol decides what to send; the network decides when (and
+//! whether) it arrives and what it costs; this module routes between them
+//! and counts.
+
+mod accounting;
+mod truth;
+
+use crate::engine::{EventQueue, Rng, SimDuration, SimTime, StreamSeed};
+use crate::metrics::{HostMetrics, RunResult};
+use crate::network::Network;
+use crate::protocol::cache::CacheParams;
+use crate::protocol::id::{HostIx, IdIx, IdTable, U256};
+use crate::protocol::message::{Message, Reason, SizeModel};
+use crate::protocol::node::{Env, Node, Outbox, Params, Timer};
+use crate::scenario::Scenario;
+use crate::workload::churn::Lifetime;
+use crate::workload::names::{NamePlan, Popularity};
+use accounting::Accounting;
+use rand::Rng as _;
+use rand::seq::index::sample;
+
+/// Everything that can happen. Host-bound events carry the host's epoch
+/// (incarnation) so that timers of a previous session are ignored.
+#[derive(Debug)]
+enum Event {
+    Deliver {
+        to: HostIx,
+        from: HostIx,
+        msg: Message,
+    },
+    Timer {
+        host: HostIx,
+        epoch: u32,
+        timer: Timer,
+    },
+    Online {
+        host: HostIx,
+    },
+    Offline {
+        host: HostIx,
+        epoch: u32,
+    },
+    AppResolve {
+        host: HostIx,
+        epoch: u32,
+    },
+    AddressChange {
+        host: HostIx,
+        epoch: u32,
+    },
+    WindowEnd,
+    Connectivity,
+}
+
+struct Host {
+    node: Node,
+    online: bool,
+    epoch: u32,
+    firewalled: bool,
+    names: Vec<u128>,
+    /// Current /64 prefix of the host's address (service location, high half).
+    prefix: u64,
+    online_since: SimTime,
+}
+
+/// Protocol parameters from the scenario's `[pnrp]` and `[hosts]` sections.
+pub fn params(s: &Scenario) -> Params {
+    let p = &s.pnrp;
+    Params {
+        cache: CacheParams {
+            capacity: p.cache_level_capacity as usize,
+            span_ratio: p.level_span_ratio,
+            leaf_per_side: p.leaf_set_per_side as usize,
+        },
+        maintenance_period: p.maintenance_period.0,
+        sparse_maintenance_period: p.sparse_maintenance_period.0,
+        sparse_cache_entries: p.sparse_cache_entries as usize,
+        retransmit_timeout: p.retransmit_timeout.0,
+        retries: p.retries,
+        advertise_ids: p.advertise_ids as usize,
+        sync_peers: p.sync_peers as usize,
+        max_hops: p.max_hops,
+        max_suspicious: p.max_suspicious,
+        flood_list_max: p.flood_list_max as usize,
+        refresh_interval: p.refresh_interval.0,
+        split_detection_interval_secs: p.split_detection_interval.as_secs_f64(),
+        balance_gap_fraction: p.balance_gap_fraction,
+        names_per_host: f64::from(s.hosts.names_per_host),
+        sizes: SizeModel::new(
+            p.secured_names,
+            p.app_endpoints,
+            p.extended_payload.0 as u32,
+        ),
+    }
+}
+
+/// Hosts a joining host is told about: "previously known hosts, else
+/// multicast, else a seed server" — modelled as a seed server that knows
+/// the reachable online hosts.
+const SEEDS_PER_JOIN: usize = 10;
+
+struct World<'s> {
+    scenario: &'s Scenario,
+    params: Params,
+    queue: EventQueue<Event>,
+    ids: IdTable,
+    hosts: Vec<Host>,
+    /// Online hosts that accept unsolicited packets (what a seed server
+    /// hands out), with each host's position for O(1) removal.
+    reachable: Vec<HostIx>,
+    reachable_pos: Vec<u32>,
+    network: Network,
+    plan: NamePlan,
+    popularity: Popularity,
+    session: Option<(Lifetime, Lifetime)>,
+    rng_net: Rng,
+    rng_proto: Rng,
+    rng_work: Rng,
+    acc: Accounting,
+    outbox: Outbox,
+    warmup: SimTime,
+    end: SimTime,
+}
+
+/// Runs one scenario with one seed.
+pub fn run(s: &Scenario, seed: StreamSeed) -> anyhow::Result<RunResult> {
+    let mut world = World::new(s, seed)?;
+    world.run();
+    Ok(world.finish(seed))
+}
+
+impl<'s> World<'s> {
+    fn new(s: &'s Scenario, seed: StreamSeed) -> anyhow::Result<World<'s>> {
+        let n = s.hosts.count as usize;
+        let mut setup = seed.stream("setup");
+        let plan = NamePlan::new(
+            n,
+            s.hosts.names_per_host as usize,
+            s.hosts.shared_name_share,
+            s.hosts.shared_name_hosts as usize,
+            &mut setup,
+        );
+        let teredo: Vec<bool> = (0..n)
+            .map(|_| setup.random::<f64>() < s.hosts.teredo_share)
+            .collect();
+        let firewalled: Vec<bool> = (0..n)
+            .map(|_| setup.random::<f64>() < s.hosts.firewalled_share)
+            .collect();
+        let network = Network::new(&s.network, teredo.clone(), &mut setup);
+        let popularity = Popularity::new(
+            s.workload.popularity,
+            s.workload.zipf_exponent,
+            plan.catalogue.len(),
+        )
+        .map_err(anyhow::Error::msg)?;
+        let session = if s.churn.enabled {
+            Some((
+                Lifetime::new(&s.churn.session).map_err(anyhow::Error::msg)?,
+                Lifetime::new(&s.churn.downtime).map_err(anyhow::Error::msg)?,
+            ))
+        } else {
+            None
+        };
+        let hosts = (0..n)
+            .map(|h| Host {
+                node: Node::new(HostIx(h as u32)),
+                online: false,
+                epoch: 0,
+                firewalled: firewalled[h],
+                names: plan.per_host[h].clone(),
+                prefix: setup.random(),
+                online_since: SimTime::ZERO,
+            })
+            .collect();
+        let warmup = SimTime::ZERO + s.warmup.0;
+        let end = SimTime::ZERO + s.duration.0;
+        let acc = Accounting::new(s, &teredo, &firewalled, warmup);
+        let mut world = World {
+            scenario: s,
+            params: params(s),
+            queue: EventQueue::new(),
+            ids: IdTable::default(),
+            hosts,
+            reachable: Vec::new(),
+            reachable_pos: vec![u32::MAX; n],
+            network,
+            plan,
+            popularity,
+            session,
+            rng_net: seed.stream("network"),
+            rng_proto: seed.stream("protocol"),
+            rng_work: seed.stream("workload"),
+            acc,
+            outbox: Outbox::default(),
+            warmup,
+            end,
+        };
+        let spread = s.hosts.join_spread.0.as_micros();
+        for h in 0..n {
+            let at = if spread == 0 {
+                0
+            } else {
+                world.rng_work.random_range(0..=spread)
+            };
+            world.queue.schedule(
+                SimTime(at),
+                Event::Online {
+                    host: HostIx(h as u32),
+                },
+            );
+        }
+        world
+            .queue
+            .schedule(warmup + s.metrics.window.0, Event::WindowEnd);
+        if let Some(every) = s.metrics.connectivity_every {
+            world.queue.schedule(warmup + every.0, Event::Connectivity);
+        }
+        Ok(world)
+    }
+
+    fn run(&mut self) {
+        while let Some((now, event)) = self.queue.pop_until(self.end) {
+            self.acc.advance(now);
+            self.handle(now, event);
+        }
+        self.queue.advance_to(self.end);
+    }
+
+    fn handle(&mut self, now: SimTime, event: Event) {
+        match event {
+            Event::Deliver { to, from, msg } => {
+                let host = &self.hosts[to.0 as usize];
+                if !host.online {
+                    return;
+                }
+                if host.firewalled && !msg.is_reply() {
+                    self.acc.blocked(&msg);
+                    return;
+                }
+                self.acc
+                    .received(to, &msg, &self.network, from, &self.params.sizes);
+                self.react(now, to, |node, env, out| {
+                    node.on_message(from, msg, env, out)
+                });
+            }
+            Event::Timer { host, epoch, timer } => {
+                if self.is_current(host, epoch) {
+                    self.react(now, host, |node, env, out| node.on_timer(timer, env, out));
+                }
+            }
+            Event::Online { host } => self.come_online(now, host),
+            Event::Offline { host, epoch } => {
+                if self.is_current(host, epoch) {
+                    self.go_offline(now, host);
+                }
+            }
+            Event::AppResolve { host, epoch } => {
+                if self.is_current(host, epoch) {
+                    self.app_resolve(now, host, epoch);
+                }
+            }
+            Event::AddressChange { host, epoch } => {
+                if self.is_current(host, epoch) {
+                    self.change_address(now, host, epoch);
+                }
+            }
+            Event::WindowEnd => {
+                let online = self.reachable_or_online_count();
+                self.acc.close_window(online, self.live_registrations());
+                self.queue
+                    .schedule(now + self.scenario.metrics.window.0, Event::WindowEnd);
+            }
+            Event::Connectivity => {
+                let c = truth::connectivity(&self.hosts_view(), &self.ids);
+                self.acc.connectivity(c);
+                if let Some(every) = self.scenario.metrics.connectivity_every {
+                    self.queue.schedule(now + every.0, Event::Connectivity);
+                }
+            }
+        }
+    }
+
+    fn is_current(&self, host: HostIx, epoch: u32) -> bool {
+        let h = &self.hosts[host.0 as usize];
+        h.online && h.epoch == epoch
+    }
+
+    /// Runs one reaction of a host's state machine and dispatches its output.
+    fn react(
+        &mut self,
+        now: SimTime,
+        host: HostIx,
+        f: impl FnOnce(&mut Node, &mut Env, &mut Outbox),
+    ) {
+        let mut out = std::mem::take(&mut self.outbox);
+        out.clear();
+        {
+            let h = &mut self.hosts[host.0 as usize];
+            let mut env = Env {
+                now,
+                ids: &self.ids,
+                params: &self.params,
+                rng: &mut self.rng_proto,
+            };
+            f(&mut h.node, &mut env, &mut out);
+        }
+        let epoch = self.hosts[host.0 as usize].epoch;
+        for (to, msg) in out.sends.drain(..) {
+            self.transmit(now, host, to, msg);
+        }
+        for (after, timer) in out.timers.drain(..) {
+            self.queue
+                .schedule(now + after, Event::Timer { host, epoch, timer });
+        }
+        for outcome in out.resolved.drain(..) {
+            self.acc.resolved(outcome);
+        }
+        self.outbox = out;
+    }
+
+    /// Puts a message on the wire: counts it, then delivers it after the
+    /// network's delay unless a fragment is lost.
+    fn transmit(&mut self, now: SimTime, from: HostIx, to: HostIx, msg: Message) {
+        let fragments = self
+            .acc
+            .sent(from, to, &msg, &self.network, &self.params.sizes);
+        let lost = (0..fragments).any(|_| self.network.is_lost(&mut self.rng_net));
+        if lost {
+            return;
+        }
+        let delay = self.network.delay(from.0, to.0, &mut self.rng_net);
+        self.queue
+            .schedule(now + delay, Event::Deliver { to, from, msg });
+    }
+
+    fn come_online(&mut self, now: SimTime, host: HostIx) {
+        let seeds = self.pick_seeds(host);
+        let epoch = {
+            let h = &mut self.hosts[host.0 as usize];
+            h.online = true;
+            h.epoch += 1;
+            h.online_since = now;
+            h.node = Node::new(host);
+            h.epoch
+        };
+        self.acc.joined(now);
+        if !self.hosts[host.0 as usize].firewalled {
+            self.reachable_pos[host.0 as usize] = self.reachable.len() as u32;
+            self.reachable.push(host);
+        }
+        self.react(now, host, |node, env, out| node.join(seeds, env, out));
+        self.register_names(now, host, Reason::Registration);
+        if let Some((session, _)) = &self.session {
+            let len = session.sample(&mut self.rng_work);
+            self.queue
+                .schedule(now + len, Event::Offline { host, epoch });
+        }
+        self.schedule_resolve(now, host, epoch);
+        self.schedule_address_change(now, host, epoch);
+    }
+
+    /// Registers every name of `host` under fresh PNRP IDs (its current
+    /// prefix and a new random suffix each).
+    ///
+    /// The hosts present at the start stand for a cloud that has been
+    /// running for a long time, so their names are at a random phase of the
+    /// refresh cycle; a name registered later is first refreshed one full
+    /// interval after its registration.
+    fn register_names(&mut self, now: SimTime, host: HostIx, reason: Reason) {
+        let names = self.hosts[host.0 as usize].names.clone();
+        let prefix = self.hosts[host.0 as usize].prefix;
+        let interval = self.params.refresh_interval;
+        let initial = self.hosts[host.0 as usize].epoch == 1 && reason == Reason::Registration;
+        for name in names {
+            let suffix: u64 = self.rng_work.random();
+            let location = (u128::from(prefix) << 64) | u128::from(suffix);
+            let ix = self.ids.insert(U256::from_parts(name, location), host);
+            let first_refresh = if initial {
+                SimDuration(self.rng_work.random_range(1..=interval.0.max(1)))
+            } else {
+                interval
+            };
+            self.react(now, host, |node, env, out| {
+                node.register(ix, reason, first_refresh, env, out)
+            });
+        }
+    }
+
+    fn retire_names(&mut self, host: HostIx) {
+        let locals: Vec<IdIx> = self.hosts[host.0 as usize].node.cache.locals().to_vec();
+        for ix in locals {
+            self.ids.retire(ix);
+        }
+    }
+
+    fn go_offline(&mut self, now: SimTime, host: HostIx) {
+        let graceful = self.rng_work.random::<f64>() < self.scenario.churn.graceful_share;
+        if graceful {
+            self.react(now, host, |node, env, out| node.leave_gracefully(env, out));
+        }
+        self.retire_names(host);
+        let h = &mut self.hosts[host.0 as usize];
+        h.online = false;
+        let since = h.online_since;
+        self.acc.left(now, host, since);
+        let pos = self.reachable_pos[host.0 as usize];
+        if pos != u32::MAX {
+            self.reachable.swap_remove(pos as usize);
+            if let Some(&moved) = self.reachable.get(pos as usize) {
+                self.reachable_pos[moved.0 as usize] = pos;
+            }
+            self.reachable_pos[host.0 as usize] = u32::MAX;
+        }
+        if let Some((_, downtime)) = &self.session {
+            let len = downtime.sample(&mut self.rng_work);
+            self.queue.schedule(now + len, Event::Online { host });
+        }
+    }
+
+    fn schedule_resolve(&mut self, now: SimTime, host: HostIx, epoch: u32) {
+        let per_hour = self.scenario.workload.resolves_per_host_per_hour;
+        if per_hour <= 0.0 || self.plan.catalogue.is_empty() {
+            return;
+        }
+        let gap = -(1.0 - self.rng_work.random::<f64>()).ln() * 3600.0 / per_hour;
+        self.queue.schedule(
+            now + SimDuration::from_secs_f64(gap),
+            Event::AppResolve { host, epoch },
+        );
+    }
+
+    fn app_resolve(&mut self, now: SimTime, host: HostIx, epoch: u32) {
+        self.schedule_resolve(now, host, epoch);
+        let names = self.plan.catalogue.len();
+        // Resolve somebody else's name (a few draws; a host owning every
+        // popular name simply skips this resolve).
+        for _ in 0..8 {
+            let name = self.plan.catalogue[self.popularity.pick(names, &mut self.rng_work)];
+            if !self.hosts[host.0 as usize].names.contains(&name) {
+                self.acc.resolve_started();
+                self.react(now, host, |node, env, out| {
+                    node.resolve_name(name, env, out)
+                });
+                return;
+            }
+        }
+    }
+
+    fn schedule_address_change(&mut self, now: SimTime, host: HostIx, epoch: u32) {
+        if let Some(mean) = self.scenario.workload.address_change_interval {
+            let gap = -(1.0 - self.rng_work.random::<f64>()).ln() * mean.as_secs_f64();
+            self.queue.schedule(
+                now + SimDuration::from_secs_f64(gap),
+                Event::AddressChange { host, epoch },
+            );
+        }
+    }
+
+    /// A new address means new service locations, hence new PNRP IDs for
+    /// every name (§3.2.7.2); the old IDs stop answering.
+    fn change_address(&mut self, now: SimTime, host: HostIx, epoch: u32) {
+        self.retire_names(host);
+        let locals: Vec<IdIx> = self.hosts[host.0 as usize].node.cache.locals().to_vec();
+        for ix in locals {
+            self.react(now, host, |node, env, _| node.forget_local(ix, env));
+        }
+        self.hosts[host.0 as usize].prefix = self.rng_work.random();
+        self.register_names(now, host, Reason::Refresh);
+        self.schedule_address_change(now, host, epoch);
+    }
+
+    /// Up to ten random reachable online hosts that have finished joining.
+    fn pick_seeds(&mut self, host: HostIx) -> Vec<HostIx> {
+        let pool = self.reachable.len();
+        let k = SEEDS_PER_JOIN.min(pool);
+        let mut seeds: Vec<HostIx> = sample(&mut self.rng_work, pool, k)
+            .into_iter()
+            .map(|i| self.reachable[i])
+            .filter(|&h| h != host)
+            .collect();
+        seeds.sort_unstable();
+        seeds
+    }
+
+    fn reachable_or_online_count(&self) -> u32 {
+        self.hosts.iter().filter(|h| h.online).count() as u32
+    }
+
+    fn live_registrations(&self) -> u32 {
+        self.hosts
+            .iter()
+            .filter(|h| h.online)
+            .map(|h| h.node.cache.locals().len() as u32)
+            .sum()
+    }
+
+    fn hosts_view(&self) -> Vec<truth::HostView<'_>> {
+        self.hosts
+            .iter()
+            .map(|h| truth::HostView {
+                online: h.online,
+                reachable: !h.firewalled,
+                cache: &h.node.cache,
+            })
+            .collect()
+    }
+
+    fn finish(mut self, seed: StreamSeed) -> RunResult {
+        let now = self.end;
+        let p = self.params.cache;
+        let view = self.hosts_view();
+        let leaf_sets = truth::leaf_set_accuracy(&view, &self.ids, &p);
+        drop(view);
+        let mut hosts: Vec<HostMetrics> = Vec::with_capacity(self.hosts.len());
+        for (i, h) in self.hosts.iter().enumerate() {
+            let mut m = self.acc.take_host(HostIx(i as u32));
+            if h.online {
+                m.online_secs += now.since(h.online_since.max(self.warmup)).as_secs_f64();
+                m.cache_entries = h.node.cache.len() as u32;
+                m.cache_levels = h.node.cache.levels();
+                m.max_level_fill = h.node.cache.max_level_fill(&self.ids, &p);
+            }
+            m.names = h.names.len() as u32;
+            m.firewalled = h.firewalled;
+            m.teredo = self.network.is_teredo(i as u32);
+            hosts.push(m);
+        }
+        let registrations = u64::from(self.live_registrations());
+        let events = self.queue.events_processed();
+        self.acc.into_result(RunResultParts {
+            scenario: self.scenario.name.clone(),
+            run_seed: seed.run_seed(),
+            measured_secs: self.end.since(self.warmup).as_secs_f64(),
+            hosts,
+            leaf_sets,
+            registrations,
+            events,
+        })
+    }
+}
+
+/// The parts of a [`RunResult`] known only at the end of the run.
+struct RunResultParts {
+    scenario: String,
+    run_seed: u64,
+    measured_secs: f64,
+    hosts: Vec<HostMetrics>,
+    leaf_sets: crate::metrics::LeafSetAccuracy,
+    registrations: u64,
+    events: u64,
+}
