@@ -353,8 +353,10 @@ impl<'s> World<'s> {
             self.reachable_pos[host.0 as usize] = self.reachable.len() as u32;
             self.reachable.push(host);
         }
-        self.react(now, host, |node, env, out| node.join(seeds, env, out));
+        // Names first, so that the SOLICIT carries our route entry; their
+        // registration resolves wait until the cache is synchronised.
         self.register_names(now, host, Reason::Registration);
+        self.react(now, host, |node, env, out| node.join(seeds, env, out));
         if let Some((session, _)) = &self.session {
             let len = session.sample(&mut self.rng_work);
             self.queue

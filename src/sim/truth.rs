@@ -13,11 +13,14 @@ pub struct HostView<'a> {
     pub cache: &'a Cache,
 }
 
-/// Compares every online host's leaf sets with the true nearest IDs.
+/// Compares the leaf sets of every online, reachable host with the true
+/// nearest IDs.
 ///
 /// The truth is every registration of an online, reachable host other than
-/// the observer's own IDs: a firewalled host's IDs fail the
-/// return-routability check by design, so no leaf set can hold them.
+/// the observer's own IDs. Firewalled hosts are left out on both sides:
+/// their IDs fail the return-routability check by design, so no leaf set
+/// can hold them, and the floods that would fill their own leaf sets are
+/// dropped by their firewall; they are outside the cloud's leaf-set ring.
 pub fn leaf_set_accuracy(hosts: &[HostView], ids: &IdTable, p: &CacheParams) -> LeafSetAccuracy {
     let mut live: Vec<(U256, u32)> = Vec::new();
     for (h, v) in hosts.iter().enumerate() {
@@ -29,7 +32,7 @@ pub fn leaf_set_accuracy(hosts: &[HostView], ids: &IdTable, p: &CacheParams) -> 
     let n = live.len();
     let mut acc = LeafSetAccuracy::default();
     for (h, v) in hosts.iter().enumerate() {
-        if !v.online {
+        if !(v.online && v.reachable) {
             continue;
         }
         for &local in v.cache.locals() {
