@@ -1,0 +1,508 @@
+//! Semantic checks of a deserialized [`Scenario`]: the values that parse
+//! and have the right type but would make a run meaningless, divide by zero
+//! or never end.
+//!
+//! Every value is checked even when the feature that reads it is switched
+//! off (churn parameters while `churn.enabled = false`, `zipf_exponent`
+//! under uniform popularity), so that a sweep which switches the feature on
+//! never meets a value that was silently accepted. The one exception is
+//! `hosts.shared_name_hosts`, whose value is meaningless without shared names.
+
+use super::model::{
+    Churn, DistKind, DurationDist, Hosts, Latency, Metrics, Network, Pnrp, Scenario, Workload,
+};
+use super::units::{Duration, Size};
+use std::fmt;
+
+/// One thing wrong with a scenario.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// Dotted path of the offending parameter, e.g. `hosts.count`; one of
+    /// [`parameter_paths`](super::load::parameter_paths).
+    pub path: String,
+    /// What is allowed and what was found, e.g. `must be at least 1 (got 0)`.
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)
+    }
+}
+
+/// Smallest AUTHORITY fragment we accept: below it the fixed headers would
+/// not fit and fragmentation would never make progress.
+const MIN_FRAGMENT_SIZE: Size = Size(100);
+
+/// Checks every semantic rule and returns all problems, in schema order.
+pub fn validate(s: &Scenario) -> Result<(), Vec<Problem>> {
+    let mut c = Checks::default();
+    if let Some(problem) = folder_name_problem(&s.name) {
+        c.fail("name", problem);
+    }
+    c.positive("duration", s.duration);
+    if s.warmup >= s.duration {
+        c.fail(
+            "warmup",
+            format!(
+                "must be shorter than `duration` ({}) (got {})",
+                s.duration, s.warmup
+            ),
+        );
+    }
+    c.hosts(&s.hosts);
+    c.network(&s.network);
+    c.pnrp(&s.pnrp);
+    c.workload(&s.workload);
+    c.churn(&s.churn);
+    c.metrics(&s.metrics);
+    if c.problems.is_empty() {
+        Ok(())
+    } else {
+        Err(c.problems)
+    }
+}
+
+/// Why `name` cannot be used as one folder name (`output/<name>/`), if it
+/// cannot. Restricted to a portable character set so that the same scenario
+/// writes to the same folder on every OS and never escapes `output/`.
+pub fn folder_name_problem(name: &str) -> Option<String> {
+    if name.is_empty() {
+        Some("must not be empty (it names the output folder)".to_owned())
+    } else if name.starts_with('.') {
+        Some(format!("must not start with `.` (got `{name}`)"))
+    } else if !name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+    {
+        Some(format!(
+            "may contain only letters, digits, `_`, `.` and `-`, as it names the output folder (got `{name}`)"
+        ))
+    } else {
+        None
+    }
+}
+
+#[derive(Default)]
+struct Checks {
+    problems: Vec<Problem>,
+}
+
+impl Checks {
+    fn fail(&mut self, path: &str, message: impl Into<String>) {
+        self.problems.push(Problem {
+            path: path.to_owned(),
+            message: message.into(),
+        });
+    }
+
+    fn at_least(&mut self, path: &str, got: u32, min: u32) {
+        if got < min {
+            self.fail(path, format!("must be at least {min} (got {got})"));
+        }
+    }
+
+    fn positive(&mut self, path: &str, got: Duration) {
+        if got.0.as_micros() == 0 {
+            self.fail(path, format!("must be longer than 0s (got {got})"));
+        }
+    }
+
+    /// A float that must be finite and satisfy `ok`; `allowed` completes
+    /// "must be …". NaN and infinities fail every rule, as TOML can spell
+    /// them (`nan`, `inf`) and they would poison every sum they enter.
+    fn number(&mut self, path: &str, got: f64, ok: bool, allowed: &str) {
+        if !(got.is_finite() && ok) {
+            self.fail(path, format!("must be {allowed} (got {got})"));
+        }
+    }
+
+    fn share(&mut self, path: &str, got: f64) {
+        self.number(path, got, (0.0..=1.0).contains(&got), "between 0 and 1");
+    }
+
+    /// `min_path` names the lower bound of a range whose upper bound is the
+    /// sibling `max_name`.
+    fn ordered(&mut self, min_path: &str, min: Duration, max_name: &str, max: Duration) {
+        if min > max {
+            self.fail(
+                min_path,
+                format!("must not exceed `{max_name}` ({max}) (got {min})"),
+            );
+        }
+    }
+
+    fn hosts(&mut self, h: &Hosts) {
+        self.at_least("hosts.count", h.count, 1);
+        self.at_least("hosts.names_per_host", h.names_per_host, 1);
+        self.share("hosts.shared_name_share", h.shared_name_share);
+        if h.shared_name_share > 0.0 {
+            self.at_least("hosts.shared_name_hosts", h.shared_name_hosts, 2);
+        }
+        self.share("hosts.firewalled_share", h.firewalled_share);
+        self.share("hosts.teredo_share", h.teredo_share);
+    }
+
+    fn network(&mut self, n: &Network) {
+        self.share("network.loss", n.loss);
+        match &n.latency {
+            Latency::Constant { .. } => {}
+            Latency::Uniform { min, max } => {
+                self.ordered("network.latency.min", *min, "max", *max);
+            }
+            Latency::Lognormal { median, sigma } => {
+                // ln(0) = -inf: a log-normal needs a positive median.
+                self.positive("network.latency.median", *median);
+                self.number("network.latency.sigma", *sigma, *sigma >= 0.0, "at least 0");
+            }
+            Latency::Topology {
+                routers,
+                links_per_router,
+                link_delay_min,
+                link_delay_max,
+                access_delay_min,
+                access_delay_max,
+            } => {
+                self.at_least("network.latency.routers", *routers, 2);
+                self.at_least("network.latency.links_per_router", *links_per_router, 1);
+                // Preferential attachment links each new router to that many
+                // distinct existing ones.
+                if links_per_router >= routers {
+                    self.fail(
+                        "network.latency.links_per_router",
+                        format!("must be less than `routers` ({routers}) (got {links_per_router})"),
+                    );
+                }
+                self.ordered(
+                    "network.latency.link_delay_min",
+                    *link_delay_min,
+                    "link_delay_max",
+                    *link_delay_max,
+                );
+                self.ordered(
+                    "network.latency.access_delay_min",
+                    *access_delay_min,
+                    "access_delay_max",
+                    *access_delay_max,
+                );
+            }
+        }
+    }
+
+    fn pnrp(&mut self, p: &Pnrp) {
+        self.at_least("pnrp.leaf_set_per_side", p.leaf_set_per_side, 1);
+        self.at_least("pnrp.cache_level_capacity", p.cache_level_capacity, 1);
+        // Each cache level must cover a strictly smaller part of the ID space.
+        self.at_least("pnrp.level_span_ratio", p.level_span_ratio, 2);
+        self.positive("pnrp.maintenance_period", p.maintenance_period);
+        self.positive(
+            "pnrp.sparse_maintenance_period",
+            p.sparse_maintenance_period,
+        );
+        self.positive("pnrp.retransmit_timeout", p.retransmit_timeout);
+        self.at_least("pnrp.advertise_ids", p.advertise_ids, 1);
+        self.at_least("pnrp.sync_peers", p.sync_peers, 1);
+        self.at_least("pnrp.max_hops", p.max_hops, 1);
+        self.at_least("pnrp.lookups_per_hop", p.lookups_per_hop, 1);
+        self.at_least("pnrp.flood_list_max", p.flood_list_max, 1);
+        self.positive("pnrp.refresh_interval", p.refresh_interval);
+        self.positive("pnrp.cpa_validity", p.cpa_validity);
+        self.positive("pnrp.split_detection_interval", p.split_detection_interval);
+        let gap = p.balance_gap_fraction;
+        self.number(
+            "pnrp.balance_gap_fraction",
+            gap,
+            gap > 0.0 && gap <= 1.0,
+            "greater than 0 and at most 1",
+        );
+        if p.fragment_size < MIN_FRAGMENT_SIZE {
+            self.fail(
+                "pnrp.fragment_size",
+                format!(
+                    "must be at least {MIN_FRAGMENT_SIZE} (got {})",
+                    p.fragment_size
+                ),
+            );
+        }
+    }
+
+    fn workload(&mut self, w: &Workload) {
+        let rate = w.resolves_per_host_per_hour;
+        self.number(
+            "workload.resolves_per_host_per_hour",
+            rate,
+            rate >= 0.0,
+            "at least 0",
+        );
+        let zipf = w.zipf_exponent;
+        self.number("workload.zipf_exponent", zipf, zipf > 0.0, "greater than 0");
+        if let Some(interval) = w.address_change_interval {
+            self.positive("workload.address_change_interval", interval);
+        }
+    }
+
+    fn churn(&mut self, c: &Churn) {
+        self.duration_dist("churn.session", &c.session);
+        self.duration_dist("churn.downtime", &c.downtime);
+        self.share("churn.graceful_share", c.graceful_share);
+    }
+
+    fn duration_dist(&mut self, path: &str, d: &DurationDist) {
+        self.positive(&format!("{path}.mean"), d.mean);
+        let shape_path = format!("{path}.shape");
+        if d.dist == DistKind::Pareto {
+            self.number(
+                &shape_path,
+                d.shape,
+                d.shape > 1.0,
+                "greater than 1 for a Pareto distribution (its mean is infinite otherwise)",
+            );
+        } else {
+            self.number(&shape_path, d.shape, d.shape > 0.0, "greater than 0");
+        }
+    }
+
+    fn metrics(&mut self, m: &Metrics) {
+        self.positive("metrics.window", m.window);
+        if let Some(every) = m.connectivity_every {
+            self.positive("metrics.connectivity_every", every);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::load::parameter_paths;
+
+    fn problems(s: &Scenario) -> Vec<Problem> {
+        validate(s).err().unwrap_or_default()
+    }
+
+    fn named() -> Scenario {
+        Scenario {
+            name: "ok".into(),
+            ..Scenario::default()
+        }
+    }
+
+    #[test]
+    fn default_with_a_name_is_valid() {
+        assert_eq!(validate(&named()), Ok(()));
+    }
+
+    #[test]
+    fn folder_names() {
+        for good in ["a", "run-1.b_2", "X"] {
+            assert_eq!(folder_name_problem(good), None, "{good}");
+        }
+        for bad in ["", ".hidden", "..", "a/b", "a b", "ü", "a\\b"] {
+            assert!(folder_name_problem(bad).is_some(), "{bad:?}");
+        }
+    }
+
+    /// A scenario breaking every rule at once: each rule must report, and
+    /// report under a path that `--set` accepts, so that load can locate it.
+    #[test]
+    fn every_rule_reports_a_valid_path() {
+        let mut s = named();
+        s.name = ".x".into();
+        s.duration = Duration::secs(0);
+        s.hosts = Hosts {
+            count: 0,
+            names_per_host: 0,
+            shared_name_share: 1.5,
+            shared_name_hosts: 1,
+            firewalled_share: -0.1,
+            teredo_share: f64::NAN,
+            join_spread: Duration::secs(0),
+        };
+        s.network.loss = 2.0;
+        s.network.latency = Latency::Lognormal {
+            median: Duration::secs(0),
+            sigma: f64::NAN,
+        };
+        s.pnrp = Pnrp {
+            leaf_set_per_side: 0,
+            cache_level_capacity: 0,
+            level_span_ratio: 1,
+            maintenance_period: Duration::secs(0),
+            sparse_maintenance_period: Duration::secs(0),
+            retransmit_timeout: Duration::secs(0),
+            advertise_ids: 0,
+            sync_peers: 0,
+            max_hops: 0,
+            lookups_per_hop: 0,
+            flood_list_max: 0,
+            refresh_interval: Duration::secs(0),
+            cpa_validity: Duration::secs(0),
+            split_detection_interval: Duration::secs(0),
+            balance_gap_fraction: 0.0,
+            fragment_size: Size(99),
+            ..Pnrp::default()
+        };
+        s.workload = Workload {
+            resolves_per_host_per_hour: f64::INFINITY,
+            zipf_exponent: 0.0,
+            address_change_interval: Some(Duration::secs(0)),
+            ..Workload::default()
+        };
+        s.churn.session = DurationDist {
+            dist: DistKind::Pareto,
+            mean: Duration::secs(0),
+            shape: 1.0,
+        };
+        s.churn.downtime.shape = 0.0;
+        s.churn.graceful_share = 1.01;
+        s.metrics = Metrics {
+            window: Duration::secs(0),
+            connectivity_every: Some(Duration::secs(0)),
+        };
+        let found: Vec<String> = problems(&s).into_iter().map(|p| p.path).collect();
+        let expected = [
+            "name",
+            "duration",
+            "warmup",
+            "hosts.count",
+            "hosts.names_per_host",
+            "hosts.shared_name_share",
+            "hosts.shared_name_hosts",
+            "hosts.firewalled_share",
+            "hosts.teredo_share",
+            "network.loss",
+            "network.latency.median",
+            "network.latency.sigma",
+            "pnrp.leaf_set_per_side",
+            "pnrp.cache_level_capacity",
+            "pnrp.level_span_ratio",
+            "pnrp.maintenance_period",
+            "pnrp.sparse_maintenance_period",
+            "pnrp.retransmit_timeout",
+            "pnrp.advertise_ids",
+            "pnrp.sync_peers",
+            "pnrp.max_hops",
+            "pnrp.lookups_per_hop",
+            "pnrp.flood_list_max",
+            "pnrp.refresh_interval",
+            "pnrp.cpa_validity",
+            "pnrp.split_detection_interval",
+            "pnrp.balance_gap_fraction",
+            "pnrp.fragment_size",
+            "workload.resolves_per_host_per_hour",
+            "workload.zipf_exponent",
+            "workload.address_change_interval",
+            "churn.session.mean",
+            "churn.session.shape",
+            "churn.downtime.shape",
+            "churn.graceful_share",
+            "metrics.window",
+            "metrics.connectivity_every",
+        ];
+        assert_eq!(found, expected);
+        let paths = parameter_paths();
+        for p in found {
+            assert!(paths.contains(&p), "{p} is not a parameter path");
+        }
+    }
+
+    #[test]
+    fn messages_say_what_is_allowed_and_what_was_found() {
+        let mut s = named();
+        s.hosts.count = 0;
+        s.network.loss = 1.5;
+        s.pnrp.fragment_size = Size(50);
+        s.warmup = Duration::secs(7200);
+        let text: Vec<String> = problems(&s).iter().map(Problem::to_string).collect();
+        assert_eq!(
+            text,
+            [
+                "warmup: must be shorter than `duration` (1h) (got 2h)",
+                "hosts.count: must be at least 1 (got 0)",
+                "network.loss: must be between 0 and 1 (got 1.5)",
+                "pnrp.fragment_size: must be at least 100B (got 50B)",
+            ]
+        );
+    }
+
+    #[test]
+    fn boundaries_are_inclusive_where_documented() {
+        let mut s = named();
+        s.network.loss = 1.0;
+        s.hosts.firewalled_share = 0.0;
+        s.pnrp.balance_gap_fraction = 1.0;
+        s.pnrp.level_span_ratio = 2;
+        s.pnrp.fragment_size = Size(100);
+        s.warmup = Duration::secs(0);
+        s.hosts.join_spread = Duration::secs(0);
+        s.workload.resolves_per_host_per_hour = 0.0;
+        assert_eq!(validate(&s), Ok(()));
+        s.warmup = s.duration;
+        assert_eq!(problems(&s)[0].path, "warmup");
+    }
+
+    #[test]
+    fn shared_name_hosts_only_matters_with_shared_names() {
+        let mut s = named();
+        s.hosts.shared_name_hosts = 1;
+        assert_eq!(validate(&s), Ok(()));
+        s.hosts.shared_name_share = 0.1;
+        assert_eq!(problems(&s)[0].path, "hosts.shared_name_hosts");
+    }
+
+    #[test]
+    fn pareto_needs_shape_above_one_but_weibull_does_not() {
+        let mut s = named();
+        s.churn.session = DurationDist {
+            dist: DistKind::Weibull,
+            mean: Duration::secs(60),
+            shape: 0.5,
+        };
+        assert_eq!(validate(&s), Ok(()));
+        s.churn.session.dist = DistKind::Pareto;
+        let p = &problems(&s)[0];
+        assert_eq!(p.path, "churn.session.shape");
+        assert!(p.message.contains("greater than 1") && p.message.contains("(got 0.5)"));
+    }
+
+    #[test]
+    fn latency_models() {
+        let mut s = named();
+        let ms = Duration::millis;
+        s.network.latency = Latency::Uniform {
+            min: ms(30),
+            max: ms(20),
+        };
+        assert_eq!(
+            problems(&s)[0].to_string(),
+            "network.latency.min: must not exceed `max` (20ms) (got 30ms)"
+        );
+        s.network.latency = Latency::Lognormal {
+            median: ms(40),
+            sigma: f64::INFINITY,
+        };
+        assert_eq!(problems(&s)[0].path, "network.latency.sigma");
+        s.network.latency = Latency::Constant { delay: ms(0) };
+        assert_eq!(validate(&s), Ok(()));
+        let topology = |routers, links_per_router| Latency::Topology {
+            routers,
+            links_per_router,
+            link_delay_min: ms(1),
+            link_delay_max: ms(5),
+            access_delay_min: ms(6),
+            access_delay_max: ms(5),
+        };
+        s.network.latency = topology(2, 1);
+        let paths: Vec<String> = problems(&s).into_iter().map(|p| p.path).collect();
+        assert_eq!(paths, ["network.latency.access_delay_min"]);
+        s.network.latency = topology(1, 1);
+        let paths: Vec<String> = problems(&s).into_iter().map(|p| p.path).collect();
+        assert_eq!(
+            paths,
+            [
+                "network.latency.routers",
+                "network.latency.links_per_router",
+                "network.latency.access_delay_min"
+            ]
+        );
+    }
+}
