@@ -11,6 +11,7 @@
 //! - [`metrics`] and [`report`]: what a run measured, and how it is written.
 //! - [`cli`]: the `pnrpsim` command.
 
+pub mod cli;
 pub mod engine;
 pub mod metrics;
 pub mod network;

@@ -163,10 +163,14 @@ pub enum Body {
     /// Carries a route entry. `ack` is the inverse of the D flag: floods that
     /// answer a REQUEST are sent with D set and are not acknowledged.
     /// `flooded` is the "already flooded" address list of a cascade.
+    /// `replaces` is set on the two floods of a departing host that tell the
+    /// outermost leaf-set members which ID takes the departing one's place
+    /// (§4.3: "where the Node 6 PNRP ID used to reside").
     Flood {
         entry: IdIx,
         ack: bool,
         flooded: Box<[HostIx]>,
+        replaces: Option<IdIx>,
     },
     /// A revoke CPA for `entry`, forwarded outward along the leaf sets.
     FloodRevoke {
@@ -175,11 +179,12 @@ pub enum Body {
     },
     Ack,
     /// One step of an iterative resolve. `carried` is the route entry of a
-    /// registering ID; `path` is the number of flagged-path entries.
+    /// registering ID; `path` lists the hosts the resolve has visited (the
+    /// flagged path), which the recipient must not return.
     Lookup {
         target: U256,
         carried: Option<IdIx>,
-        path: u8,
+        path: Box<[HostIx]>,
     },
     /// The answer to a LOOKUP (a closer route entry, or the responder's own
     /// ID) or to an INQUIRE (`cpa` set when the CPA was asked for).
@@ -274,7 +279,7 @@ impl Message {
                 } else {
                     108
                 };
-                base + 18 * u32::from(*path)
+                base + 18 * path.len() as u32
             }
             Body::Authority {
                 next,
@@ -322,7 +327,8 @@ mod tests {
             size(Body::Flood {
                 entry: IdIx(0),
                 ack: true,
-                flooded: flooded.clone()
+                flooded: flooded.clone(),
+                replaces: None,
             }),
             128 + 54
         );
@@ -334,10 +340,10 @@ mod tests {
             480 + 54
         );
         assert_eq!(size(Body::Ack), 20);
-        let lookup = |carried, path| Body::Lookup {
+        let lookup = |carried, path: usize| Body::Lookup {
             target: U256::ZERO,
             carried,
-            path,
+            path: vec![HostIx(0); path].into(),
         };
         assert_eq!(size(lookup(None, 0)), 108);
         assert_eq!(size(lookup(Some(IdIx(1)), 2)), 168 + 36);

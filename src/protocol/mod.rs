@@ -8,3 +8,4 @@ pub mod message;
 pub use id::U256;
 pub mod cache;
 pub mod node;
+mod resolve;

@@ -19,6 +19,7 @@
 use super::cache::{Cache, CacheParams, Insert};
 use super::id::{HostIx, IdIx, IdTable, U256, closer};
 use super::message::{Body, IdList, Message, Reason, SizeModel};
+use super::resolve::{AppResolve, Resolve};
 use crate::engine::{Rng, SimDuration, SimTime};
 use rand::Rng as _;
 
@@ -35,6 +36,7 @@ pub struct Params {
     pub sync_peers: usize,
     pub max_hops: u32,
     pub max_suspicious: u32,
+    pub lookups_per_hop: u32,
     pub flood_list_max: usize,
     pub refresh_interval: SimDuration,
     /// Mean seconds between split detections in the whole cloud.
@@ -92,7 +94,7 @@ pub struct Env<'a> {
 
 /// Why a request is pending, i.e. what to do with its reply or its failure.
 #[derive(Clone, Debug)]
-enum Purpose {
+pub(super) enum Purpose {
     /// A LOOKUP of resolve `resolve` sent to the owner of `via` (unknown for
     /// the first hop of a split detection, which starts at a seed host).
     Lookup {
@@ -123,41 +125,18 @@ struct Pending {
     purpose: Purpose,
 }
 
-#[derive(Clone, Debug)]
-struct AppResolve {
-    name: u128,
-    started: SimTime,
-}
-
-#[derive(Clone, Debug)]
-struct Resolve {
-    handle: u32,
-    target: U256,
-    reason: Reason,
-    carried: Option<IdIx>,
-    app: Option<AppResolve>,
-    /// Route entries still to try, closest to the target first.
-    candidates: Vec<IdIx>,
-    /// Hosts already asked (the flagged path).
-    tried: Vec<HostIx>,
-    /// Closest responsive ID so far.
-    best: Option<IdIx>,
-    hops: u32,
-    suspicious: u32,
-}
-
 /// The PNRP state of one host.
 #[derive(Debug, Default)]
 pub struct Node {
-    me: HostIx,
+    pub(super) me: HostIx,
     pub cache: Cache,
     pending: Vec<Pending>,
-    resolves: Vec<Resolve>,
+    pub(super) resolves: Vec<Resolve>,
     next_txn: u32,
-    next_resolve: u32,
+    pub(super) next_resolve: u32,
     /// Hosts known before joining (previously known peers, multicast or a
     /// seed server): used to synchronise and to start split detection.
-    seeds: Vec<HostIx>,
+    pub(super) seeds: Vec<HostIx>,
     /// Set once the cache has been seeded; registrations wait for it.
     synced: bool,
     sync_outstanding: u32,
@@ -177,12 +156,19 @@ impl Node {
         self.next_txn
     }
 
-    fn send(&mut self, out: &mut Outbox, to: HostIx, body: Body, reason: Reason, txn: u32) {
+    pub(super) fn send(
+        &mut self,
+        out: &mut Outbox,
+        to: HostIx,
+        body: Body,
+        reason: Reason,
+        txn: u32,
+    ) {
         out.sends.push((to, Message::new(body, reason, txn)));
     }
 
     /// Sends a request that expects a reply and arms its retransmission.
-    fn request(
+    pub(super) fn request(
         &mut self,
         env: &Env,
         out: &mut Outbox,
@@ -317,6 +303,7 @@ impl Node {
                             entry: r,
                             ack: true,
                             flooded: flooded.clone(),
+                            replaces: Some(x),
                         };
                         self.send(out, env.ids.owner(f), body, Reason::Unregistration, 0);
                     }
@@ -378,9 +365,9 @@ impl Node {
                 if let Some(via) = via {
                     self.cache.remove(via, env.ids, &env.params.cache);
                 }
-                self.step_resolve(resolve, env, out);
+                self.on_lookup_failure(resolve, env, out);
             }
-            Purpose::Fetch { resolve } => self.finish_app(resolve, false, env, out),
+            Purpose::Fetch { resolve } => self.on_fetch_failure(resolve, env, out),
             Purpose::Validate { .. } => {}
             Purpose::Solicit | Purpose::Request => {
                 self.sync_outstanding = self.sync_outstanding.saturating_sub(1);
@@ -462,220 +449,6 @@ impl Node {
         }
     }
 
-    // ----- resolution -------------------------------------------------------
-
-    #[allow(clippy::too_many_arguments)]
-    fn start_resolve(
-        &mut self,
-        target: U256,
-        reason: Reason,
-        carried: Option<IdIx>,
-        app: Option<AppResolve>,
-        first_hop: Option<HostIx>,
-        env: &mut Env,
-        out: &mut Outbox,
-    ) {
-        self.next_resolve = self.next_resolve.wrapping_add(1);
-        let handle = self.next_resolve;
-        let mut r = Resolve {
-            handle,
-            target,
-            reason,
-            carried,
-            app,
-            candidates: Vec::new(),
-            tried: Vec::new(),
-            best: None,
-            hops: 0,
-            suspicious: 0,
-        };
-        if let Some(seed) = first_hop.filter(|&s| s != self.me) {
-            r.tried.push(seed);
-            let body = Body::Lookup {
-                target,
-                carried,
-                path: 0,
-            };
-            let purpose = Purpose::Lookup {
-                resolve: handle,
-                via: None,
-            };
-            self.resolves.push(r);
-            self.request(env, out, seed, body, reason, purpose);
-            return;
-        }
-        // Start from the closest entries of our own cache; the rest of the
-        // list is what backtracking falls back on.
-        let me = self.me;
-        let mut seen = Vec::new();
-        for _ in 0..3 {
-            let next = self.cache.closest(target, env.ids, |ix| {
-                seen.contains(&ix) || env.ids.owner(ix) == me
-            });
-            match next {
-                Some(ix) => seen.push(ix),
-                None => break,
-            }
-        }
-        r.candidates = seen;
-        self.resolves.push(r);
-        self.step_resolve(handle, env, out);
-    }
-
-    fn resolve_index(&self, handle: u32) -> Option<usize> {
-        self.resolves.iter().position(|r| r.handle == handle)
-    }
-
-    /// Sends the next LOOKUP of a resolve, or ends it.
-    fn step_resolve(&mut self, handle: u32, env: &mut Env, out: &mut Outbox) {
-        let Some(i) = self.resolve_index(handle) else {
-            return;
-        };
-        let ids = env.ids;
-        let r = &mut self.resolves[i];
-        // A candidate is worth asking only if it is closer than the best
-        // answer so far; the candidate list is sorted, so check the head.
-        let next = loop {
-            let Some(&c) = r.candidates.first() else {
-                break None;
-            };
-            r.candidates.remove(0);
-            if r.tried.contains(&ids.owner(c)) {
-                continue;
-            }
-            if let Some(b) = r.best {
-                if closer(r.target, ids.id(b), ids.id(c)).is_le() {
-                    break None;
-                }
-            }
-            break Some(c);
-        };
-        let exhausted = r.hops >= env.params.max_hops || r.suspicious > env.params.max_suspicious;
-        match next {
-            Some(c) if !exhausted => {
-                let owner = ids.owner(c);
-                let path = r.tried.len().min(255) as u8;
-                r.tried.push(owner);
-                let body = Body::Lookup {
-                    target: r.target,
-                    carried: r.carried,
-                    path,
-                };
-                let reason = r.reason;
-                let purpose = Purpose::Lookup {
-                    resolve: handle,
-                    via: Some(c),
-                };
-                self.request(env, out, owner, body, reason, purpose);
-            }
-            _ => self.end_resolve(i, env, out),
-        }
-    }
-
-    fn end_resolve(&mut self, i: usize, env: &mut Env, out: &mut Outbox) {
-        let r = &self.resolves[i];
-        let Some(app) = &r.app else {
-            self.resolves.swap_remove(i);
-            return;
-        };
-        match r.best {
-            Some(b) if env.ids.id(b).high() == app.name => {
-                // Fetch the CPA (and extended payload) from the owner.
-                let (handle, reason) = (r.handle, r.reason);
-                let body = Body::Inquire {
-                    entry: b,
-                    cpa: true,
-                };
-                let owner = env.ids.owner(b);
-                self.request(
-                    env,
-                    out,
-                    owner,
-                    body,
-                    reason,
-                    Purpose::Fetch { resolve: handle },
-                );
-            }
-            _ => {
-                let handle = r.handle;
-                self.finish_app(handle, false, env, out);
-            }
-        }
-    }
-
-    fn finish_app(&mut self, handle: u32, success: bool, env: &Env, out: &mut Outbox) {
-        let Some(i) = self.resolve_index(handle) else {
-            return;
-        };
-        let r = self.resolves.swap_remove(i);
-        if let Some(app) = r.app {
-            out.resolved.push(ResolveOutcome {
-                success,
-                hops: r.hops,
-                latency: env.now.since(app.started),
-            });
-        }
-    }
-
-    fn on_lookup_answer(
-        &mut self,
-        handle: u32,
-        via: Option<IdIx>,
-        next: Option<IdIx>,
-        env: &mut Env,
-        out: &mut Outbox,
-    ) {
-        let Some(i) = self.resolve_index(handle) else {
-            return;
-        };
-        let ids = env.ids;
-        let me = self.me;
-        // The responder answered, so its route entry is live: keep it (this
-        // is how a registering host fills its own leaf set).
-        for e in [via, next].into_iter().flatten() {
-            if ids.owner(e) != me && ids.is_alive(e) {
-                self.cache.insert(e, ids, &env.params.cache);
-            }
-        }
-        let r = &mut self.resolves[i];
-        r.hops += 1;
-        let responder_id = via.or_else(|| next.filter(|&n| r.tried.contains(&ids.owner(n))));
-        if let Some(v) = responder_id {
-            if r.best
-                .is_none_or(|b| closer(r.target, ids.id(v), ids.id(b)).is_lt())
-            {
-                r.best = Some(v);
-            }
-        }
-        if let Some(n) = next.filter(|&n| ids.owner(n) != me && !r.tried.contains(&ids.owner(n))) {
-            let progress = r
-                .best
-                .is_none_or(|b| closer(r.target, ids.id(n), ids.id(b)).is_lt());
-            if progress {
-                if !r.candidates.contains(&n) {
-                    let at = r
-                        .candidates
-                        .partition_point(|&c| closer(r.target, ids.id(c), ids.id(n)).is_lt());
-                    r.candidates.insert(at, n);
-                }
-            } else {
-                r.suspicious += 1;
-            }
-        }
-        // An application resolve stops as soon as it holds a matching ID.
-        if let Some(app) = &r.app {
-            if let Some(found) = [r.best, r.candidates.first().copied()]
-                .into_iter()
-                .flatten()
-                .find(|&c| ids.id(c).high() == app.name)
-            {
-                r.best = Some(found);
-                r.candidates.clear();
-            }
-        }
-        self.step_resolve(handle, env, out);
-    }
-
     // ----- messages ----------------------------------------------------------
 
     /// Reacts to a message from `from`.
@@ -720,6 +493,7 @@ impl Node {
                         entry: ix,
                         ack: false,
                         flooded: Box::new([]),
+                        replaces: None,
                     };
                     self.send(out, from, body, reason, 0);
                 }
@@ -740,9 +514,13 @@ impl Node {
                 entry,
                 ack,
                 flooded,
+                replaces,
             } => {
                 if ack {
                     self.send(out, from, Body::Ack, reason, txn);
+                    if let Some(gone) = replaces {
+                        self.cache.remove(gone, env.ids, &env.params.cache);
+                    }
                     self.on_flood(entry, flooded, reason, env, out);
                 } else {
                     // A synchronisation flood answering our REQUEST.
@@ -757,12 +535,14 @@ impl Node {
                 self.on_revoke(entry, flooded, reason, env, out);
             }
             Body::Lookup {
-                target, carried, ..
+                target,
+                carried,
+                path,
             } => {
                 if let Some(x) = carried {
                     self.submit(x, None, reason, env, out);
                 }
-                let next = self.next_hop(target, from, env);
+                let next = self.next_hop(target, from, &path, env);
                 let body = Body::Authority {
                     next,
                     cpa: false,
@@ -793,8 +573,11 @@ impl Node {
                         self.on_lookup_answer(resolve, via, next, env, out)
                     }
                     Purpose::Fetch { resolve } => {
-                        let ok = next.is_some();
-                        self.finish_app(resolve, ok, env, out);
+                        if next.is_some() {
+                            self.finish_app(resolve, true, env, out);
+                        } else {
+                            self.on_fetch_failure(resolve, env, out);
+                        }
                     }
                     Purpose::Validate { entry, cascade } => {
                         if next == Some(entry) {
@@ -833,10 +616,13 @@ impl Node {
     }
 
     /// The closest ID we know to `target` (cached or our own), never one
-    /// owned by the asker.
-    fn next_hop(&self, target: U256, asker: HostIx, env: &Env) -> Option<IdIx> {
+    /// owned by the asker or by a host on the flagged path (§4.1.3).
+    fn next_hop(&self, target: U256, asker: HostIx, path: &[HostIx], env: &Env) -> Option<IdIx> {
         let ids = env.ids;
-        let cached = self.cache.closest(target, ids, |ix| ids.owner(ix) == asker);
+        let cached = self.cache.closest(target, ids, |ix| {
+            let owner = ids.owner(ix);
+            owner == asker || path.contains(&owner)
+        });
         let local = self.cache.closest_local(target, ids);
         match (cached, local) {
             (Some(c), Some(l)) => Some(if closer(target, ids.id(c), ids.id(l)).is_lt() {
@@ -947,6 +733,7 @@ impl Node {
                 entry: x,
                 ack: true,
                 flooded: list.clone(),
+                replaces: None,
             };
             self.request(env, out, t, body, reason, Purpose::Flood);
         }
@@ -955,6 +742,7 @@ impl Node {
             entry: local,
             ack: true,
             flooded: Box::new([self.me]),
+            replaces: None,
         };
         self.request(env, out, owner, body, reason, Purpose::Flood);
     }

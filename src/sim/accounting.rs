@@ -180,6 +180,10 @@ impl Accounting {
         self.window.connectivity = Some(c);
     }
 
+    pub fn by_type_reason(&self) -> &[[Traffic; Reason::COUNT]; MsgType::COUNT] {
+        &self.by_type_reason
+    }
+
     pub fn take_host(&mut self, host: HostIx) -> HostMetrics {
         std::mem::take(&mut self.hosts[host.0 as usize])
     }

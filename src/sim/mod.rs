@@ -62,7 +62,8 @@ struct Host {
     online: bool,
     epoch: u32,
     firewalled: bool,
-    names: Vec<u128>,
+    /// Catalogue indices of the host's names.
+    names: Vec<u32>,
     /// Current /64 prefix of the host's address (service location, high half).
     prefix: u64,
     online_since: SimTime,
@@ -86,6 +87,7 @@ pub fn params(s: &Scenario) -> Params {
         sync_peers: p.sync_peers as usize,
         max_hops: p.max_hops,
         max_suspicious: p.max_suspicious,
+        lookups_per_hop: p.lookups_per_hop,
         flood_list_max: p.flood_list_max as usize,
         refresh_interval: p.refresh_interval.0,
         split_detection_interval_secs: p.split_detection_interval.as_secs_f64(),
@@ -104,7 +106,10 @@ pub fn params(s: &Scenario) -> Params {
 /// the reachable online hosts.
 const SEEDS_PER_JOIN: usize = 10;
 
-struct World<'s> {
+/// A running simulation. [`run`] drives one from start to end; tests and
+/// validation studies can also step it and intervene (make a host leave)
+/// to observe single procedures.
+pub struct Simulation<'s> {
     scenario: &'s Scenario,
     params: Params,
     queue: EventQueue<Event>,
@@ -116,6 +121,9 @@ struct World<'s> {
     reachable_pos: Vec<u32>,
     network: Network,
     plan: NamePlan,
+    /// Online hosts registering each catalogue name: applications resolve
+    /// names that are published at the time.
+    name_online: Vec<u32>,
     popularity: Popularity,
     session: Option<(Lifetime, Lifetime)>,
     rng_net: Rng,
@@ -129,13 +137,13 @@ struct World<'s> {
 
 /// Runs one scenario with one seed.
 pub fn run(s: &Scenario, seed: StreamSeed) -> anyhow::Result<RunResult> {
-    let mut world = World::new(s, seed)?;
-    world.run();
-    Ok(world.finish(seed))
+    let mut sim = Simulation::new(s, seed)?;
+    sim.run_until(sim.end);
+    Ok(sim.finish(seed))
 }
 
-impl<'s> World<'s> {
-    fn new(s: &'s Scenario, seed: StreamSeed) -> anyhow::Result<World<'s>> {
+impl<'s> Simulation<'s> {
+    pub fn new(s: &'s Scenario, seed: StreamSeed) -> anyhow::Result<Simulation<'s>> {
         let n = s.hosts.count as usize;
         let mut setup = seed.stream("setup");
         let plan = NamePlan::new(
@@ -180,7 +188,7 @@ impl<'s> World<'s> {
         let warmup = SimTime::ZERO + s.warmup.0;
         let end = SimTime::ZERO + s.duration.0;
         let acc = Accounting::new(s, &teredo, &firewalled, warmup);
-        let mut world = World {
+        let mut world = Simulation {
             scenario: s,
             params: params(s),
             queue: EventQueue::new(),
@@ -189,6 +197,7 @@ impl<'s> World<'s> {
             reachable: Vec::new(),
             reachable_pos: vec![u32::MAX; n],
             network,
+            name_online: vec![0; plan.catalogue.len()],
             plan,
             popularity,
             session,
@@ -223,12 +232,56 @@ impl<'s> World<'s> {
         Ok(world)
     }
 
-    fn run(&mut self) {
-        while let Some((now, event)) = self.queue.pop_until(self.end) {
+    /// Processes every event up to `until` (capped at the scenario's end).
+    pub fn run_until(&mut self, until: SimTime) {
+        let until = until.min(self.end);
+        while let Some((now, event)) = self.queue.pop_until(until) {
             self.acc.advance(now);
             self.handle(now, event);
         }
-        self.queue.advance_to(self.end);
+        self.queue.advance_to(until);
+    }
+
+    /// The current simulated time.
+    pub fn now(&self) -> SimTime {
+        self.queue.now()
+    }
+
+    /// Makes `host` leave now, cleanly (revoke floods) or by crashing.
+    pub fn depart(&mut self, host: HostIx, graceful: bool) {
+        let now = self.queue.now();
+        if self.hosts[host.0 as usize].online {
+            self.go_offline_as(now, host, graceful);
+        }
+    }
+
+    /// The IDs `host` has registered.
+    pub fn locals(&self, host: HostIx) -> Vec<IdIx> {
+        self.hosts[host.0 as usize].node.cache.locals().to_vec()
+    }
+
+    /// Online hosts whose cache holds `ix`, each with whether it is in one
+    /// of their leaf sets.
+    pub fn holders(&self, ix: IdIx) -> Vec<(HostIx, bool)> {
+        let p = &self.params.cache;
+        (0..self.hosts.len())
+            .filter(|&h| self.hosts[h].online && self.hosts[h].node.cache.contains(ix, &self.ids))
+            .map(|h| {
+                let cache = &self.hosts[h].node.cache;
+                let leaf = cache.locals().iter().any(|&l| {
+                    let (below, above) = cache.leaf_set(l, &self.ids, p);
+                    below.contains(&ix) || above.contains(&ix)
+                });
+                (HostIx(h as u32), leaf)
+            })
+            .collect()
+    }
+
+    /// Traffic sent so far (after warm-up), by message type and reason.
+    pub fn traffic(
+        &self,
+    ) -> &[[crate::metrics::Traffic; Reason::COUNT]; crate::protocol::message::MsgType::COUNT] {
+        self.acc.by_type_reason()
     }
 
     fn handle(&mut self, now: SimTime, event: Event) {
@@ -349,6 +402,9 @@ impl<'s> World<'s> {
             h.epoch
         };
         self.acc.joined(now);
+        for &n in &self.hosts[host.0 as usize].names {
+            self.name_online[n as usize] += 1;
+        }
         if !self.hosts[host.0 as usize].firewalled {
             self.reachable_pos[host.0 as usize] = self.reachable.len() as u32;
             self.reachable.push(host);
@@ -379,6 +435,7 @@ impl<'s> World<'s> {
         let interval = self.params.refresh_interval;
         let initial = self.hosts[host.0 as usize].epoch == 1 && reason == Reason::Registration;
         for name in names {
+            let name = self.plan.catalogue[name as usize];
             let suffix: u64 = self.rng_work.random();
             let location = (u128::from(prefix) << 64) | u128::from(suffix);
             let ix = self.ids.insert(U256::from_parts(name, location), host);
@@ -402,12 +459,19 @@ impl<'s> World<'s> {
 
     fn go_offline(&mut self, now: SimTime, host: HostIx) {
         let graceful = self.rng_work.random::<f64>() < self.scenario.churn.graceful_share;
+        self.go_offline_as(now, host, graceful);
+    }
+
+    fn go_offline_as(&mut self, now: SimTime, host: HostIx, graceful: bool) {
         if graceful {
             self.react(now, host, |node, env, out| node.leave_gracefully(env, out));
         }
         self.retire_names(host);
         let h = &mut self.hosts[host.0 as usize];
         h.online = false;
+        for &n in &h.names {
+            self.name_online[n as usize] -= 1;
+        }
         let since = h.online_since;
         self.acc.left(now, host, since);
         let pos = self.reachable_pos[host.0 as usize];
@@ -439,11 +503,13 @@ impl<'s> World<'s> {
     fn app_resolve(&mut self, now: SimTime, host: HostIx, epoch: u32) {
         self.schedule_resolve(now, host, epoch);
         let names = self.plan.catalogue.len();
-        // Resolve somebody else's name (a few draws; a host owning every
-        // popular name simply skips this resolve).
+        // Resolve a name that somebody else publishes right now (a few
+        // draws; if all of them miss, this resolve is skipped).
         for _ in 0..8 {
-            let name = self.plan.catalogue[self.popularity.pick(names, &mut self.rng_work)];
-            if !self.hosts[host.0 as usize].names.contains(&name) {
+            let pick = self.popularity.pick(names, &mut self.rng_work) as u32;
+            let own = self.hosts[host.0 as usize].names.contains(&pick);
+            if !own && self.name_online[pick as usize] > 0 {
+                let name = self.plan.catalogue[pick as usize];
                 self.acc.resolve_started();
                 self.react(now, host, |node, env, out| {
                     node.resolve_name(name, env, out)
@@ -512,7 +578,8 @@ impl<'s> World<'s> {
             .collect()
     }
 
-    fn finish(mut self, seed: StreamSeed) -> RunResult {
+    /// Ends the run: final cache state, leaf-set accuracy, the result.
+    pub fn finish(mut self, seed: StreamSeed) -> RunResult {
         let now = self.end;
         let p = self.params.cache;
         let view = self.hosts_view();

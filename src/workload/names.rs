@@ -16,8 +16,8 @@ use rand_distr::{Distribution, Zipf};
 /// The names of every host, and the catalogue of distinct names.
 #[derive(Clone, Debug, Default)]
 pub struct NamePlan {
-    /// Names registered by each host.
-    pub per_host: Vec<Vec<u128>>,
+    /// Names registered by each host, as indices into `catalogue`.
+    pub per_host: Vec<Vec<u32>>,
     /// Every distinct name, in creation order (popularity rank order).
     pub catalogue: Vec<u128>,
 }
@@ -50,8 +50,8 @@ impl NamePlan {
             if free.len() < group {
                 break;
             }
-            let name: u128 = rng.random();
-            plan.catalogue.push(name);
+            let name = plan.catalogue.len() as u32;
+            plan.catalogue.push(rng.random());
             let mut picked: Vec<usize> = sample(rng, free.len(), group).into_vec();
             picked.sort_unstable_by(|a, b| b.cmp(a));
             for i in picked {
@@ -64,9 +64,8 @@ impl NamePlan {
         }
         for names in &mut plan.per_host {
             while names.len() < per_host {
-                let name: u128 = rng.random();
-                plan.catalogue.push(name);
-                names.push(name);
+                names.push(plan.catalogue.len() as u32);
+                plan.catalogue.push(rng.random());
             }
         }
         plan
@@ -117,9 +116,8 @@ mod tests {
         assert!(plan.per_host.iter().all(|n| n.len() == 4));
         // 400 slots, half shared in pairs: 100 shared names + 200 unique.
         assert_eq!(plan.catalogue.len(), 300);
-        let shared = plan.catalogue[..100]
-            .iter()
-            .all(|name| plan.per_host.iter().filter(|n| n.contains(name)).count() == 2);
+        let shared =
+            (0..100u32).all(|name| plan.per_host.iter().filter(|n| n.contains(&name)).count() == 2);
         assert!(shared);
     }
 

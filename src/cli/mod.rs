@@ -1,0 +1,66 @@
+//! The `pnrpsim` command line.
+//!
+//! Exit codes: 0 success, 1 the simulation or its output failed,
+//! 2 bad input (scenario file, `--set`, command-line usage).
+
+mod run;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "pnrpsim",
+    version,
+    about = "Simulates the bandwidth that PNRP peer-name publication costs",
+    long_about = "Simulates a PNRP cloud (Peer Name Resolution Protocol, [MS-PNRP]) from a TOML \
+scenario file and reports bytes per host per second by message type and reason, so that the \
+cost of registering more names per host can be sized before deployment.\n\n\
+Exit codes: 0 success, 1 run or output failure, 2 bad input."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run one scenario, print a summary and write CSV tables.
+    Run(run::RunArgs),
+    /// Check a scenario file (and --set overrides) without running it.
+    Validate(run::ValidateArgs),
+}
+
+/// Failures, sorted by the exit code they map to.
+#[derive(Debug)]
+pub enum Failure {
+    /// Exit 2: the user's input is wrong.
+    Input(String),
+    /// Exit 1: the run or its outputs failed.
+    Run(anyhow::Error),
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(e: anyhow::Error) -> Self {
+        Failure::Run(e)
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run(args) => run::run(args),
+        Command::Validate(args) => run::validate(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Input(msg)) => {
+            eprintln!("error: {msg}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Run(e)) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}

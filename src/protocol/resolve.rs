@@ -1,0 +1,323 @@
+//! Iterative resolution with backtracking (§3.1.4.4.2, example §4.1.3).
+//!
+//! The resolver drives every step: it sends a LOOKUP to the closest route
+//! entry it knows; the AUTHORITY reply names a closer entry (or the
+//! responder's own ID when it knows none closer). Every host asked joins the
+//! flagged path, which recipients must not return. When a hop does not
+//! answer, its entry is dropped and the resolver backtracks: it asks the
+//! closest host that did answer again, with the longer path, so that host
+//! offers its next-best entry. Limits: `max_hops` useful hops,
+//! `max_suspicious` replies that brought nothing closer, and
+//! `lookups_per_hop` LOOKUPs to any one host.
+//!
+//! Registration, refresh, split detection and cache balancing use the same
+//! procedure with other targets; an application resolve ends, once it holds
+//! an ID of the wanted name, with an INQUIRE that fetches the CPA.
+
+use super::id::{HostIx, IdIx, U256, closer};
+use super::message::{Body, Reason};
+use super::node::{Env, Node, Outbox, Purpose, ResolveOutcome};
+use crate::engine::SimTime;
+
+#[derive(Clone, Debug)]
+pub(super) struct AppResolve {
+    pub name: u128,
+    pub started: SimTime,
+}
+
+#[derive(Clone, Debug)]
+pub(super) struct Resolve {
+    handle: u32,
+    target: U256,
+    pub reason: Reason,
+    carried: Option<IdIx>,
+    app: Option<AppResolve>,
+    /// Route entries not yet asked, closest to the target first.
+    candidates: Vec<IdIx>,
+    /// Hosts asked so far, each with its number of LOOKUPs (the flagged
+    /// path is the list of hosts).
+    path: Vec<(HostIx, u8)>,
+    /// Closest ID whose owner answered.
+    best: Option<IdIx>,
+    /// A hop failed since `best` last answered: asking it again may bring
+    /// an alternative.
+    failed_since_best: bool,
+    /// IDs of the wanted name whose owner no longer has them (stale copies
+    /// of a registration that left or changed address).
+    rejected: Vec<IdIx>,
+    hops: u32,
+    suspicious: u32,
+}
+
+impl Resolve {
+    fn visited(&self, host: HostIx) -> bool {
+        self.path.iter().any(|&(h, _)| h == host)
+    }
+
+    fn flagged_path(&self) -> Box<[HostIx]> {
+        self.path.iter().map(|&(h, _)| h).collect()
+    }
+
+    fn note_asked(&mut self, host: HostIx) {
+        match self.path.iter_mut().find(|(h, _)| *h == host) {
+            Some((_, n)) => *n = n.saturating_add(1),
+            None => self.path.push((host, 1)),
+        }
+    }
+
+    fn asked(&self, host: HostIx) -> u8 {
+        self.path
+            .iter()
+            .find(|&&(h, _)| h == host)
+            .map_or(0, |&(_, n)| n)
+    }
+
+    fn improves(&self, ix: IdIx, env: &Env) -> bool {
+        self.best
+            .is_none_or(|b| closer(self.target, env.ids.id(ix), env.ids.id(b)).is_lt())
+    }
+}
+
+impl Node {
+    /// Starts a resolve of `target`. `first_hop` forces the first LOOKUP to
+    /// a given host (split detection starts at a seed server).
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn start_resolve(
+        &mut self,
+        target: U256,
+        reason: Reason,
+        carried: Option<IdIx>,
+        app: Option<AppResolve>,
+        first_hop: Option<HostIx>,
+        env: &mut Env,
+        out: &mut Outbox,
+    ) {
+        self.next_resolve = self.next_resolve.wrapping_add(1);
+        let handle = self.next_resolve;
+        let me = self.me;
+        let ids = env.ids;
+        // Our own closest entries seed the candidate list; backtracking
+        // falls back on the rest.
+        let mut candidates = Vec::new();
+        for _ in 0..3 {
+            let next = self.cache.closest(target, ids, |ix| {
+                candidates.contains(&ix) || ids.owner(ix) == me
+            });
+            match next {
+                Some(ix) => candidates.push(ix),
+                None => break,
+            }
+        }
+        self.resolves.push(Resolve {
+            handle,
+            target,
+            reason,
+            carried,
+            app,
+            candidates,
+            path: Vec::new(),
+            best: None,
+            failed_since_best: false,
+            rejected: Vec::new(),
+            hops: 0,
+            suspicious: 0,
+        });
+        match first_hop.filter(|&s| s != me) {
+            Some(seed) => {
+                let i = self.resolves.len() - 1;
+                self.lookup(i, seed, None, env, out);
+            }
+            None => self.step_resolve(handle, env, out),
+        }
+    }
+
+    fn resolve_index(&self, handle: u32) -> Option<usize> {
+        self.resolves.iter().position(|r| r.handle == handle)
+    }
+
+    fn lookup(&mut self, i: usize, to: HostIx, via: Option<IdIx>, env: &mut Env, out: &mut Outbox) {
+        let r = &mut self.resolves[i];
+        let body = Body::Lookup {
+            target: r.target,
+            carried: r.carried,
+            path: r.flagged_path(),
+        };
+        r.note_asked(to);
+        let (reason, resolve) = (r.reason, r.handle);
+        self.request(env, out, to, body, reason, Purpose::Lookup { resolve, via });
+    }
+
+    /// Sends the next LOOKUP of a resolve, or ends it.
+    pub(super) fn step_resolve(&mut self, handle: u32, env: &mut Env, out: &mut Outbox) {
+        let Some(i) = self.resolve_index(handle) else {
+            return;
+        };
+        let ids = env.ids;
+        let prm = env.params;
+        let r = &mut self.resolves[i];
+        let worn_out = r.hops >= prm.max_hops
+            || r.suspicious > prm.max_suspicious
+            || r.path.len() > 2 * prm.max_hops as usize;
+        r.candidates
+            .retain(|&c| !r.path.iter().any(|&(h, _)| h == ids.owner(c)));
+        if r.candidates.is_empty() && r.best.is_none() {
+            // Every first hop failed: fall back on the next entries of our
+            // own cache.
+            let me = self.me;
+            let path = &r.path;
+            let fallback = self.cache.closest(r.target, ids, |ix| {
+                let owner = ids.owner(ix);
+                owner == me || path.iter().any(|&(h, _)| h == owner)
+            });
+            r.candidates.extend(fallback);
+        }
+        let next = r
+            .candidates
+            .first()
+            .copied()
+            .filter(|&c| r.improves(c, env));
+        match next {
+            Some(c) if !worn_out => {
+                self.resolves[i].candidates.remove(0);
+                self.lookup(i, ids.owner(c), Some(c), env, out);
+            }
+            _ => {
+                // Nothing closer to try: backtrack to the closest host that
+                // answered if a hop failed since, while it may be asked again.
+                let again = r.best.filter(|&b| {
+                    !worn_out
+                        && r.failed_since_best
+                        && u32::from(r.asked(ids.owner(b))) < prm.lookups_per_hop
+                });
+                match again {
+                    Some(b) => {
+                        r.failed_since_best = false;
+                        self.lookup(i, ids.owner(b), Some(b), env, out);
+                    }
+                    None => self.end_resolve(i, env, out),
+                }
+            }
+        }
+    }
+
+    /// A hop never answered (its entry is already dropped from the cache).
+    pub(super) fn on_lookup_failure(&mut self, handle: u32, env: &mut Env, out: &mut Outbox) {
+        if let Some(i) = self.resolve_index(handle) {
+            self.resolves[i].failed_since_best = true;
+            self.step_resolve(handle, env, out);
+        }
+    }
+
+    pub(super) fn on_lookup_answer(
+        &mut self,
+        handle: u32,
+        via: Option<IdIx>,
+        next: Option<IdIx>,
+        env: &mut Env,
+        out: &mut Outbox,
+    ) {
+        let Some(i) = self.resolve_index(handle) else {
+            return;
+        };
+        let ids = env.ids;
+        let me = self.me;
+        // The responder answered, so its route entry is live: keep it (this
+        // is how a registering host fills its own leaf set), and likewise
+        // the entry it offers, unless it is already known to be gone.
+        for e in [via, next].into_iter().flatten() {
+            if ids.owner(e) != me && ids.is_alive(e) {
+                self.cache.insert(e, ids, &env.params.cache);
+            }
+        }
+        let r = &mut self.resolves[i];
+        r.hops += 1;
+        // The responder's own ID: the entry we reached it by, or the ID it
+        // names when it knows nothing closer than itself.
+        let responder = via.or(next.filter(|&n| r.visited(ids.owner(n))));
+        if let Some(v) = responder.filter(|&v| r.improves(v, env)) {
+            r.best = Some(v);
+            r.failed_since_best = false;
+        }
+        let next = next.filter(|n| !r.rejected.contains(n));
+        match next.filter(|&n| ids.owner(n) != me && !r.visited(ids.owner(n))) {
+            Some(n) if r.improves(n, env) && !r.candidates.contains(&n) => {
+                let target = r.target;
+                let at = r
+                    .candidates
+                    .partition_point(|&c| closer(target, ids.id(c), ids.id(n)).is_lt());
+                r.candidates.insert(at, n);
+            }
+            Some(n) if !r.improves(n, env) => r.suspicious += 1,
+            _ => {}
+        }
+        // An application resolve stops as soon as it holds a matching ID.
+        if let Some(app) = &r.app {
+            let found = [r.best, r.candidates.first().copied()]
+                .into_iter()
+                .flatten()
+                .find(|&c| ids.id(c).high() == app.name && !r.rejected.contains(&c));
+            if let Some(found) = found {
+                r.best = Some(found);
+                self.end_resolve(i, env, out);
+                return;
+            }
+        }
+        self.step_resolve(handle, env, out);
+    }
+
+    fn end_resolve(&mut self, i: usize, env: &mut Env, out: &mut Outbox) {
+        let r = &self.resolves[i];
+        let Some(app) = &r.app else {
+            self.resolves.swap_remove(i);
+            return;
+        };
+        let handle = r.handle;
+        match r.best {
+            Some(b) if env.ids.id(b).high() == app.name && !r.rejected.contains(&b) => {
+                // Fetch the CPA (and extended payload) from the owner.
+                let body = Body::Inquire {
+                    entry: b,
+                    cpa: true,
+                };
+                let (owner, reason) = (env.ids.owner(b), r.reason);
+                self.request(
+                    env,
+                    out,
+                    owner,
+                    body,
+                    reason,
+                    Purpose::Fetch { resolve: handle },
+                );
+            }
+            _ => self.finish_app(handle, false, env, out),
+        }
+    }
+
+    /// The owner of the ID we found does not have it any more (or did not
+    /// answer): drop that copy and carry on with what else we know.
+    pub(super) fn on_fetch_failure(&mut self, handle: u32, env: &mut Env, out: &mut Outbox) {
+        let Some(i) = self.resolve_index(handle) else {
+            return;
+        };
+        let r = &mut self.resolves[i];
+        if let Some(stale) = r.best.take() {
+            r.rejected.push(stale);
+            self.cache.remove(stale, env.ids, &env.params.cache);
+        }
+        self.step_resolve(handle, env, out);
+    }
+
+    pub(super) fn finish_app(&mut self, handle: u32, success: bool, env: &Env, out: &mut Outbox) {
+        let Some(i) = self.resolve_index(handle) else {
+            return;
+        };
+        let r = self.resolves.swap_remove(i);
+        if let Some(app) = r.app {
+            out.resolved.push(ResolveOutcome {
+                success,
+                hops: r.hops,
+                latency: env.now.since(app.started),
+            });
+        }
+    }
+}
