@@ -8,8 +8,12 @@
 //! - [`scenario`]: the TOML scenario schema, units and validation.
 //! - [`sim`]: the glue that runs hosts on the engine over the network.
 //! - [`metrics`] and [`report`]: what a run measured, and how it is written.
+//! - [`sweep`] and [`plot`]: parallel parameter sweeps with confidence
+//!   intervals, and their charts.
 
 pub mod engine;
-pub mod scenario;
 pub mod metrics;
+pub mod plot;
 pub mod protocol;
+pub mod scenario;
+pub mod sweep;
