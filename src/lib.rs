@@ -9,6 +9,8 @@
 //! - [`workload`]: names, churn and application resolves.
 //! - [`sim`]: the glue that runs hosts on the engine over the network.
 //! - [`metrics`] and [`report`]: what a run measured, and how it is written.
+//! - [`sweep`] and [`plot`]: parallel sweeps with confidence intervals,
+//!   and the charts drawn from their CSV files.
 //! - [`cli`]: the `pnrpsim` command.
 
 pub mod cli;
@@ -17,6 +19,8 @@ pub mod metrics;
 pub mod network;
 pub mod protocol;
 pub mod report;
+pub mod plot;
 pub mod scenario;
 pub mod sim;
+pub mod sweep;
 pub mod workload;

@@ -7,6 +7,7 @@
 //! default.
 
 use super::units::{Duration, Size};
+use crate::sweep::SweepSpec;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
@@ -26,6 +27,10 @@ pub struct Scenario {
     pub workload: Workload,
     pub churn: Churn,
     pub metrics: Metrics,
+    /// Parameter sweep run by `pnrpsim sweep`; absent means the default
+    /// names-per-host sweep.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sweep: Option<SweepSpec>,
 }
 
 impl Default for Scenario {
@@ -42,6 +47,7 @@ impl Default for Scenario {
             workload: Workload::default(),
             churn: Churn::default(),
             metrics: Metrics::default(),
+            sweep: None,
         }
     }
 }

@@ -1,0 +1,56 @@
+//! Charts of a sweep, drawn from its CSV files alone, so `pnrpsim plot`
+//! can re-draw them without re-running anything.
+//!
+//! Text uses DejaVu Sans compiled into the binary (plotters' `ab_glyph`
+//! backend), so charts render the same on a machine without any fonts.
+
+mod axes;
+mod chart;
+mod data;
+mod figures;
+
+use anyhow::{anyhow, bail};
+use plotters::style::{FontStyle, register_font as plotters_register_font};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+/// Font family every chart uses.
+pub const FONT: &str = "DejaVu Sans";
+
+static DEJAVU_SANS: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+
+/// Registers the embedded font, once per process. Also under plotters'
+/// default `sans-serif`, so no text can fall back to a missing system font.
+fn register_font() -> anyhow::Result<()> {
+    static DONE: OnceLock<Result<(), String>> = OnceLock::new();
+    DONE.get_or_init(|| {
+        for family in [FONT, "sans-serif"] {
+            plotters_register_font(family, FontStyle::Normal, DEJAVU_SANS)
+                .map_err(|_| "the embedded DejaVu Sans font cannot be read".to_string())?;
+        }
+        Ok(())
+    })
+    .clone()
+    .map_err(|e| anyhow!(e))
+}
+
+/// Re-draws every chart of the sweep in `path` (its output directory, or
+/// any file in it) from its CSV files, next to them, as PNG and SVG.
+/// Returns the chart files written. Charts whose data is absent (no
+/// `host_rates.csv`, an interrupted sweep without the first point…) are
+/// skipped.
+pub fn plot_dir(path: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let dir = if path.is_file() {
+        path.parent().unwrap_or(Path::new("."))
+    } else {
+        path
+    };
+    if !dir.join(crate::sweep::tables::SWEEP_CSV).is_file() {
+        bail!(
+            "{} has no {}: give the output directory of a sweep",
+            dir.display(),
+            crate::sweep::tables::SWEEP_CSV
+        );
+    }
+    figures::render_all(dir)
+}
