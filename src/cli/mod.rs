@@ -3,7 +3,19 @@
 //! Exit codes: 0 success, 1 the simulation or its output failed,
 //! 2 bad input (scenario file, `--set`, command-line usage).
 
+/// Prints a line to stdout. Write errors are ignored on purpose: stdout only
+/// informs (the CSV files are the product), and a reader that closes the
+/// pipe early (`pnrpsim run … | head`) must not turn a good run into a
+/// failure or a panic.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
 mod run;
+mod sweep;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -29,6 +41,11 @@ enum Command {
     Run(run::RunArgs),
     /// Check a scenario file (and --set overrides) without running it.
     Validate(run::ValidateArgs),
+    /// Run the scenario's [sweep] grid in parallel, with replications,
+    /// confidence intervals, CSV tables and charts.
+    Sweep(sweep::SweepArgs),
+    /// Redraw a sweep's charts from its CSV files, without re-running.
+    Plot(sweep::PlotArgs),
 }
 
 /// Failures, sorted by the exit code they map to.
@@ -51,6 +68,8 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run::run(args),
         Command::Validate(args) => run::validate(args),
+        Command::Sweep(args) => sweep::sweep(args),
+        Command::Plot(args) => sweep::plot(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -42,7 +42,7 @@ fn load(args: &ScenarioArgs) -> Result<Scenario, Failure> {
 
 pub fn validate(args: ValidateArgs) -> Result<(), Failure> {
     let s = load(&args.scenario)?;
-    println!(
+    say!(
         "{}: ok (scenario \"{}\", {} hosts × {} names, {} simulated)",
         args.scenario.scenario.display(),
         s.name,
@@ -61,10 +61,10 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
     let out = args
         .out
         .unwrap_or_else(|| PathBuf::from("output").join(&s.name));
-    report::atomic::prepare_output_dir(&out)?;
+    report::atomic::prepare_output_dir(&out).map_err(|e| Failure::Input(format!("{e:#}")))?;
     let result = crate::sim::run(&s, StreamSeed::single(s.seed))?;
-    print!("{}", report::summary::summary_table(&result));
+    say!("{}", report::summary::summary_table(&result).trim_end());
     let files = report::csv_tables::write_run_tables(&out, &result)?;
-    println!("wrote {} tables to {}", files.len(), out.display());
+    say!("wrote {} tables to {}", files.len(), out.display());
     Ok(())
 }

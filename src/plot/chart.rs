@@ -6,7 +6,8 @@
 
 use super::FONT;
 use super::axes::{Scale, Ticks, layout};
-use crate::sweep::atomic::write_atomic;
+use crate::report::write_atomic;
+use anyhow::Context;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::{Path, PathBuf};
@@ -138,7 +139,8 @@ pub fn render(chart: &Chart, dir: &Path, stem: &str) -> anyhow::Result<Option<[P
         enc.set_depth(png::BitDepth::Eight);
         enc.write_header()?.write_image_data(&pixels)?;
         Ok(())
-    })?;
+    })
+    .with_context(|| format!("cannot write {}", png.display()))?;
 
     let svg = dir.join(format!("{stem}.svg"));
     let mut text = String::new();
@@ -148,7 +150,8 @@ pub fn render(chart: &Chart, dir: &Path, stem: &str) -> anyhow::Result<Option<[P
         &xt,
         &yt,
     )?;
-    write_atomic(&svg, |w| Ok(w.write_all(text.as_bytes())?))?;
+    write_atomic(&svg, |w| w.write_all(text.as_bytes()))
+        .with_context(|| format!("cannot write {}", svg.display()))?;
     Ok(Some([png, svg]))
 }
 

@@ -475,14 +475,23 @@ impl Cache {
                 best = Some((share, from.arc_midpoint(to)));
             }
         };
-        for &l in &self.locals {
+        for (li, &l) in self.locals.iter().enumerate() {
             let lid = ids.id(l);
             let mut half = U256::HALF;
             for level in 0..self.depth {
                 if level > 0 {
                     half = half.div_u64(u64::from(p.span_ratio));
                 }
-                let span_log = RING_LOG10 - f64::from(level) * Self::log_ratio(p);
+                // A band merged from g local IDs' bands shares one level's
+                // capacity over about g times the span: its entries are g
+                // times sparser, and so is the gap it may leave.
+                let band = self.band_of(li as u16, level, ids, p);
+                let merged = (0..self.locals.len())
+                    .filter(|&j| self.band_of(j as u16, level, ids, p) == band)
+                    .count()
+                    .max(1);
+                let span_log =
+                    RING_LOG10 - f64::from(level) * Self::log_ratio(p) + (merged as f64).log10();
                 let lower = lid.wrapping_sub(half);
                 let width = half.wrapping_add(half); // 0 (= whole ring) at level 0
                 let mut inside: Vec<U256> = self

@@ -141,6 +141,8 @@ pub struct Node {
     synced: bool,
     sync_outstanding: u32,
     waiting: Vec<IdIx>,
+    /// Target of the last cache-balancing lookup.
+    last_balance: Option<U256>,
 }
 
 impl Node {
@@ -440,11 +442,14 @@ impl Node {
             .iter()
             .any(|r| r.reason == Reason::Maintenance);
         if !balancing {
-            if let Some(target) =
-                self.cache
-                    .balancing_target(prm.balance_gap_fraction, env.ids, &prm.cache)
-            {
-                self.start_resolve(target, Reason::Maintenance, None, None, None, env, out);
+            let target = self
+                .cache
+                .balancing_target(prm.balance_gap_fraction, env.ids, &prm.cache);
+            // The same gap again means the last lookup found nothing to fill
+            // it: do not repeat it every period.
+            if let Some(t) = target.filter(|&t| Some(t) != self.last_balance) {
+                self.last_balance = Some(t);
+                self.start_resolve(t, Reason::Maintenance, None, None, None, env, out);
             }
         }
     }

@@ -621,6 +621,12 @@ impl Schema {
         let mut every_field = Scenario::default();
         every_field.workload.address_change_interval = Some(Duration::secs(1));
         every_field.metrics.connectivity_every = Some(Duration::secs(1));
+        every_field.sweep = Some(crate::sweep::SweepSpec {
+            series_axis: Some("network.loss".to_owned()),
+            series_values: vec![toml::Value::Float(0.0)],
+            cdf_points: Some(vec![toml::Value::Integer(1)]),
+            ..crate::sweep::SweepSpec::default()
+        });
         let mut root = Node::from_table(
             &toml::Table::try_from(every_field).expect("the default scenario serializes"),
         );
@@ -748,8 +754,8 @@ mod tests {
         let mut checked = 0;
         walk(&SCHEMA.root, &mut Vec::new(), &mut checked);
         // scenario, hosts, network, pnrp, workload, churn + 2 dists, metrics,
-        // and 4 latency variants.
-        assert_eq!(checked, 13);
+        // sweep, and 4 latency variants.
+        assert_eq!(checked, 14);
     }
 
     #[test]

@@ -160,7 +160,6 @@ pub struct Pnrp {
     pub lookups_per_hop: u32,
     pub flood_list_max: u32,
     pub refresh_interval: Duration,
-    pub cpa_validity: Duration,
     /// Mean interval between split detections in the whole cloud **[ours]**.
     pub split_detection_interval: Duration,
     /// A gap in cache level k is balanced when it exceeds this share of the
@@ -192,7 +191,6 @@ impl Default for Pnrp {
             lookups_per_hop: 3,
             flood_list_max: 22,
             refresh_interval: Duration::secs(86_400),
-            cpa_validity: Duration::secs(72 * 3600),
             split_detection_interval: Duration::secs(10),
             balance_gap_fraction: 0.25,
             secured_names: true,

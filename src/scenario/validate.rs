@@ -56,6 +56,9 @@ pub fn validate(s: &Scenario) -> Result<(), Vec<Problem>> {
     c.workload(&s.workload);
     c.churn(&s.churn);
     c.metrics(&s.metrics);
+    if let Some(sweep) = &s.sweep {
+        c.sweep(sweep);
+    }
     if c.problems.is_empty() {
         Ok(())
     } else {
@@ -89,6 +92,28 @@ struct Checks {
 }
 
 impl Checks {
+    /// The sweep's axes must be real parameters and its values usable.
+    fn sweep(&mut self, sw: &crate::sweep::SweepSpec) {
+        let known = super::load::parameter_paths();
+        for (field, path) in [
+            ("sweep.axis", Some(&sw.axis)),
+            ("sweep.series_axis", sw.series_axis.as_ref()),
+        ] {
+            if let Some(path) = path.filter(|p| !known.contains(p) || p.starts_with("sweep.")) {
+                self.fail(
+                    field,
+                    format!(
+                        "unknown parameter `{path}`; an axis is a dotted parameter path such as \
+                         `hosts.names_per_host` or `pnrp.refresh_interval`"
+                    ),
+                );
+            }
+        }
+        if let Err(e) = sw.plan() {
+            self.fail("sweep", e);
+        }
+    }
+
     fn fail(&mut self, path: &str, message: impl Into<String>) {
         self.problems.push(Problem {
             path: path.to_owned(),
@@ -206,7 +231,6 @@ impl Checks {
         self.at_least("pnrp.lookups_per_hop", p.lookups_per_hop, 1);
         self.at_least("pnrp.flood_list_max", p.flood_list_max, 1);
         self.positive("pnrp.refresh_interval", p.refresh_interval);
-        self.positive("pnrp.cpa_validity", p.cpa_validity);
         self.positive("pnrp.split_detection_interval", p.split_detection_interval);
         let gap = p.balance_gap_fraction;
         self.number(
@@ -335,7 +359,6 @@ mod tests {
             lookups_per_hop: 0,
             flood_list_max: 0,
             refresh_interval: Duration::secs(0),
-            cpa_validity: Duration::secs(0),
             split_detection_interval: Duration::secs(0),
             balance_gap_fraction: 0.0,
             fragment_size: Size(99),
@@ -384,7 +407,6 @@ mod tests {
             "pnrp.lookups_per_hop",
             "pnrp.flood_list_max",
             "pnrp.refresh_interval",
-            "pnrp.cpa_validity",
             "pnrp.split_detection_interval",
             "pnrp.balance_gap_fraction",
             "pnrp.fragment_size",

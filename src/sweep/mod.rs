@@ -7,7 +7,6 @@
 //! depends only on (scenario seed, point, replication), and rows are written
 //! in (point, replication) order whatever order the runs finished in.
 
-pub(crate) mod atomic;
 pub mod exec;
 pub mod spec;
 pub mod stats;

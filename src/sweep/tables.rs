@@ -14,13 +14,14 @@
 //! `replication` or `host`); the first is the x axis, the second, if any,
 //! the series axis.
 
-use super::atomic::write_atomic;
 use super::spec::{Point, SweepPlan};
 use super::stats::Estimate;
 use crate::metrics::stats::Distribution;
 use crate::metrics::{HostMetrics, RunResult};
 use crate::protocol::message::Reason;
+use crate::report::write_atomic;
 use crate::scenario::Scenario;
+use anyhow::Context;
 use std::path::Path;
 
 pub const RUNS_CSV: &str = "runs.csv";
@@ -189,9 +190,9 @@ fn write_csv(
         for row in rows {
             csv.write_record(&row)?;
         }
-        csv.flush()?;
-        Ok(())
+        csv.flush()
     })
+    .with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// Writes the four CSV files into `dir`; `records` must be sorted by

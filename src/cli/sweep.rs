@@ -1,0 +1,96 @@
+//! `pnrpsim sweep` and `pnrpsim plot`.
+
+use super::Failure;
+use super::run::ScenarioArgs;
+use crate::scenario::Scenario;
+use crate::scenario::load::{load_file, set_path};
+use crate::scenario::validate::validate;
+use crate::sweep::{Coord, SweepConfig, interrupt_flag, run_sweep};
+use clap::Args;
+use std::path::PathBuf;
+use std::time::Instant;
+
+#[derive(Args, Debug)]
+pub struct SweepArgs {
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// Worker threads [default: one per core]. Results do not depend on it.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Output directory [default: output/<scenario name>/].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Write the CSV files only, no charts.
+    #[arg(long)]
+    pub no_charts: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct PlotArgs {
+    /// A sweep's output directory, or any CSV file in it.
+    pub path: PathBuf,
+}
+
+/// Builds the scenario of one sweep point: the axis values set on the
+/// scenario (after `--set`), then validated like a file.
+fn point_scenario(base: &toml::Table, coords: &[Coord]) -> Result<Scenario, String> {
+    let mut table = base.clone();
+    for c in coords {
+        set_path(&mut table, &c.path, c.value.clone())?;
+    }
+    let s: Scenario = toml::Value::Table(table)
+        .try_into()
+        .map_err(|e: toml::de::Error| e.message().to_string())?;
+    validate(&s).map_err(|problems| {
+        problems
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ")
+    })?;
+    Ok(s)
+}
+
+pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
+    let s = load_file(&args.scenario.scenario, &args.scenario.sets)
+        .map_err(|e| Failure::Input(e.to_string()))?;
+    let out_dir = args
+        .out
+        .unwrap_or_else(|| PathBuf::from("output").join(&s.name));
+    crate::report::prepare_output_dir(&out_dir).map_err(|e| Failure::Input(format!("{e:#}")))?;
+    let base = toml::Table::try_from(&s).map_err(|e| Failure::Run(e.into()))?;
+    let cfg = SweepConfig {
+        out_dir: out_dir.clone(),
+        threads: args.threads.unwrap_or(0),
+        charts: !args.no_charts,
+    };
+    let stop = interrupt_flag()?;
+    let started = Instant::now();
+    let outcome = run_sweep(
+        &cfg,
+        &s,
+        |coords| point_scenario(&base, coords),
+        crate::sim::run,
+        stop,
+    )
+    .map_err(|e| Failure::Input(format!("{e:#}")))?;
+    say!(
+        "{}: {} of {} runs in {:.1} s; wrote {} files to {}",
+        s.name,
+        outcome.completed,
+        outcome.tasks,
+        started.elapsed().as_secs_f64(),
+        outcome.files.len(),
+        out_dir.display()
+    );
+    outcome.check()?;
+    Ok(())
+}
+
+pub fn plot(args: PlotArgs) -> Result<(), Failure> {
+    let files = crate::plot::plot_dir(&args.path).map_err(|e| Failure::Input(format!("{e:#}")))?;
+    for f in &files {
+        say!("{}", f.display());
+    }
+    Ok(())
+}

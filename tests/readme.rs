@@ -1,0 +1,80 @@
+//! The README's references must match the code: every scenario parameter
+//! is documented with its true default, and the output column reference is
+//! the one the code generates. Run with `PNRPSIM_UPDATE_README=1` to
+//! regenerate the column block after changing a table.
+
+use pnrpsim::scenario::Scenario;
+use pnrpsim::scenario::load::parameter_paths;
+
+const README: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
+const BEGIN: &str = "<!-- columns:begin (generated from report::column_reference(); `cargo test --test readme` checks it) -->\n";
+const END: &str = "<!-- columns:end -->";
+
+fn readme() -> String {
+    std::fs::read_to_string(README).expect("README.md")
+}
+
+/// The default of a parameter as TOML text, `None` where it has none.
+fn default_of(path: &str) -> Option<String> {
+    let t = toml::Table::try_from(Scenario::default()).unwrap();
+    let mut value: Option<&toml::Value> = None;
+    let mut table = Some(&t);
+    for key in path.split('.') {
+        value = table.and_then(|t| t.get(key));
+        table = value.and_then(|v| v.as_table());
+    }
+    value.map(|v| v.to_string())
+}
+
+#[test]
+fn every_parameter_is_documented_with_its_default() {
+    let text = readme();
+    let sweep = pnrpsim::sweep::SweepSpec::default();
+    for path in parameter_paths() {
+        let row = text
+            .lines()
+            .find(|l| l.starts_with(&format!("| `{path}` |")))
+            .unwrap_or_else(|| panic!("README has no reference row for `{path}`"));
+        let documented = row.split('|').nth(2).unwrap().trim().trim_matches('`');
+        let actual = match path.strip_prefix("sweep.") {
+            Some(field) => {
+                let t = toml::Table::try_from(&sweep).unwrap();
+                t.get(field).map(|v| v.to_string())
+            }
+            None => default_of(&path),
+        };
+        match actual {
+            Some(v) => assert_eq!(documented, v, "default of `{path}`"),
+            None => assert!(
+                documented == "—" || documented == "absent" || documented == "[]",
+                "`{path}` has no default but the README says {documented}"
+            ),
+        }
+    }
+}
+
+#[test]
+fn column_reference_is_current() {
+    let text = readme();
+    let start = text.find(BEGIN).expect("column block start") + BEGIN.len();
+    let end = text.find(END).expect("column block end");
+    let generated = format!("{}\n", pnrpsim::report::column_reference().trim_end());
+    if std::env::var_os("PNRPSIM_UPDATE_README").is_some() {
+        let updated = format!("{}{}{}", &text[..start], generated, &text[end..]);
+        std::fs::write(README, updated).unwrap();
+        return;
+    }
+    assert!(
+        text[start..end] == generated,
+        "README column reference is stale: run PNRPSIM_UPDATE_README=1 cargo test --test readme"
+    );
+}
+
+#[test]
+fn setup_commands_point_at_real_files() {
+    let text = readme();
+    assert!(text.contains("cargo run --release -- run scenarios/quickstart.toml"));
+    assert!(text.contains("cargo test --release"));
+    let quickstart = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/quickstart.toml");
+    pnrpsim::scenario::load::load_file(std::path::Path::new(quickstart), &[]).unwrap();
+}
