@@ -14,6 +14,7 @@ macro_rules! say {
     }};
 }
 
+mod check;
 mod run;
 mod sweep;
 
@@ -46,6 +47,10 @@ enum Command {
     Sweep(sweep::SweepArgs),
     /// Redraw a sweep's charts from its CSV files, without re-running.
     Plot(sweep::PlotArgs),
+    /// Run scenario files as regression tests: check their [[expect]]
+    /// entries and fingerprints, optionally write JUnit XML or --bless.
+    #[command(long_about = check::LONG_ABOUT)]
+    Check(check::CheckArgs),
 }
 
 /// Failures, sorted by the exit code they map to.
@@ -70,6 +75,7 @@ pub fn main() -> ExitCode {
         Command::Validate(args) => run::validate(args),
         Command::Sweep(args) => sweep::sweep(args),
         Command::Plot(args) => sweep::plot(args),
+        Command::Check(args) => check::check(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -33,7 +33,7 @@ pub struct PlotArgs {
 
 /// Builds the scenario of one sweep point: the axis values set on the
 /// scenario (after `--set`), then validated like a file.
-fn point_scenario(base: &toml::Table, coords: &[Coord]) -> Result<Scenario, String> {
+pub(super) fn point_scenario(base: &toml::Table, coords: &[Coord]) -> Result<Scenario, String> {
     let mut table = base.clone();
     for c in coords {
         set_path(&mut table, &c.path, c.value.clone())?;
