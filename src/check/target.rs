@@ -226,26 +226,34 @@ pub fn evaluate(target: &Target, runs: &TargetRuns) -> ScenarioReport {
 }
 
 fn expectation_row(target: &Target, runs: &TargetRuns, i: usize, e: &Expect) -> Row {
-    // Validation (when the file was loaded) guarantees all three.
-    let point = point_index(e, target.plan.as_ref()).unwrap_or_default();
-    let metric = metric_index(&e.metric).unwrap_or_default();
-    let accept = Accept::of(e).unwrap_or(Accept::Within {
-        min: None,
-        max: None,
-    });
-    let check = match &target.plan {
-        Some(plan) if plan.points.len() > 1 => format!("{} @ {}", e.metric, plan.points[point]),
-        _ => e.metric.clone(),
-    };
     let mut row = Row {
         kind: RowKind::Expect(i),
-        check,
-        expected: accept.describe(),
+        check: e.metric.clone(),
+        expected: String::new(),
         measured: String::new(),
         verdict: Verdict::Error,
         detail: None,
         bless_value: None,
     };
+    // Loading validates all three; a scenario built in code may not be.
+    let resolved = point_index(e, target.plan.as_ref())
+        .map_err(|(_, message)| message)
+        .and_then(|point| {
+            let metric = metric_index(&e.metric).ok_or("unknown metric")?;
+            let accept = Accept::of(e).ok_or("neither `expected` with `tolerance` nor bounds")?;
+            Ok((point, metric, accept))
+        });
+    let (point, metric, accept) = match resolved {
+        Ok(resolved) => resolved,
+        Err(message) => {
+            row.detail = Some(format!("invalid expectation: {message}"));
+            return row;
+        }
+    };
+    if let Some(plan) = target.plan.as_ref().filter(|p| p.points.len() > 1) {
+        row.check = format!("{} @ {}", e.metric, plan.points[point]);
+    }
+    row.expected = accept.describe();
     let mut values = Vec::new();
     for run in runs.runs.get(point).into_iter().flatten() {
         match run {

@@ -241,3 +241,44 @@ fn results_do_not_depend_on_the_thread_count() {
     );
     assert_ne!(fingerprint(&one, 0), fingerprint(&one, 1));
 }
+
+/// A scenario built in code skips validation: a bad entry is an error row,
+/// never a check of some other metric.
+#[test]
+fn an_unvalidated_entry_is_an_error_row() {
+    let t = target(
+        "code",
+        Some(&[1, 2]),
+        vec![
+            near("no_such_metric", Some(1), 1.0, 0.0),
+            near("events", None, 1.0, 0.0),
+            Expect {
+                tolerance: None,
+                ..near("events", Some(2), 1.0, 0.0)
+            },
+        ],
+    );
+    let report = run(&[t], 1);
+    let details: Vec<_> = report.scenarios[0].rows[..3]
+        .iter()
+        .map(|r| (r.verdict, r.detail.clone().unwrap_or_default()))
+        .collect();
+    assert_eq!(
+        details,
+        [
+            (
+                Verdict::Error,
+                "invalid expectation: unknown metric".to_owned()
+            ),
+            (
+                Verdict::Error,
+                "invalid expectation: which sweep point? add `point = ` one of sweep.values (1, 2)"
+                    .to_owned()
+            ),
+            (
+                Verdict::Error,
+                "invalid expectation: neither `expected` with `tolerance` nor bounds".to_owned()
+            ),
+        ]
+    );
+}
