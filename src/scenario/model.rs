@@ -295,6 +295,11 @@ pub struct Metrics {
     /// How often the overlay's connected components are computed; absent
     /// turns the (costly at large scale) sampling off.
     pub connectivity_every: Option<Duration>,
+    /// Hosts online for less than this within the measured period are left
+    /// out of the per-host rate distribution **[ours]**: a host that joined
+    /// seconds before the end would show its join burst divided by seconds.
+    /// Their traffic still counts in every total.
+    pub min_online: Duration,
 }
 
 impl Default for Metrics {
@@ -302,6 +307,7 @@ impl Default for Metrics {
         Metrics {
             window: Duration::secs(60),
             connectivity_every: Some(Duration::secs(300)),
+            min_online: Duration::secs(300),
         }
     }
 }

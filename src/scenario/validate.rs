@@ -12,6 +12,7 @@ use super::model::{
     Churn, DistKind, DurationDist, Hosts, Latency, Metrics, Network, Pnrp, Scenario, Workload,
 };
 use super::units::{Duration, Size};
+use crate::engine::SimDuration;
 use std::fmt;
 
 /// One thing wrong with a scenario.
@@ -56,6 +57,18 @@ pub fn validate(s: &Scenario) -> Result<(), Vec<Problem>> {
     c.workload(&s.workload);
     c.churn(&s.churn);
     c.metrics(&s.metrics);
+    if s.warmup < s.duration {
+        let measured = Duration(SimDuration(s.duration.0.0 - s.warmup.0.0));
+        if s.metrics.min_online >= measured {
+            c.fail(
+                "metrics.min_online",
+                format!(
+                    "must be shorter than the measured time, `duration` − `warmup` ({measured}) (got {})",
+                    s.metrics.min_online
+                ),
+            );
+        }
+    }
     if let Some(sweep) = &s.sweep {
         c.sweep(sweep);
     }
@@ -380,6 +393,7 @@ mod tests {
         s.metrics = Metrics {
             window: Duration::secs(0),
             connectivity_every: Some(Duration::secs(0)),
+            min_online: Duration::secs(0),
         };
         let found: Vec<String> = problems(&s).into_iter().map(|p| p.path).collect();
         let expected = [

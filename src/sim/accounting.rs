@@ -193,6 +193,7 @@ impl Accounting {
             scenario: p.scenario,
             run_seed: p.run_seed,
             measured_secs: p.measured_secs,
+            min_online_secs: p.min_online_secs,
             hosts: p.hosts,
             by_type_reason: self.by_type_reason,
             windows: self.windows,
