@@ -14,6 +14,7 @@
 //! - [`cli`]: the `pnrpsim` command.
 
 pub mod cli;
+pub mod design;
 pub mod engine;
 pub mod metrics;
 pub mod network;
@@ -22,5 +23,6 @@ pub mod protocol;
 pub mod report;
 pub mod scenario;
 pub mod sim;
+pub mod size;
 pub mod sweep;
 pub mod workload;
