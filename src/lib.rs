@@ -17,6 +17,7 @@
 
 pub mod check;
 pub mod cli;
+pub mod design;
 pub mod engine;
 pub mod metrics;
 pub mod network;
@@ -25,5 +26,6 @@ pub mod protocol;
 pub mod report;
 pub mod scenario;
 pub mod sim;
+pub mod size;
 pub mod sweep;
 pub mod workload;

@@ -27,6 +27,7 @@ pub fn of_run(r: &RunResult) -> u64 {
         scenario: _,
         run_seed,
         measured_secs,
+        min_online_secs,
         hosts,
         by_type_reason,
         windows,
@@ -41,6 +42,7 @@ pub fn of_run(r: &RunResult) -> u64 {
     let mut h = Fnv::new();
     h.u64(*run_seed);
     h.f64(*measured_secs);
+    h.f64(*min_online_secs);
     h.len(hosts.len());
     for host in hosts {
         h.host(host);

@@ -26,7 +26,7 @@ fn runner(s: &Scenario, seed: StreamSeed) -> anyhow::Result<RunResult> {
                 datagrams: 1,
                 bytes,
             },
-            sent_bytes_by_reason: [bytes, 0, 0, 0, 0, 0, 0, 0],
+            sent_bytes_by_reason: std::array::from_fn(|i| if i == 0 { bytes } else { 0 }),
             online_secs: 10.0,
             ..HostMetrics::default()
         }],

@@ -1,13 +1,12 @@
 //! `pnrpsim check`: runs scenario files as regression tests.
 
 use super::Failure;
-use super::sweep::point_scenario;
 use crate::check::bless::{Updates, bless_file};
 use crate::check::discover::scenario_files;
 use crate::check::target::TargetRuns;
 use crate::check::{Report, ScenarioReport, Target, evaluate, junit, run_targets};
 use crate::report::write_atomic;
-use crate::scenario::load::load_file;
+use crate::scenario::load::{load_file, scenario_with};
 use crate::sweep::interrupt_flag;
 use anyhow::{Context, anyhow};
 use clap::Args;
@@ -118,10 +117,14 @@ pub fn check(args: CheckArgs) -> Result<(), Failure> {
 fn load_target(file: &Path, sets: &[String]) -> Result<Target, String> {
     let s = load_file(file, sets).map_err(|e| e.to_string())?;
     let base = toml::Table::try_from(&s).map_err(|e| format!("{}: {e}", file.display()))?;
-    Target::new(file.to_path_buf(), s, |coords| {
-        point_scenario(&base, coords)
-    })
-    .map_err(|e| format!("{}: {e}", file.display()))
+    let make_point = |coords: &[crate::sweep::Coord]| {
+        let sets: Vec<_> = coords
+            .iter()
+            .map(|c| (c.path.clone(), c.value.clone()))
+            .collect();
+        scenario_with(&base, &sets)
+    };
+    Target::new(file.to_path_buf(), s, make_point).map_err(|e| format!("{}: {e}", file.display()))
 }
 
 /// Writes a file's failed and unset values, then checks the rewritten file

@@ -15,7 +15,9 @@ macro_rules! say {
 }
 
 mod check;
+mod compare;
 mod run;
+mod size;
 mod sweep;
 
 use clap::{Parser, Subcommand};
@@ -51,6 +53,12 @@ enum Command {
     /// entries and fingerprints, optionally write JUnit XML or --bless.
     #[command(long_about = check::LONG_ABOUT)]
     Check(check::CheckArgs),
+    /// Run the scenario's [[design]] variants with replications and compare
+    /// their bandwidth side by side, with ratios to the first design.
+    Compare(compare::CompareArgs),
+    /// Find how many names per host (or another axis) fit a per-host
+    /// bandwidth budget at 95% confidence, or what budget N names need.
+    Size(size::SizeArgs),
 }
 
 /// Failures, sorted by the exit code they map to.
@@ -76,6 +84,8 @@ pub fn main() -> ExitCode {
         Command::Sweep(args) => sweep::sweep(args),
         Command::Plot(args) => sweep::plot(args),
         Command::Check(args) => check::check(args),
+        Command::Compare(args) => compare::run(args),
+        Command::Size(args) => size::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

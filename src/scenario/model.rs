@@ -40,6 +40,23 @@ pub struct Scenario {
     /// to fill it in.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fingerprint: Option<String>,
+    /// Design variants compared by `pnrpsim compare` (`[[design]]` tables).
+    #[serde(rename = "design", skip_serializing_if = "Vec::is_empty")]
+    pub designs: Vec<Design>,
+}
+
+/// A design variant: the scenario with some parameters overridden.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Design {
+    /// Short name, used in tables and file names.
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// Overrides by dotted parameter path, e.g.
+    /// `set = { "hosts.names_per_host" = 50 }`.
+    #[serde(default)]
+    pub set: toml::Table,
 }
 
 impl Default for Scenario {
@@ -59,6 +76,7 @@ impl Default for Scenario {
             sweep: None,
             expect: Vec::new(),
             fingerprint: None,
+            designs: Vec::new(),
         }
     }
 }
@@ -231,6 +249,12 @@ pub struct Workload {
     /// Mean time between address changes of a host (exponential); absent
     /// means addresses never change.
     pub address_change_interval: Option<Duration>,
+    /// After each successful resolve, the application sends a query of this
+    /// size to the resolved host **[ours]** …
+    pub app_query_request: Size,
+    /// … which answers with this many bytes (e.g. the list of items a
+    /// service offers). Both zero: no application query.
+    pub app_query_response: Size,
 }
 
 impl Default for Workload {
@@ -240,6 +264,8 @@ impl Default for Workload {
             popularity: Popularity::Uniform,
             zipf_exponent: 1.0,
             address_change_interval: None,
+            app_query_request: Size(0),
+            app_query_response: Size(0),
         }
     }
 }
@@ -306,6 +332,11 @@ pub struct Metrics {
     /// How often the overlay's connected components are computed; absent
     /// turns the (costly at large scale) sampling off.
     pub connectivity_every: Option<Duration>,
+    /// Hosts online for less than this within the measured period are left
+    /// out of the per-host rate distribution **[ours]**: a host that joined
+    /// seconds before the end would show its join burst divided by seconds.
+    /// Their traffic still counts in every total.
+    pub min_online: Duration,
 }
 
 impl Default for Metrics {
@@ -313,6 +344,7 @@ impl Default for Metrics {
         Metrics {
             window: Duration::secs(60),
             connectivity_every: Some(Duration::secs(300)),
+            min_online: Duration::secs(300),
         }
     }
 }

@@ -13,6 +13,7 @@ use super::model::{
     Workload,
 };
 use super::units::{Duration, Size};
+use crate::engine::SimDuration;
 use std::fmt;
 
 /// One thing wrong with a scenario.
@@ -58,6 +59,18 @@ pub fn validate(s: &Scenario) -> Result<(), Vec<Problem>> {
     c.workload(&s.workload);
     c.churn(&s.churn);
     c.metrics(&s.metrics);
+    if s.warmup < s.duration {
+        let measured = Duration(SimDuration(s.duration.0.0 - s.warmup.0.0));
+        if s.metrics.min_online >= measured {
+            c.fail(
+                "metrics.min_online",
+                format!(
+                    "must be shorter than the measured time, `duration` − `warmup` ({measured}) (got {})",
+                    s.metrics.min_online
+                ),
+            );
+        }
+    }
     if let Some(sweep) = &s.sweep {
         c.sweep(sweep);
     }
@@ -65,6 +78,7 @@ pub fn validate(s: &Scenario) -> Result<(), Vec<Problem>> {
     if let Some(fingerprint) = &s.fingerprint {
         c.fingerprint(fingerprint);
     }
+    c.designs(&s.designs);
     if c.problems.is_empty() {
         Ok(())
     } else {
@@ -98,6 +112,32 @@ struct Checks {
 }
 
 impl Checks {
+    /// Each design needs a unique, folder-safe name and overrides of real
+    /// parameters (their values are checked when the variant is built).
+    fn designs(&mut self, designs: &[crate::scenario::Design]) {
+        let known = super::load::parameter_paths();
+        for (i, d) in designs.iter().enumerate() {
+            let at = format!("design[{i}]");
+            if let Some(problem) = folder_name_problem(&d.name) {
+                self.fail(&format!("{at}.name"), problem);
+            } else if designs[..i].iter().any(|e| e.name == d.name) {
+                self.fail(
+                    &format!("{at}.name"),
+                    format!("`{}` is used by an earlier design", d.name),
+                );
+            }
+            for path in d.set.keys() {
+                let own = path.starts_with("sweep.") || path.starts_with("design");
+                if own || !known.contains(path) {
+                    self.fail(
+                        &format!("{at}.set"),
+                        format!("unknown parameter `{path}`; a design overrides dotted parameter paths such as `hosts.names_per_host`"),
+                    );
+                }
+            }
+        }
+    }
+
     /// The sweep's axes must be real parameters and its values usable.
     fn sweep(&mut self, sw: &crate::sweep::SweepSpec) {
         let known = super::load::parameter_paths();
@@ -485,6 +525,7 @@ mod tests {
         s.metrics = Metrics {
             window: Duration::secs(0),
             connectivity_every: Some(Duration::secs(0)),
+            min_online: Duration::secs(0),
         };
         let found: Vec<String> = problems(&s).into_iter().map(|p| p.path).collect();
         let expected = [

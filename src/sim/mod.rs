@@ -370,7 +370,13 @@ impl<'s> Simulation<'s> {
             self.queue
                 .schedule(now + after, Event::Timer { host, epoch, timer });
         }
+        let w = &self.scenario.workload;
+        let (request, response) = (w.app_query_request.0, w.app_query_response.0);
         for outcome in out.resolved.drain(..) {
+            if let Some(peer) = outcome.peer.filter(|_| request + response > 0) {
+                self.acc
+                    .app_query(host, peer, request, response, &self.network);
+            }
             self.acc.resolved(outcome);
         }
         self.outbox = out;
@@ -605,6 +611,7 @@ impl<'s> Simulation<'s> {
             scenario: self.scenario.name.clone(),
             run_seed: seed.run_seed(),
             measured_secs: self.end.since(self.warmup).as_secs_f64(),
+            min_online_secs: self.scenario.metrics.min_online.as_secs_f64(),
             hosts,
             leaf_sets,
             registrations,
@@ -618,6 +625,7 @@ struct RunResultParts {
     scenario: String,
     run_seed: u64,
     measured_secs: f64,
+    min_online_secs: f64,
     hosts: Vec<HostMetrics>,
     leaf_sets: crate::metrics::LeafSetAccuracy,
     registrations: u64,

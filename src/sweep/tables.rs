@@ -19,6 +19,7 @@ use super::stats::Estimate;
 use crate::metrics::stats::Distribution;
 use crate::metrics::{HostMetrics, RunResult};
 use crate::protocol::message::Reason;
+use crate::report::Headline;
 use crate::report::write_atomic;
 use crate::scenario::Scenario;
 use anyhow::Context;
@@ -57,30 +58,19 @@ pub fn ci_high_column(metric: &str) -> String {
 /// What one run measured, as `(column, value)`; `None` where the run has no
 /// such figure (no resolves, no host online), written as an empty cell.
 pub fn measures(r: &RunResult) -> Vec<(String, Option<f64>)> {
-    let online: Vec<&HostMetrics> = r.hosts.iter().filter(|h| h.online_secs > 0.0).collect();
-    let up: Vec<f64> = online.iter().filter_map(|h| h.up_bytes_per_s()).collect();
-    let down: Vec<f64> = online.iter().filter_map(|h| h.down_bytes_per_s()).collect();
-    let any = !online.is_empty();
-    let mean = |v: &[f64]| any.then(|| v.iter().sum::<f64>() / v.len() as f64);
-    let d = Distribution::of(&up);
+    let h = Headline::of(r);
+    let up = |f: fn(&Distribution) -> f64| h.up.as_ref().map(f);
     let mut m = vec![
-        (UP.to_string(), mean(&up)),
-        ("up_p50_B_per_s".to_string(), any.then_some(d.p50)),
-        (UP_P95.to_string(), any.then_some(d.p95)),
-        ("up_p99_B_per_s".to_string(), any.then_some(d.p99)),
-        ("up_max_B_per_s".to_string(), any.then_some(d.max)),
-        ("down_B_per_s".to_string(), mean(&down)),
-        (
-            CLOUD.to_string(),
-            (r.measured_secs > 0.0).then(|| r.total_sent().bytes as f64 / r.measured_secs),
-        ),
+        (UP.to_string(), up(|d| d.mean)),
+        ("up_p50_B_per_s".to_string(), up(|d| d.p50)),
+        (UP_P95.to_string(), up(|d| d.p95)),
+        ("up_p99_B_per_s".to_string(), up(|d| d.p99)),
+        ("up_max_B_per_s".to_string(), up(|d| d.max)),
+        ("down_B_per_s".to_string(), h.down.as_ref().map(|d| d.mean)),
+        (CLOUD.to_string(), h.cloud_bytes_per_s),
     ];
     for reason in Reason::ALL {
-        let rates: Vec<f64> = online
-            .iter()
-            .map(|h| h.sent_bytes_by_reason[reason.index()] as f64 / h.online_secs)
-            .collect();
-        m.push((reason_metric(reason), mean(&rates)));
+        m.push((reason_metric(reason), h.up_mean_by_reason[reason.index()]));
     }
     m.extend([
         (
@@ -135,8 +125,7 @@ impl RunRecord {
             run_seed,
             values: measures(r).into_iter().map(|(_, v)| v).collect(),
             host_up: keep_hosts.then(|| {
-                r.hosts
-                    .iter()
+                r.rated_hosts()
                     .filter_map(HostMetrics::up_bytes_per_s)
                     .collect()
             }),
