@@ -121,7 +121,7 @@ fn a_perturbed_expected_value_fails_with_a_diff() {
     // Only that check failed.
     assert_eq!(out.matches("FAIL").count(), 2, "{out}");
     assert!(
-        stderr(&o).contains("1 of 7 checks failed"),
+        stderr(&o).contains("1 of 9 checks failed"),
         "{}",
         stderr(&o)
     );
@@ -428,5 +428,22 @@ fn the_readme_lists_every_metric() {
             section.contains(&format!("`{metric}`")),
             "README does not list the metric `{metric}`"
         );
+    }
+}
+
+#[test]
+fn help_explains_the_rule_and_the_exit_codes() {
+    let o = check(&["--help"]);
+    assert_eq!(o.status.code(), Some(0));
+    let help = stdout(&o);
+    for part in [
+        "widened by the tolerance",
+        "Exit codes: 0",
+        "--junit <FILE>",
+        "--bless",
+        "--set <PATH=VALUE>",
+        "--threads <N>",
+    ] {
+        assert!(help.contains(part), "{part}: {help}");
     }
 }
