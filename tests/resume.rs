@@ -187,7 +187,7 @@ fn a_sweep_killed_at_a_random_moment_resumes_to_identical_outputs() {
     assert_eq!(out.status.code(), Some(2), "{text}");
     assert!(
         text.contains(&format!(
-            "holds an unfinished sweep ({} runs done): add --resume to continue it",
+            "holds an unfinished sweep (runs done: {}): add --resume to continue it",
             done_at_kill.len()
         )),
         "{text}"

@@ -286,7 +286,7 @@ impl Journal {
                 true
             }
             Some(_) if !old.done.is_empty() && !old.complete => bail!(
-                "{} holds an unfinished sweep ({} runs done): add --resume to continue it, or remove {} to start over",
+                "{} holds an unfinished sweep (runs done: {}): add --resume to continue it, or remove {} to start over",
                 dir.display(),
                 old.done.len(),
                 path.display()

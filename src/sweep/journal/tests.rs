@@ -149,7 +149,7 @@ fn finished_work_is_not_dropped_without_resume_unless_complete() {
             .to_string();
         assert!(
             err.contains(
-                "holds an unfinished sweep (1 runs done): add --resume to continue it, or remove"
+                "holds an unfinished sweep (runs done: 1): add --resume to continue it, or remove"
             ),
             "{err}"
         );
