@@ -118,6 +118,11 @@ const CASES: &[Case] = &[
         file: Some(b"name = \"caf\xe9\"\n"),
         args: V,
     },
+    case(
+        "sweep too large to plan",
+        "[sweep]\nreplications = 4294967295\n",
+        V,
+    ),
     cli("missing file", &["validate", "missing.toml"]),
     cli(
         "--set without `=`",
