@@ -129,15 +129,7 @@ pub fn estimated_run_bytes(s: &Scenario) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn dir_entries(dir: &Path) -> Vec<String> {
-        let mut names: Vec<String> = fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        names
-    }
+    use crate::report::atomic::tests::dir_entries;
 
     #[test]
     fn prepare_creates_nested_dirs_and_leaves_no_probe() {
