@@ -15,6 +15,7 @@
 //! - [`cli`]: the `pnrpsim` command.
 
 pub mod cli;
+pub mod design;
 pub mod engine;
 pub mod guard;
 pub mod metrics;
@@ -24,5 +25,6 @@ pub mod protocol;
 pub mod report;
 pub mod scenario;
 pub mod sim;
+pub mod size;
 pub mod sweep;
 pub mod workload;

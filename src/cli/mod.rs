@@ -14,7 +14,9 @@ macro_rules! say {
     }};
 }
 
+mod compare;
 mod run;
+mod size;
 mod sweep;
 
 use clap::{Parser, Subcommand};
@@ -46,6 +48,12 @@ enum Command {
     Sweep(sweep::SweepArgs),
     /// Redraw a sweep's charts from its CSV files, without re-running.
     Plot(sweep::PlotArgs),
+    /// Run the scenario's [[design]] variants with replications and compare
+    /// their bandwidth side by side, with ratios to the first design.
+    Compare(compare::CompareArgs),
+    /// Find how many names per host (or another axis) fit a per-host
+    /// bandwidth budget at 95% confidence, or what budget N names need.
+    Size(size::SizeArgs),
 }
 
 /// Failures, sorted by the exit code they map to.
@@ -70,6 +78,8 @@ pub fn main() -> ExitCode {
         Command::Validate(args) => run::validate(args),
         Command::Sweep(args) => sweep::sweep(args),
         Command::Plot(args) => sweep::plot(args),
+        Command::Compare(args) => compare::run(args),
+        Command::Size(args) => size::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -3,10 +3,8 @@
 use super::Failure;
 use super::run::ScenarioArgs;
 use crate::guard::{WallLimit, run_within};
-use crate::scenario::Scenario;
-use crate::scenario::load::{load_file, set_path};
-use crate::scenario::validate::validate;
-use crate::sweep::{Coord, SweepConfig, interrupt_flag, run_sweep};
+use crate::scenario::load::{load_file, scenario_with};
+use crate::sweep::{SweepConfig, interrupt_flag, run_sweep};
 use clap::Args;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -42,26 +40,6 @@ pub struct PlotArgs {
     pub path: PathBuf,
 }
 
-/// Builds the scenario of one sweep point: the axis values set on the
-/// scenario (after `--set`), then validated like a file.
-fn point_scenario(base: &toml::Table, coords: &[Coord]) -> Result<Scenario, String> {
-    let mut table = base.clone();
-    for c in coords {
-        set_path(&mut table, &c.path, c.value.clone())?;
-    }
-    let s: Scenario = toml::Value::Table(table)
-        .try_into()
-        .map_err(|e: toml::de::Error| e.message().to_string())?;
-    validate(&s).map_err(|problems| {
-        problems
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("; ")
-    })?;
-    Ok(s)
-}
-
 pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
     let s = load_file(&args.scenario.scenario, &args.scenario.sets)
         .map_err(|e| Failure::Input(e.to_string()))?;
@@ -83,7 +61,13 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
     let outcome = run_sweep(
         &cfg,
         &s,
-        |coords| point_scenario(&base, coords),
+        |coords| {
+            let sets: Vec<_> = coords
+                .iter()
+                .map(|c| (c.path.clone(), c.value.clone()))
+                .collect();
+            scenario_with(&base, &sets)
+        },
         |scenario, seed| run_within(scenario, seed, limit.as_ref()),
         stop,
     )

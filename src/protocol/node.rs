@@ -65,6 +65,8 @@ pub struct ResolveOutcome {
     pub success: bool,
     /// LOOKUPs answered on the way.
     pub hops: u32,
+    /// The host whose CPA was fetched, on success.
+    pub peer: Option<HostIx>,
     pub latency: SimDuration,
 }
 

@@ -316,6 +316,7 @@ impl Node {
             out.resolved.push(ResolveOutcome {
                 success,
                 hops: r.hops,
+                peer: r.best.filter(|_| success).map(|b| env.ids.owner(b)),
                 latency: env.now.since(app.started),
             });
         }

@@ -184,8 +184,8 @@ mod tests {
         offline.cache_entries = 0;
         let r = RunResult {
             hosts: vec![
-                host(10.0, [100, 0, 0, 0, 0, 0, 0, 0]),
-                host(20.0, [0, 200, 0, 0, 0, 0, 0, 600]),
+                host(10.0, [100, 0, 0, 0, 0, 0, 0, 0, 0]),
+                host(20.0, [0, 200, 0, 0, 0, 0, 0, 600, 0]),
                 offline,
             ],
             windows: vec![

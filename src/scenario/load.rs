@@ -336,6 +336,30 @@ pub fn parse_set(arg: &str) -> Result<(String, toml::Value), String> {
     Ok((path.to_owned(), value))
 }
 
+/// A scenario built from an already loaded one (as a TOML table) with
+/// `overrides` applied, validated like a file: how sweep points and
+/// `[[design]]` variants are made.
+pub fn scenario_with(
+    base: &toml::Table,
+    overrides: &[(String, toml::Value)],
+) -> Result<Scenario, String> {
+    let mut table = base.clone();
+    for (path, value) in overrides {
+        set_path(&mut table, path, value.clone())?;
+    }
+    let s: Scenario = toml::Value::Table(table)
+        .try_into()
+        .map_err(|e: toml::de::Error| e.message().to_string())?;
+    super::validate::validate(&s).map_err(|problems| {
+        problems
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ")
+    })?;
+    Ok(s)
+}
+
 /// Sets one parameter, addressed by a dotted path (`hosts.count`,
 /// `network.latency.median`), in a parsed scenario table, after checking
 /// that the path exists in the schema. The value's type is not checked here;
@@ -621,6 +645,11 @@ impl Schema {
         let mut every_field = Scenario::default();
         every_field.workload.address_change_interval = Some(Duration::secs(1));
         every_field.metrics.connectivity_every = Some(Duration::secs(1));
+        every_field.designs = vec![crate::scenario::Design {
+            name: "a".to_owned(),
+            description: String::new(),
+            set: toml::Table::new(),
+        }];
         every_field.sweep = Some(crate::sweep::SweepSpec {
             series_axis: Some("network.loss".to_owned()),
             series_values: vec![toml::Value::Float(0.0)],

@@ -31,6 +31,23 @@ pub struct Scenario {
     /// names-per-host sweep.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sweep: Option<SweepSpec>,
+    /// Design variants compared by `pnrpsim compare` (`[[design]]` tables).
+    #[serde(rename = "design", skip_serializing_if = "Vec::is_empty")]
+    pub designs: Vec<Design>,
+}
+
+/// A design variant: the scenario with some parameters overridden.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Design {
+    /// Short name, used in tables and file names.
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// Overrides by dotted parameter path, e.g.
+    /// `set = { "hosts.names_per_host" = 50 }`.
+    #[serde(default)]
+    pub set: toml::Table,
 }
 
 impl Default for Scenario {
@@ -48,6 +65,7 @@ impl Default for Scenario {
             churn: Churn::default(),
             metrics: Metrics::default(),
             sweep: None,
+            designs: Vec::new(),
         }
     }
 }
@@ -220,6 +238,12 @@ pub struct Workload {
     /// Mean time between address changes of a host (exponential); absent
     /// means addresses never change.
     pub address_change_interval: Option<Duration>,
+    /// After each successful resolve, the application sends a query of this
+    /// size to the resolved host **[ours]** …
+    pub app_query_request: Size,
+    /// … which answers with this many bytes (e.g. the list of items a
+    /// service offers). Both zero: no application query.
+    pub app_query_response: Size,
 }
 
 impl Default for Workload {
@@ -229,6 +253,8 @@ impl Default for Workload {
             popularity: Popularity::Uniform,
             zipf_exponent: 1.0,
             address_change_interval: None,
+            app_query_request: Size(0),
+            app_query_response: Size(0),
         }
     }
 }

@@ -72,6 +72,7 @@ pub fn validate(s: &Scenario) -> Result<(), Vec<Problem>> {
     if let Some(sweep) = &s.sweep {
         c.sweep(sweep);
     }
+    c.designs(&s.designs);
     if c.problems.is_empty() {
         Ok(())
     } else {
@@ -105,6 +106,32 @@ struct Checks {
 }
 
 impl Checks {
+    /// Each design needs a unique, folder-safe name and overrides of real
+    /// parameters (their values are checked when the variant is built).
+    fn designs(&mut self, designs: &[crate::scenario::Design]) {
+        let known = super::load::parameter_paths();
+        for (i, d) in designs.iter().enumerate() {
+            let at = format!("design[{i}]");
+            if let Some(problem) = folder_name_problem(&d.name) {
+                self.fail(&format!("{at}.name"), problem);
+            } else if designs[..i].iter().any(|e| e.name == d.name) {
+                self.fail(
+                    &format!("{at}.name"),
+                    format!("`{}` is used by an earlier design", d.name),
+                );
+            }
+            for path in d.set.keys() {
+                let own = path.starts_with("sweep.") || path.starts_with("design");
+                if own || !known.contains(path) {
+                    self.fail(
+                        &format!("{at}.set"),
+                        format!("unknown parameter `{path}`; a design overrides dotted parameter paths such as `hosts.names_per_host`"),
+                    );
+                }
+            }
+        }
+    }
+
     /// The sweep's axes must be real parameters and its values usable.
     fn sweep(&mut self, sw: &crate::sweep::SweepSpec) {
         let known = super::load::parameter_paths();

@@ -119,6 +119,40 @@ impl Accounting {
         }
     }
 
+    /// The application's query to a resolved host and its answer. This is
+    /// not PNRP traffic and is not simulated packet by packet: both
+    /// directions are counted at once, split into `fragment_size` datagrams
+    /// that each pay the IP/UDP header.
+    pub fn app_query(
+        &mut self,
+        from: HostIx,
+        to: HostIx,
+        request: u64,
+        response: u64,
+        net: &Network,
+    ) {
+        if !self.measuring() {
+            return;
+        }
+        let header = u64::from(net.header_bytes(from.0, to.0));
+        let ty = MsgType::AppData.index();
+        let reason = Reason::AppQuery.index();
+        for (src, dst, payload) in [(from, to, request), (to, from, response)] {
+            if payload == 0 {
+                continue;
+            }
+            let datagrams = payload.div_ceil(u64::from(self.fragment_size.max(1)));
+            let bytes = payload + datagrams * header;
+            self.by_type_reason[ty][reason].add(datagrams, bytes);
+            let s = &mut self.hosts[src.0 as usize];
+            s.sent.add(datagrams, bytes);
+            s.sent_bytes_by_reason[reason] += bytes;
+            self.hosts[dst.0 as usize].received.add(datagrams, bytes);
+            self.window.sent.add(datagrams, bytes);
+            self.window.sent_bytes_by_reason[reason] += bytes;
+        }
+    }
+
     /// A message dropped by the recipient's firewall.
     pub fn blocked(&mut self, msg: &Message) {
         if self.measuring() && msg.msg_type() == MsgType::Inquire {

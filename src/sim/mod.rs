@@ -370,7 +370,13 @@ impl<'s> Simulation<'s> {
             self.queue
                 .schedule(now + after, Event::Timer { host, epoch, timer });
         }
+        let w = &self.scenario.workload;
+        let (request, response) = (w.app_query_request.0, w.app_query_response.0);
         for outcome in out.resolved.drain(..) {
+            if let Some(peer) = outcome.peer.filter(|_| request + response > 0) {
+                self.acc
+                    .app_query(host, peer, request, response, &self.network);
+            }
             self.acc.resolved(outcome);
         }
         self.outbox = out;
