@@ -11,11 +11,13 @@
 //! - [`metrics`] and [`report`]: what a run measured, and how it is written.
 //! - [`sweep`] and [`plot`]: parallel sweeps with confidence intervals,
 //!   and the charts drawn from their CSV files.
+//! - [`guard`]: the wall-clock limit of `--max-wall`.
 //! - [`cli`]: the `pnrpsim` command.
 
 pub mod cli;
 pub mod design;
 pub mod engine;
+pub mod guard;
 pub mod metrics;
 pub mod network;
 pub mod plot;
