@@ -13,12 +13,14 @@
 //!   and the charts drawn from their CSV files.
 //! - [`check`]: scenario files as regression tests (`[[expect]]`,
 //!   fingerprints, JUnit reports).
+//! - [`guard`]: the wall-clock limit of `--max-wall`.
 //! - [`cli`]: the `pnrpsim` command.
 
 pub mod check;
 pub mod cli;
 pub mod design;
 pub mod engine;
+pub mod guard;
 pub mod metrics;
 pub mod network;
 pub mod plot;

@@ -171,7 +171,8 @@ where
                 all[task.target].secs += secs;
                 Ok(summary)
             }
-            Outcome::Failed(message) => Err(message),
+            // No wall-clock limit is set here, but a runner may still stop early.
+            Outcome::Failed(message) | Outcome::CutShort(message) => Err(message),
             Outcome::Skipped => Err("not run: interrupted".to_owned()),
         };
         let result = result.map_err(|message| {

@@ -26,10 +26,9 @@ pub struct CompareArgs {
 pub fn run(args: CompareArgs) -> Result<(), Failure> {
     let s = load_file(&args.scenario.scenario, &args.scenario.sets)
         .map_err(|e| Failure::Input(e.to_string()))?;
-    let out = args
-        .out
-        .unwrap_or_else(|| PathBuf::from("output").join(&s.name));
-    crate::report::prepare_output_dir(&out).map_err(|e| Failure::Input(format!("{e:#}")))?;
+    let out = crate::report::output_dir(args.out, &s.name)
+        .and_then(|out| crate::report::prepare_output_dir(&out, 0).map(|()| out))
+        .map_err(|e| Failure::Input(format!("{e:#}")))?;
     let base = toml::Table::try_from(&s).map_err(|e| Failure::Run(e.into()))?;
     let make = |d: &crate::scenario::Design| {
         let sets: Vec<_> = d.set.iter().map(|(k, v)| (k.clone(), v.clone())).collect();

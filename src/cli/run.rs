@@ -2,6 +2,7 @@
 
 use super::Failure;
 use crate::engine::StreamSeed;
+use crate::guard::{CutShort, WallLimit, run_within};
 use crate::report;
 use crate::scenario::Scenario;
 use crate::scenario::load::load_file;
@@ -28,6 +29,10 @@ pub struct RunArgs {
     /// Output directory [default: output/<scenario name>/].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Stop after this much wall-clock time, e.g. `30min`; a run cut short
+    /// writes no tables and exits with status 1.
+    #[arg(long, value_name = "DURATION", value_parser = crate::guard::parse_wall_limit)]
+    pub max_wall: Option<std::time::Duration>,
 }
 
 #[derive(Args, Debug)]
@@ -58,11 +63,19 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
     if let Some(seed) = args.seed {
         s.seed = seed;
     }
-    let out = args
-        .out
-        .unwrap_or_else(|| PathBuf::from("output").join(&s.name));
-    report::atomic::prepare_output_dir(&out).map_err(|e| Failure::Input(format!("{e:#}")))?;
-    let result = crate::sim::run(&s, StreamSeed::single(s.seed))?;
+    let limit = args.max_wall.map(WallLimit::start);
+    let out = report::output_dir(args.out, &s.name)
+        .and_then(|out| {
+            report::prepare_output_dir(&out, report::estimated_run_bytes(&s)).map(|()| out)
+        })
+        .map_err(|e| Failure::Input(format!("{e:#}")))?;
+    let result = run_within(&s, StreamSeed::single(s.seed), limit.as_ref()).map_err(|e| {
+        if e.is::<CutShort>() {
+            anyhow::anyhow!("{e}; no tables written")
+        } else {
+            e
+        }
+    })?;
     say!("{}", report::summary::summary_table(&result).trim_end());
     let files = report::csv_tables::write_run_tables(&out, &result)?;
     say!("wrote {} tables to {}", files.len(), out.display());

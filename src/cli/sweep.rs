@@ -2,6 +2,7 @@
 
 use super::Failure;
 use super::run::ScenarioArgs;
+use crate::guard::{WallLimit, run_within};
 use crate::scenario::load::{load_file, scenario_with};
 use crate::sweep::{SweepConfig, interrupt_flag, run_sweep};
 use clap::Args;
@@ -21,6 +22,16 @@ pub struct SweepArgs {
     /// Write the CSV files only, no charts.
     #[arg(long)]
     pub no_charts: bool,
+    /// Continue the sweep recorded in the output directory's journal: run
+    /// only the runs it does not hold (same scenario, --set options and
+    /// pnrpsim version, or it is refused).
+    #[arg(long)]
+    pub resume: bool,
+    /// Stop after this much wall-clock time, e.g. `2h`: runs in progress
+    /// are cut short, the files hold the finished runs, and --resume
+    /// continues later.
+    #[arg(long, value_name = "DURATION", value_parser = crate::guard::parse_wall_limit)]
+    pub max_wall: Option<std::time::Duration>,
 }
 
 #[derive(Args, Debug)]
@@ -32,17 +43,20 @@ pub struct PlotArgs {
 pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
     let s = load_file(&args.scenario.scenario, &args.scenario.sets)
         .map_err(|e| Failure::Input(e.to_string()))?;
-    let out_dir = args
-        .out
-        .unwrap_or_else(|| PathBuf::from("output").join(&s.name));
-    crate::report::prepare_output_dir(&out_dir).map_err(|e| Failure::Input(format!("{e:#}")))?;
+    let limit = args.max_wall.map(WallLimit::start);
+    let out_dir = crate::report::output_dir(args.out, &s.name)
+        .map_err(|e| Failure::Input(format!("{e:#}")))?;
     let base = toml::Table::try_from(&s).map_err(|e| Failure::Run(e.into()))?;
     let cfg = SweepConfig {
         out_dir: out_dir.clone(),
         threads: args.threads.unwrap_or(0),
         charts: !args.no_charts,
+        resume: args.resume,
     };
     let stop = interrupt_flag()?;
+    if let Some(limit) = &limit {
+        limit.raise_at_deadline(stop);
+    }
     let started = Instant::now();
     let outcome = run_sweep(
         &cfg,
@@ -54,7 +68,7 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
                 .collect();
             scenario_with(&base, &sets)
         },
-        crate::sim::run,
+        |scenario, seed| run_within(scenario, seed, limit.as_ref()),
         stop,
     )
     .map_err(|e| Failure::Input(format!("{e:#}")))?;
@@ -67,6 +81,13 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
         outcome.files.len(),
         out_dir.display()
     );
+    if outcome.resumed > 0 || outcome.resumed_unfinished > 0 {
+        say!(
+            "resumed: {} runs taken from the journal, {} started before and never finished",
+            outcome.resumed,
+            outcome.resumed_unfinished
+        );
+    }
     outcome.check()?;
     Ok(())
 }

@@ -89,7 +89,7 @@ where
     for (&(d, r), outcome) in tasks.iter().zip(outcomes) {
         match outcome {
             Outcome::Done(values) => designs[d].runs.push(values),
-            Outcome::Failed(e) => bail!(
+            Outcome::Failed(e) | Outcome::CutShort(e) => bail!(
                 "design `{}`, replication {r} (seed {}): {e}",
                 base.designs[d].name,
                 StreamSeed {

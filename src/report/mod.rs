@@ -7,10 +7,12 @@
 
 pub mod atomic;
 pub mod csv_tables;
+pub mod outdir;
 pub mod summary;
 
-pub use atomic::{prepare_output_dir, write_atomic};
+pub use atomic::write_atomic;
 pub use csv_tables::{column_reference, write_run_tables};
+pub use outdir::{estimated_run_bytes, output_dir, prepare_output_dir};
 pub use summary::summary_table;
 
 use crate::metrics::stats::Distribution;

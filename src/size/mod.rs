@@ -156,7 +156,7 @@ where
                 for (r, outcome) in reps.iter().zip(outcomes) {
                     match outcome {
                         Outcome::Done(v) => self.samples.entry(value).or_default().push(v),
-                        Outcome::Failed(e) => {
+                        Outcome::Failed(e) | Outcome::CutShort(e) => {
                             bail!("{} = {value}, replication {r}: {e}", self.search.axis)
                         }
                         Outcome::Skipped => bail!("interrupted"),

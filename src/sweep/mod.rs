@@ -6,8 +6,13 @@
 //! runner. Results are byte-identical for any thread count: each run's seed
 //! depends only on (scenario seed, point, replication), and rows are written
 //! in (point, replication) order whatever order the runs finished in.
+//!
+//! Every finished run is recorded durably in the output directory's
+//! [`journal`] as soon as it completes; `resume` picks a killed or
+//! interrupted sweep up from there.
 
 pub mod exec;
+pub mod journal;
 pub mod spec;
 pub mod stats;
 pub mod tables;
@@ -18,8 +23,10 @@ pub use spec::{Coord, Point, SweepPlan, SweepSpec};
 use crate::engine::StreamSeed;
 use crate::metrics::RunResult;
 use crate::scenario::Scenario;
-use anyhow::anyhow;
+use anyhow::{Context, anyhow, bail};
 use exec::Outcome;
+use journal::{Identity, Journal};
+use std::collections::BTreeSet;
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
@@ -34,6 +41,9 @@ pub struct SweepConfig {
     pub threads: usize,
     /// Also render the charts from the CSV files.
     pub charts: bool,
+    /// Keep the finished runs of the journal already in `out_dir` (same
+    /// scenario and version only) and run the others.
+    pub resume: bool,
 }
 
 /// A replication that returned an error or panicked.
@@ -67,6 +77,12 @@ pub struct SweepOutcome {
     pub failures: Vec<TaskFailure>,
     /// Tasks skipped because the stop flag was raised.
     pub skipped: usize,
+    /// Tasks stopped midway by a wall-clock limit.
+    pub cut_short: usize,
+    /// Of `completed`, the runs taken from the journal of an earlier sweep.
+    pub resumed: usize,
+    /// Runs an earlier sweep started and never finished (killed midway).
+    pub resumed_unfinished: usize,
 }
 
 impl SweepOutcome {
@@ -82,11 +98,20 @@ impl SweepOutcome {
             ));
             lines.extend(self.failures.iter().map(|f| format!("  {f}")));
         }
-        if self.skipped > 0 {
+        if self.skipped > 0 || self.cut_short > 0 {
+            let cut = if self.cut_short > 0 {
+                format!(", {} cut short", self.cut_short)
+            } else {
+                String::new()
+            };
             lines.push(format!(
-                "the sweep was interrupted: {} of {} runs finished, {} not started; the files hold the finished runs",
+                "the sweep was interrupted: {} of {} runs finished{cut}, {} not started; the files hold the finished runs",
                 self.completed, self.tasks, self.skipped
             ));
+        }
+        if !lines.is_empty() {
+            lines
+                .push("run the same command with --resume to run only the missing runs".to_owned());
         }
         if lines.is_empty() {
             Ok(())
@@ -95,6 +120,9 @@ impl SweepOutcome {
         }
     }
 }
+
+/// Room for the charts (twelve PNG and SVG files, a few hundred KiB each).
+const CHART_BYTES: u64 = 8 << 20;
 
 /// One (point, replication) run.
 struct Task {
@@ -113,6 +141,9 @@ struct Task {
 /// re-validates), and every point is built before any run starts, so an
 /// unknown path or a bad value fails fast. `runner` is the simulation.
 /// Raising `stop` (see [`interrupt_flag`]) skips the runs not yet started.
+/// Each run is recorded in the [`journal`] when it starts and, durably, when
+/// it finishes; with `cfg.resume` the runs the journal already holds are not
+/// run again. Once the files hold every run, the journal is marked complete.
 ///
 /// Failed runs do not make this return `Err`: the others are written, and
 /// the failures are in the outcome (see [`SweepOutcome::check`]).
@@ -159,10 +190,56 @@ where
         }
     }
 
-    let outcomes = exec::execute(&tasks, cfg.threads, stop, |t| {
+    let expected: u64 = tasks
+        .iter()
+        .map(|t| tables::estimated_bytes(&scenarios[t.point], t.keep_hosts, t.keep_series))
+        .sum::<u64>()
+        + if cfg.charts { CHART_BYTES } else { 0 };
+    crate::report::prepare_output_dir(&cfg.out_dir, expected)?;
+    let opened = Journal::open(&cfg.out_dir, &Identity::of(base)?, cfg.resume)?;
+    let journal = opened.journal;
+    let mut records = opened.done;
+    for r in &records {
+        let matches = tasks.iter().any(|t| {
+            (
+                t.point,
+                t.replication,
+                t.seed.run_seed(),
+                t.keep_hosts,
+                t.keep_series,
+            ) == (
+                r.point,
+                r.replication,
+                r.run_seed,
+                r.host_up.is_some(),
+                r.cloud_series.is_some(),
+            )
+        });
+        if !matches || r.values.len() != tables::metric_names().len() {
+            bail!(
+                "{} records point {} replication {} (run seed {}), which this sweep does not have; remove it to start over",
+                journal.path().display(),
+                r.point,
+                r.replication,
+                r.run_seed
+            );
+        }
+    }
+    let resumed = records.len();
+    let done: BTreeSet<(usize, u32)> = records.iter().map(|r| (r.point, r.replication)).collect();
+    let pending: Vec<&Task> = tasks
+        .iter()
+        .filter(|t| !done.contains(&(t.point, t.replication)))
+        .collect();
+
+    let journal_error = |e| anyhow!("cannot record the run in {}: {e}", journal.path().display());
+    let outcomes = exec::execute(&pending, cfg.threads, stop, |t| {
+        journal
+            .started(t.point, t.replication)
+            .map_err(journal_error)?;
         let scenario = &scenarios[t.point];
         let result = runner(scenario, t.seed)?;
-        Ok(RunRecord::new(
+        let record = RunRecord::new(
             t.point,
             t.replication,
             t.seed.run_seed(),
@@ -170,13 +247,14 @@ where
             &result,
             t.keep_hosts,
             t.keep_series,
-        ))
+        );
+        journal.finished(&record).map_err(journal_error)?;
+        Ok(record)
     })?;
 
-    let mut records = Vec::new();
     let mut failures = Vec::new();
-    let mut skipped = 0;
-    for (task, outcome) in tasks.iter().zip(outcomes) {
+    let (mut skipped, mut cut_short) = (0, 0);
+    for (task, outcome) in pending.iter().zip(outcomes) {
         match outcome {
             Outcome::Done(r) => records.push(r),
             Outcome::Failed(message) => failures.push(TaskFailure {
@@ -185,14 +263,13 @@ where
                 run_seed: task.seed.run_seed(),
                 message,
             }),
+            Outcome::CutShort(_) => cut_short += 1,
             Outcome::Skipped => skipped += 1,
         }
     }
     records.sort_by_key(|r| (r.point, r.replication));
     failures.sort_by_key(|f| (f.point.index, f.replication));
 
-    std::fs::create_dir_all(&cfg.out_dir)
-        .map_err(|e| anyhow!("cannot create {}: {e}", cfg.out_dir.display()))?;
     let name = if base.name.is_empty() {
         "scenario"
     } else {
@@ -202,12 +279,20 @@ where
     if cfg.charts && !records.is_empty() {
         files.extend(crate::plot::plot_dir(&cfg.out_dir)?);
     }
+    if records.len() == tasks.len() {
+        journal
+            .complete()
+            .with_context(|| format!("cannot write {}", journal.path().display()))?;
+    }
     Ok(SweepOutcome {
         files,
         tasks: tasks.len(),
         completed: records.len(),
         failures,
         skipped,
+        cut_short,
+        resumed,
+        resumed_unfinished: opened.unfinished,
     })
 }
 

@@ -134,6 +134,21 @@ impl RunRecord {
     }
 }
 
+/// A generous estimate of the bytes one run adds to the sweep's files and
+/// journal: its metrics in the journal, `runs.csv` and `sweep.csv` (4 KiB),
+/// 64 bytes a host for kept host rates (journal and `host_rates.csv`),
+/// 160 bytes a window for a kept time series.
+pub fn estimated_bytes(s: &Scenario, keep_hosts: bool, keep_series: bool) -> u64 {
+    let measured = s
+        .duration
+        .0
+        .as_micros()
+        .saturating_sub(s.warmup.0.as_micros());
+    let windows = measured / s.metrics.window.0.as_micros().max(1) + 1;
+    4096 + u64::from(keep_hosts) * u64::from(s.hosts.count) * 64
+        + u64::from(keep_series) * windows * 160
+}
+
 /// Cloud upload rate per window. Windows are `metrics.window` wide except a
 /// last one cut short by the end of the run.
 fn cloud_series(s: &Scenario, r: &RunResult) -> Vec<(f64, f64)> {
