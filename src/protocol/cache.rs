@@ -32,6 +32,7 @@
 //! kept as a test oracle in `cache/reference.rs`.
 
 use super::id::{IdIx, IdTable, RING_LOG10, U256};
+use std::cell::Cell;
 
 #[cfg(test)]
 mod reference;
@@ -53,6 +54,8 @@ const TOUCHED: u8 = 4;
 #[derive(Clone, Copy, Debug)]
 struct Entry {
     ix: IdIx,
+    /// [`key_of`] the entry's ID.
+    key: u32,
     /// Level this entry would sit at if the cache were deep enough.
     natural: u8,
     flags: u8,
@@ -61,9 +64,35 @@ struct Entry {
 }
 
 impl Entry {
+    fn new(ix: IdIx, id: U256, (natural, near): (u8, u16)) -> Entry {
+        Entry {
+            ix,
+            key: key_of(id),
+            natural,
+            flags: 0,
+            near,
+        }
+    }
+
     fn leaf(&self) -> bool {
         self.flags & LEAF != 0
     }
+
+    /// Whether the entry's ID (with key `key_of(id)`) is below `id`.
+    fn is_below(&self, id: U256, key: u32, ids: &IdTable) -> bool {
+        self.key < key || (self.key == key && ids.id(self.ix) < id)
+    }
+
+    fn is(&self, id: U256, key: u32, ids: &IdTable) -> bool {
+        self.key == key && ids.id(self.ix) == id
+    }
+}
+
+/// The top 32 bits of an ID. Entries keep it beside their [`IdIx`]: the
+/// sorted entries are searched by it, and the full ID is fetched from the
+/// table (a cache miss in a large cloud) only to break a tie.
+fn key_of(id: U256) -> u32 {
+    (id.0[0] >> 32) as u32
 }
 
 /// What the cache keeps about each of the host's own IDs.
@@ -77,6 +106,16 @@ struct Local {
     /// Deepest level (≥ 1) at which this local ID's band and its
     /// predecessor's are one band; 0 if they are apart at every level.
     merge_upto: u8,
+}
+
+/// Answers that depend on nothing but the cache's contents, kept until the
+/// contents change: the maintenance timer asks for them every 15 s, and
+/// most of the time nothing has changed since.
+#[derive(Clone, Copy, Debug, Default)]
+struct Memo {
+    /// `fraction` (as bits) and the answer of [`Cache::balancing_target`].
+    balance: Option<(u64, Option<U256>)>,
+    registrations: Option<Option<f64>>,
 }
 
 /// What happened to an entry submitted to the cache.
@@ -106,6 +145,7 @@ pub struct Cache {
     reps: Vec<u16>,
     /// `counts[level · max(m, 1) + band]`: non-leaf entries in that band.
     counts: Vec<u32>,
+    memo: Cell<Memo>,
 }
 
 impl Default for Cache {
@@ -118,6 +158,7 @@ impl Default for Cache {
             reps: Vec::new(),
             // One level with one band, before any local ID is added.
             counts: vec![0],
+            memo: Cell::default(),
         }
     }
 }
@@ -153,16 +194,37 @@ impl Cache {
         *self = Cache::default();
     }
 
+    /// Number of entries with an ID below `id`.
+    fn below(&self, id: U256, ids: &IdTable) -> usize {
+        let key = key_of(id);
+        self.entries.partition_point(|e| e.is_below(id, key, ids))
+    }
+
+    /// Number of entries with an ID equal to `id` from position `at` on.
+    fn equal_from(&self, at: usize, id: U256, ids: &IdTable) -> usize {
+        let key = key_of(id);
+        self.entries[at..]
+            .iter()
+            .take_while(|e| e.is(id, key, ids))
+            .count()
+    }
+
+    /// Forgets the memoised answers (the contents are about to change).
+    fn touch(&mut self) {
+        self.memo.set(Memo::default());
+    }
+
     fn position(&self, ix: IdIx, ids: &IdTable) -> Result<usize, usize> {
         let id = ids.id(ix);
-        let p = self.entries.partition_point(|e| ids.id(e.ix) < id);
+        let p = self.below(id, ids);
         match self.entries.get(p) {
             Some(e) if e.ix == ix => Ok(p),
             _ => {
                 // Equal IDs are astronomically unlikely, but keep order total.
+                let key = key_of(id);
                 let mut q = p;
                 while let Some(e) = self.entries.get(q) {
-                    if ids.id(e.ix) != id {
+                    if !e.is(id, key, ids) {
                         break;
                     }
                     if e.ix == ix {
@@ -280,6 +342,7 @@ impl Cache {
     }
 
     fn relabel(&mut self, ids: &IdTable, p: &CacheParams) {
+        self.touch();
         let m = self.locals.len();
         self.local = self
             .locals
@@ -288,7 +351,7 @@ impl Cache {
                 let id = ids.id(l);
                 Local {
                     id,
-                    pos: self.entries.partition_point(|e| ids.id(e.ix) < id) as u32,
+                    pos: self.below(id, ids) as u32,
                     merge_upto: 0,
                 }
             })
@@ -314,7 +377,9 @@ impl Cache {
             let slot = self.slot(e);
             self.counts[slot] += 1;
         }
-        self.update_leaves(p.leaf_per_side, 0..self.entries.len());
+        // Every entry is counted as a non-leaf; the leaf sets lie within
+        // the windows around the local IDs that `update_leaves` re-derives.
+        self.update_leaves(p.leaf_per_side);
         let all: Vec<IdIx> = self.entries().collect();
         for ix in all {
             self.settle(ix, ids, p);
@@ -328,53 +393,51 @@ impl Cache {
     }
 
     /// Re-derives the leaf flags of the entries within `leaf_per_side + 1`
-    /// of any local ID (and of the positions in `also`), keeping `counts`
-    /// in step, and returns the entries that left every leaf set, in ID
-    /// order.
+    /// of any local ID, keeping `counts` in step, and returns the entries
+    /// that left every leaf set, in ID order.
     ///
     /// One insertion or removal moves any entry by at most one place
     /// relative to each local ID, so an entry farther away than that was a
     /// non-leaf before and still is.
-    fn update_leaves(&mut self, k: usize, also: std::ops::Range<usize>) -> Vec<IdIx> {
+    fn update_leaves(&mut self, k: usize) -> Vec<IdIx> {
         let n = self.entries.len();
         if n == 0 {
             return Vec::new();
         }
         let (wide, narrow) = ((k + 1).min(n), k.min(n));
-        let touched: Vec<usize> = self
-            .local
-            .iter()
-            .flat_map(|l| (0..wide).flat_map(move |kk| Self::around(l.pos as usize, kk, n)))
-            .chain(also)
-            .collect();
-        for &i in &touched {
-            let e = &mut self.entries[i];
-            if e.flags & TOUCHED == 0 {
-                e.flags = TOUCHED | if e.leaf() { WAS_LEAF } else { 0 };
-            }
-        }
-        for l in &self.local {
-            for kk in 0..narrow {
-                for i in Self::around(l.pos as usize, kk, n) {
-                    self.entries[i].flags |= LEAF;
+        let window = |pos: u32, radius: usize| {
+            (0..radius).flat_map(move |kk| Self::around(pos as usize, kk, n))
+        };
+        for j in 0..self.local.len() {
+            for i in window(self.local[j].pos, wide) {
+                let e = &mut self.entries[i];
+                if e.flags & TOUCHED == 0 {
+                    e.flags = TOUCHED | if e.leaf() { WAS_LEAF } else { 0 };
                 }
             }
         }
-        let mut demoted = Vec::new();
-        for i in touched {
-            let e = self.entries[i];
-            if e.flags & TOUCHED == 0 {
-                continue;
+        for j in 0..self.local.len() {
+            for i in window(self.local[j].pos, narrow) {
+                self.entries[i].flags |= LEAF;
             }
-            self.entries[i].flags &= LEAF;
-            let was = e.flags & WAS_LEAF != 0;
-            if was != e.leaf() {
-                let slot = self.slot(&e);
-                if was {
-                    self.counts[slot] += 1;
-                    demoted.push(i);
-                } else {
-                    self.counts[slot] -= 1;
+        }
+        let mut demoted = Vec::new();
+        for j in 0..self.local.len() {
+            for i in window(self.local[j].pos, wide) {
+                let e = self.entries[i];
+                if e.flags & TOUCHED == 0 {
+                    continue;
+                }
+                self.entries[i].flags &= LEAF;
+                let was = e.flags & WAS_LEAF != 0;
+                if was != e.leaf() {
+                    let slot = self.slot(&e);
+                    if was {
+                        self.counts[slot] += 1;
+                        demoted.push(i);
+                    } else {
+                        self.counts[slot] -= 1;
+                    }
                 }
             }
         }
@@ -431,8 +494,8 @@ impl Cache {
                     .any(|i| self.entries[i].natural > self.depth);
             if !deeper {
                 let members: Vec<usize> = self.band_members(slot).collect();
-                let ixs: Vec<IdIx> = members.iter().map(|&i| self.entries[i].ix).collect();
-                if let Some(victim) = densest(&ixs, ids) {
+                let victim = densest(members.len(), |k| ids.id(self.entries[members[k]].ix));
+                if let Some(victim) = victim {
                     self.remove_at(members[victim]);
                 }
                 return;
@@ -456,6 +519,7 @@ impl Cache {
     /// Removes the entry at `pos`, keeping positions and counts in step
     /// (leaf flags are the caller's business).
     fn remove_at(&mut self, pos: usize) {
+        self.touch();
         let e = self.entries.remove(pos);
         if !e.leaf() {
             let slot = self.slot(&e);
@@ -492,19 +556,13 @@ impl Cache {
         if leaf {
             return true;
         }
-        let (natural, near) = self.natural_level(id, p);
-        let e = Entry {
-            ix: x,
-            natural,
-            flags: 0,
-            near,
-        };
+        let e = Entry::new(x, id, self.natural_level(id, p));
         let slot = self.slot(&e);
         if (self.counts[slot] as usize) < p.capacity {
             return true;
         }
         let deeper = self.level_of(&e) == self.depth
-            && (natural > self.depth
+            && (e.natural > self.depth
                 || self
                     .band_members(slot)
                     .any(|i| self.entries[i].natural > self.depth));
@@ -525,7 +583,7 @@ impl Cache {
             members.push(x);
             members.len() - 1
         });
-        densest(&members, ids) != Some(at)
+        densest(members.len(), |k| ids.id(members[k])) != Some(at)
     }
 
     /// Submits a route entry (after its validation).
@@ -538,13 +596,8 @@ impl Cache {
             Err(pos) => pos,
         };
         let id = ids.id(x);
-        let (natural, near) = self.natural_level(id, p);
-        let e = Entry {
-            ix: x,
-            natural,
-            flags: 0,
-            near,
-        };
+        let e = Entry::new(x, id, self.natural_level(id, p));
+        self.touch();
         self.entries.insert(pos, e);
         let slot = self.slot(&e);
         self.counts[slot] += 1;
@@ -553,7 +606,7 @@ impl Cache {
                 l.pos += 1;
             }
         }
-        let demoted = self.update_leaves(p.leaf_per_side, 0..0);
+        let demoted = self.update_leaves(p.leaf_per_side);
         let leaf = self.entries[pos].leaf();
         // The new entry's band, and the bands of entries it pushed out of a
         // leaf set, may now be over capacity.
@@ -573,7 +626,7 @@ impl Cache {
         match self.position(x, ids) {
             Ok(pos) => {
                 self.remove_at(pos);
-                self.update_leaves(p.leaf_per_side, 0..0);
+                self.update_leaves(p.leaf_per_side);
                 true
             }
             Err(_) => false,
@@ -591,7 +644,7 @@ impl Cache {
         if n == 0 {
             return None;
         }
-        let p = self.entries.partition_point(|e| ids.id(e.ix) < target);
+        let p = self.below(target, ids);
         let (mut up, mut down) = (0usize, 0usize);
         while up + down < n {
             let hi = self.entries[(p + up) % n].ix;
@@ -625,10 +678,7 @@ impl Cache {
         let n = self.entries.len();
         let pos = match self.locals.iter().position(|&l| l == local) {
             Some(j) => self.local[j].pos as usize,
-            None => {
-                let id = ids.id(local);
-                self.entries.partition_point(|e| ids.id(e.ix) < id)
-            }
+            None => self.below(ids.id(local), ids),
         };
         let side = |clockwise: bool| {
             (0..p.leaf_per_side.min(n))
@@ -643,12 +693,8 @@ impl Cache {
     /// them on x's side.
     pub fn in_leaf_range(&self, x: U256, ids: &IdTable, p: &CacheParams) -> bool {
         let n = self.entries.len();
-        let below_x = self.entries.partition_point(|e| ids.id(e.ix) < x);
-        let upto_x = below_x
-            + self.entries[below_x..]
-                .iter()
-                .take_while(|e| ids.id(e.ix) == x)
-                .count();
+        let below_x = self.below(x, ids);
+        let upto_x = below_x + self.equal_from(below_x, x, ids);
         self.local.iter().any(|l| {
             let (lid, lo) = (l.id, l.pos as usize);
             let between = if lid.clockwise_to(x) <= x.clockwise_to(lid) {
@@ -660,11 +706,7 @@ impl Cache {
                 }
             } else {
                 // Entries in (x, lid], counter-clockwise.
-                let upto_lid = lo
-                    + self.entries[lo..]
-                        .iter()
-                        .take_while(|e| ids.id(e.ix) == lid)
-                        .count();
+                let upto_lid = lo + self.equal_from(lo, lid, ids);
                 if x < lid {
                     upto_lid - upto_x
                 } else {
@@ -695,9 +737,22 @@ impl Cache {
     /// part of the ring is known to hold more IDs than one level keeps, so a
     /// wide hole there is a gap in knowledge, not in the cloud.
     pub fn balancing_target(&self, fraction: f64, ids: &IdTable, p: &CacheParams) -> Option<U256> {
+        let mut memo = self.memo.get();
+        match memo.balance {
+            Some((bits, target)) if bits == fraction.to_bits() => target,
+            _ => {
+                let target = self.find_balancing_target(fraction, ids, p);
+                memo.balance = Some((fraction.to_bits(), target));
+                self.memo.set(memo);
+                target
+            }
+        }
+    }
+
+    fn find_balancing_target(&self, fraction: f64, ids: &IdTable, p: &CacheParams) -> Option<U256> {
         let m = self.locals.len();
         let mut best: Option<(f64, U256)> = None;
-        let mut points: Vec<U256> = Vec::new();
+        let mut points: Vec<U256> = Vec::with_capacity(self.entries.len() + 3);
         for (li, local) in self.local.iter().enumerate() {
             let lid = local.id;
             let mut half = U256::HALF;
@@ -738,7 +793,7 @@ impl Cache {
             out.push(lower);
         }
         let n = self.entries.len();
-        let start = self.entries.partition_point(|e| ids.id(e.ix) < lower);
+        let start = self.below(lower, ids);
         let mut lid_placed = false;
         for t in 0..n {
             let x = ids.id(self.entries[(start + t) % n].ix);
@@ -765,6 +820,17 @@ impl Cache {
     /// local IDs. This counts registrations; divide by the names per host
     /// for hosts.
     pub fn estimated_registrations(&self, ids: &IdTable) -> Option<f64> {
+        let mut memo = self.memo.get();
+        if let Some(estimate) = memo.registrations {
+            return estimate;
+        }
+        let estimate = self.estimate_registrations(ids);
+        memo.registrations = Some(estimate);
+        self.memo.set(memo);
+        estimate
+    }
+
+    fn estimate_registrations(&self, ids: &IdTable) -> Option<f64> {
         let n = self.entries.len();
         if n < 2 || self.local.is_empty() {
             return None;
@@ -786,16 +852,13 @@ impl Cache {
     }
 }
 
-/// Index of the member (in `members`, sorted by ID and read as a ring)
-/// whose removal leaves the smallest hole, from its predecessor to its
-/// successor; ties go to the smaller ID.
-fn densest(members: &[IdIx], ids: &IdTable) -> Option<usize> {
-    let n = members.len();
+/// Index of the member (of `n`, sorted by ID and read as a ring, the k-th
+/// with ID `id(k)`) whose removal leaves the smallest hole, from its
+/// predecessor to its successor; ties go to the smaller ID.
+fn densest(n: usize, id: impl Fn(usize) -> U256) -> Option<usize> {
     (0..n).min_by_key(|&k| {
-        let prev = members[(k + n - 1) % n];
-        let next = members[(k + 1) % n];
-        let hole = ids.id(prev).clockwise_to(ids.id(next));
-        (hole, ids.id(members[k]))
+        let hole = id((k + n - 1) % n).clockwise_to(id((k + 1) % n));
+        (hole, id(k))
     })
 }
 
