@@ -15,6 +15,7 @@ macro_rules! say {
 }
 
 mod run;
+mod stats;
 mod sweep;
 
 use clap::{Parser, Subcommand};

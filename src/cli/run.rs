@@ -1,12 +1,13 @@
 //! `pnrpsim run` and `pnrpsim validate`.
 
-use super::Failure;
+use super::{Failure, stats};
 use crate::engine::StreamSeed;
 use crate::report;
 use crate::scenario::Scenario;
 use crate::scenario::load::load_file;
 use clap::Args;
 use std::path::PathBuf;
+use std::time::Instant;
 
 #[derive(Args, Debug)]
 pub struct ScenarioArgs {
@@ -28,6 +29,20 @@ pub struct RunArgs {
     /// Output directory [default: output/<scenario name>/].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub perf: PerfArgs,
+}
+
+/// Options shared by `run` and `sweep`.
+#[derive(Args, Debug)]
+pub struct PerfArgs {
+    /// Print events processed, events/s, simulated seconds per wall second
+    /// and peak memory, ending with one line of key=value pairs.
+    #[arg(long)]
+    pub stats: bool,
+    /// Run even if the estimated memory exceeds the memory available.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Args, Debug)]
@@ -61,10 +76,23 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
     let out = args
         .out
         .unwrap_or_else(|| PathBuf::from("output").join(&s.name));
+    let estimate = crate::sim::footprint::estimate(&s);
+    stats::preflight(estimate.bytes, args.perf.force, "this run")?;
     report::atomic::prepare_output_dir(&out).map_err(|e| Failure::Input(format!("{e:#}")))?;
-    let result = crate::sim::run(&s, StreamSeed::single(s.seed))?;
+    let started = Instant::now();
+    let (result, work) = crate::sim::run_counted(&s, StreamSeed::single(s.seed))?;
+    let wall = started.elapsed();
     say!("{}", report::summary::summary_table(&result).trim_end());
     let files = report::csv_tables::write_run_tables(&out, &result)?;
     say!("wrote {} tables to {}", files.len(), out.display());
+    if args.perf.stats {
+        let stats = stats::Stats {
+            work,
+            wall,
+            hosts: u64::from(s.hosts.count),
+            estimate,
+        };
+        stats.print();
+    }
     Ok(())
 }

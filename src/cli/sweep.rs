@@ -1,13 +1,14 @@
 //! `pnrpsim sweep` and `pnrpsim plot`.
 
-use super::Failure;
-use super::run::ScenarioArgs;
+use super::run::{PerfArgs, ScenarioArgs};
+use super::{Failure, stats};
 use crate::scenario::Scenario;
 use crate::scenario::load::{load_file, set_path};
 use crate::scenario::validate::validate;
 use crate::sweep::{Coord, SweepConfig, interrupt_flag, run_sweep};
 use clap::Args;
 use std::path::PathBuf;
+use std::sync::Mutex;
 use std::time::Instant;
 
 #[derive(Args, Debug)]
@@ -23,6 +24,8 @@ pub struct SweepArgs {
     /// Write the CSV files only, no charts.
     #[arg(long)]
     pub no_charts: bool,
+    #[command(flatten)]
+    pub perf: PerfArgs,
 }
 
 #[derive(Args, Debug)]
@@ -64,27 +67,87 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
         threads: args.threads.unwrap_or(0),
         charts: !args.no_charts,
     };
+    let estimate = preflight(&s, &base, cfg.threads, args.perf.force)?;
     let stop = interrupt_flag()?;
     let started = Instant::now();
+    // The work of every run, added up for --stats.
+    let work = Mutex::new(crate::sim::Work::default());
     let outcome = run_sweep(
         &cfg,
         &s,
         |coords| point_scenario(&base, coords),
-        crate::sim::run,
+        |scenario: &Scenario, seed| {
+            let (result, w) = crate::sim::run_counted(scenario, seed)?;
+            let mut total = work.lock().unwrap_or_else(|e| e.into_inner());
+            total.events += w.events;
+            total.datagrams += w.datagrams;
+            total.simulated_secs += w.simulated_secs;
+            Ok(result)
+        },
         stop,
     )
     .map_err(|e| Failure::Input(format!("{e:#}")))?;
+    let wall = started.elapsed();
     say!(
         "{}: {} of {} runs in {:.1} s; wrote {} files to {}",
         s.name,
         outcome.completed,
         outcome.tasks,
-        started.elapsed().as_secs_f64(),
+        wall.as_secs_f64(),
         outcome.files.len(),
         out_dir.display()
     );
+    if args.perf.stats {
+        let stats = stats::Stats {
+            work: work.into_inner().unwrap_or_else(|e| e.into_inner()),
+            wall,
+            hosts: 0,
+            estimate,
+        };
+        stats.print();
+    }
     outcome.check()?;
     Ok(())
+}
+
+/// Refuses a sweep whose concurrent runs would not fit in memory: as many
+/// runs as threads at once, each as big as the biggest point. Returns that
+/// estimate.
+fn preflight(
+    s: &Scenario,
+    base: &toml::Table,
+    threads: usize,
+    force: bool,
+) -> Result<crate::sim::footprint::Estimate, Failure> {
+    let plan = s
+        .sweep
+        .clone()
+        .unwrap_or_default()
+        .plan()
+        .map_err(Failure::Input)?;
+    // A bad point is reported by the sweep itself, with its context.
+    let biggest = plan
+        .points
+        .iter()
+        .filter_map(|p| point_scenario(base, &p.coords).ok())
+        .map(|point| crate::sim::footprint::estimate(&point))
+        .max_by_key(|e| e.bytes)
+        .unwrap_or_else(|| crate::sim::footprint::estimate(s));
+    let threads = if threads == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        threads
+    };
+    let tasks = plan.points.len() * plan.replications as usize;
+    let concurrent = threads.min(tasks).max(1) as u64;
+    let mut total = biggest;
+    total.bytes = biggest.bytes.saturating_mul(concurrent);
+    stats::preflight(
+        total.bytes,
+        force,
+        &format!("this sweep ({concurrent} runs at once)"),
+    )?;
+    Ok(total)
 }
 
 pub fn plot(args: PlotArgs) -> Result<(), Failure> {

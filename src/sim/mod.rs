@@ -8,6 +8,7 @@
 //! and counts.
 
 mod accounting;
+pub mod footprint;
 mod truth;
 
 use crate::engine::{EventQueue, Rng, SimDuration, SimTime, StreamSeed};
@@ -130,6 +131,8 @@ pub struct Simulation<'s> {
     rng_proto: Rng,
     rng_work: Rng,
     acc: Accounting,
+    /// Datagrams sent since the start, warm-up included.
+    datagrams: u64,
     outbox: Outbox,
     warmup: SimTime,
     end: SimTime,
@@ -137,9 +140,28 @@ pub struct Simulation<'s> {
 
 /// Runs one scenario with one seed.
 pub fn run(s: &Scenario, seed: StreamSeed) -> anyhow::Result<RunResult> {
+    run_counted(s, seed).map(|(result, _)| result)
+}
+
+/// The work one run took, warm-up included (`--stats`, benchmarks).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Work {
+    pub events: u64,
+    /// Datagrams put on the wire (lost ones included).
+    pub datagrams: u64,
+    pub simulated_secs: f64,
+}
+
+/// Runs one scenario with one seed, and says how much work it was.
+pub fn run_counted(s: &Scenario, seed: StreamSeed) -> anyhow::Result<(RunResult, Work)> {
     let mut sim = Simulation::new(s, seed)?;
     sim.run_until(sim.end);
-    Ok(sim.finish(seed))
+    let work = Work {
+        events: sim.queue.events_processed(),
+        datagrams: sim.datagrams,
+        simulated_secs: sim.end.as_secs_f64(),
+    };
+    Ok((sim.finish(seed), work))
 }
 
 impl<'s> Simulation<'s> {
@@ -205,6 +227,7 @@ impl<'s> Simulation<'s> {
             rng_proto: seed.stream("protocol"),
             rng_work: seed.stream("workload"),
             acc,
+            datagrams: 0,
             outbox: Outbox::default(),
             warmup,
             end,
@@ -382,6 +405,7 @@ impl<'s> Simulation<'s> {
         let fragments = self
             .acc
             .sent(from, to, &msg, &self.network, &self.params.sizes);
+        self.datagrams += u64::from(fragments);
         let lost = (0..fragments).any(|_| self.network.is_lost(&mut self.rng_net));
         if lost {
             return;
