@@ -10,7 +10,7 @@
 //! deliveries, retransmission and maintenance timers), so the queue files
 //! those into a wheel of [`SLOTS`] slots of [`SLOT_US`] µs each, unsorted,
 //! and sorts one slot only when the clock reaches it; a slot holds the
-//! events of about a millisecond, so the sort is small and the wheel is
+//! events of a few milliseconds, so the sort is small and the wheel is
 //! walked in memory order. Events beyond the wheel's horizon (refreshes,
 //! sessions, hours away) wait in a binary heap and move into the wheel as
 //! the horizon reaches them. A bitmap of occupied slots lets the clock skip
@@ -20,11 +20,12 @@ use super::time::SimTime;
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
-/// Width of a wheel slot in µs (2^10 ≈ 1 ms).
-const SLOT_BITS: u32 = 10;
+/// Width of a wheel slot in µs (2^12 ≈ 4 ms).
+const SLOT_BITS: u32 = 12;
 const SLOT_US: u64 = 1 << SLOT_BITS;
-/// Number of slots (2^16): the wheel spans about 67 s ahead of the clock.
-const SLOTS: usize = 1 << 16;
+/// Number of slots (2^14): the wheel spans about 67 s ahead of the clock,
+/// and its slot headers (384 KiB) stay in the CPU's cache.
+const SLOTS: usize = 1 << 14;
 const HORIZON_US: u64 = SLOT_US * SLOTS as u64;
 
 struct Entry<E> {
@@ -59,10 +60,14 @@ impl<E> Ord for Entry<E> {
 
 /// Future events ordered by `(time, scheduling order)`.
 pub struct EventQueue<E> {
-    /// Events of the slot the clock is in (times in `[base, base + SLOT_US)`,
-    /// and any scheduled earlier than `base`), sorted latest first so that
-    /// the next one is popped off the end.
+    /// Events of the slot the clock is in (times in `[base, base + SLOT_US)`)
+    /// that were in the wheel when the clock reached it, sorted latest first
+    /// so that the next one is popped off the end.
     current: Vec<Entry<E>>,
+    /// Events for the clock's slot (or earlier) filed after it was sorted:
+    /// short delays, and far events reached by the horizon. A small heap,
+    /// so that a big slot is never re-sorted.
+    late: BinaryHeap<Entry<E>>,
     /// Start of the current slot; the wheel holds times in
     /// `[base + SLOT_US, base + HORIZON_US)`.
     base: u64,
@@ -88,6 +93,7 @@ impl<E> EventQueue<E> {
     pub fn new() -> Self {
         EventQueue {
             current: Vec::new(),
+            late: BinaryHeap::new(),
             base: 0,
             wheel: (0..SLOTS).map(|_| Vec::new()).collect(),
             occupied: vec![0; SLOTS / 64],
@@ -134,12 +140,7 @@ impl<E> EventQueue<E> {
     fn file(&mut self, entry: Entry<E>) {
         let t = entry.time.0;
         if t < self.base.saturating_add(SLOT_US) {
-            // Later than everything already here with the same time (its
-            // sequence number is the newest, or it came from the far heap,
-            // which holds nothing due this early).
-            let key = entry.key();
-            let at = self.current.partition_point(|e| e.key() > key);
-            self.current.insert(at, entry);
+            self.late.push(entry);
         } else if t - self.base < HORIZON_US {
             let slot = (t >> SLOT_BITS) as usize % SLOTS;
             self.wheel[slot].push(entry);
@@ -152,13 +153,26 @@ impl<E> EventQueue<E> {
     /// Pops the next event if it is due no later than `until`, advancing the
     /// clock to its time.
     pub fn pop_until(&mut self, until: SimTime) -> Option<(SimTime, E)> {
-        if self.current.is_empty() && !self.advance(until) {
+        if self.current.is_empty() && self.late.is_empty() && !self.advance(until) {
             return None;
         }
-        if self.current.last()?.time > until {
+        let from_late = match (self.current.last(), self.late.peek()) {
+            (Some(c), Some(l)) => l.key() < c.key(),
+            (c, _) => c.is_none(),
+        };
+        let next = if from_late {
+            self.late.peek()
+        } else {
+            self.current.last()
+        };
+        if next?.time > until {
             return None;
         }
-        let entry = self.current.pop()?;
+        let entry = if from_late {
+            self.late.pop()
+        } else {
+            self.current.pop()
+        }?;
         self.len -= 1;
         self.now = entry.time;
         self.popped += 1;
@@ -166,7 +180,8 @@ impl<E> EventQueue<E> {
     }
 
     /// Moves the clock's slot to the next one holding events, if it starts
-    /// no later than `until`, and sorts it into `current`.
+    /// no later than `until`, and sorts it into `current` (`current` and
+    /// `late` are empty when this is called).
     fn advance(&mut self, until: SimTime) -> bool {
         loop {
             let cur = (self.base >> SLOT_BITS) as usize % SLOTS;
@@ -191,16 +206,11 @@ impl<E> EventQueue<E> {
                 self.occupied[slot / 64] &= !(1 << (slot % 64));
                 // The slot's buffer moves out, so that a burst does not
                 // leave every slot holding its peak capacity.
-                let events = std::mem::take(&mut self.wheel[slot]);
-                if self.current.is_empty() {
-                    self.current = events;
-                } else {
-                    self.current.extend(events);
-                }
+                self.current = std::mem::take(&mut self.wheel[slot]);
                 self.current
                     .sort_unstable_by_key(|e| std::cmp::Reverse(e.key()));
             }
-            if !self.current.is_empty() {
+            if !self.current.is_empty() || !self.late.is_empty() {
                 return true;
             }
         }
