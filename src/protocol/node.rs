@@ -166,6 +166,12 @@ impl Node {
         }
     }
 
+    /// Starts loading the state that handling a message will read first.
+    pub fn prefetch(&self) {
+        self.cache.prefetch();
+        crate::engine::prefetch(self.pending.as_ptr());
+    }
+
     fn txn(&mut self) -> u32 {
         self.next_txn = self.next_txn.wrapping_add(1).max(1);
         self.next_txn

@@ -259,6 +259,7 @@ impl<'s> Simulation<'s> {
     pub fn run_until(&mut self, until: SimTime) {
         let until = until.min(self.end);
         while let Some((now, event)) = self.queue.pop_until(until) {
+            self.prefetch();
             self.acc.advance(now);
             self.handle(now, event);
         }
@@ -357,6 +358,32 @@ impl<'s> Simulation<'s> {
                 if let Some(every) = self.scenario.metrics.connectivity_every {
                     self.queue.schedule(now + every.0, Event::Connectivity);
                 }
+            }
+        }
+    }
+
+    /// Starts loading the host state the next events will touch: two
+    /// events ahead the host itself, one event ahead (whose host is loaded
+    /// by now) what its handling reads first. Only a hint: results do not
+    /// depend on it.
+    fn prefetch(&self) {
+        let host_of = |e: &Event| match e {
+            Event::Deliver { to, .. } => Some(*to),
+            Event::Timer { host, .. } => Some(*host),
+            _ => None,
+        };
+        if let Some(h) = self.queue.peek_ahead(2).and_then(host_of) {
+            if let Some(host) = self.hosts.get(h.0 as usize) {
+                let p: *const u8 = (host as *const Host).cast();
+                for line in (0..std::mem::size_of::<Host>()).step_by(64) {
+                    crate::engine::prefetch(p.wrapping_add(line));
+                }
+            }
+            self.acc.prefetch(h);
+        }
+        if let Some(h) = self.queue.peek_ahead(1).and_then(host_of) {
+            if let Some(host) = self.hosts.get(h.0 as usize) {
+                host.node.prefetch();
             }
         }
     }
