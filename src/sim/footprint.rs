@@ -4,25 +4,31 @@
 //!
 //! The estimate is a model of the simulator's data structures, not of the
 //! protocol: a fixed part (program, event wheel), a part per host (host
-//! state, counters, pending requests and events in flight), a part per
-//! cache entry (the entry itself and its edge in the connectivity graph),
-//! and a part per PNRP ID ever registered (the ID table never shrinks).
-//! The per-item costs were measured as peak RSS of release builds (see
-//! README, "Performance"); `tests/footprint.rs` checks the estimate against
-//! measured runs, so a change to the data structures that breaks the model
-//! fails a test.
+//! state, counters, events in flight), a part per name (its registration
+//! and the requests it keeps pending), a part per cache entry (the entry
+//! and its edge in the connectivity graph), and a part per re-registration
+//! (the ID table never shrinks). The costs were fitted to the peak RSS of
+//! release runs; `tests/footprint.rs` checks the estimate against measured
+//! runs, so a change to the data structures that breaks the model fails a
+//! test.
 
 use crate::scenario::Scenario;
 
 /// Program, libraries, the event wheel and output buffers.
-const FIXED_BYTES: f64 = 12.0 * 1024.0 * 1024.0;
-/// Host state, per-host counters, pending requests and events in flight.
-const HOST_BYTES: f64 = 3_000.0;
+const FIXED_BYTES: f64 = 6.0 * 1024.0 * 1024.0;
+/// Host state, counters and events in flight, per host.
+const HOST_BYTES: f64 = 950.0;
+/// Per name of a host: its registration, and the requests, resolves and
+/// events its publication keeps in flight.
+const NAME_BYTES: f64 = 640.0;
 /// One cache entry (12 bytes, with the vector's growth slack) and its edge
 /// in the connectivity graph while that is being computed.
 const ENTRY_BYTES: f64 = 24.0;
-/// One registration in the ID table.
+/// One more registration in the ID table (re-registrations).
 const REGISTRATION_BYTES: f64 = 40.0;
+/// The model fits measured peaks within ±10 %; a refusal should err on the
+/// side of not starting a run that would not fit.
+const MARGIN: f64 = 1.1;
 
 /// The estimate, with the figures it was made from.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -40,30 +46,29 @@ pub fn estimate(s: &Scenario) -> Estimate {
     let names = f64::from(s.hosts.names_per_host);
     let live = hosts * names;
     let entries = entries_per_host(s, live);
-    let registrations = live + reregistrations(s) * names;
+    let again = reregistrations(s) * names;
     let bytes = FIXED_BYTES
-        + hosts * (HOST_BYTES + entries * ENTRY_BYTES)
-        + registrations * REGISTRATION_BYTES;
+        + hosts * (HOST_BYTES + names * NAME_BYTES + entries * ENTRY_BYTES)
+        + again * REGISTRATION_BYTES;
     Estimate {
-        bytes: bytes as u64,
+        bytes: (bytes * MARGIN) as u64,
         entries_per_host: entries,
-        registrations,
+        registrations: live + again,
     }
 }
 
-/// Cache entries of a host with m local IDs in a cloud of `live` IDs: the
-/// leaf sets (2 · leaf_per_side per ID), plus `capacity` per band of every
-/// open level. A level opens when the band above overflows, so there are
-/// about log_ratio(live / capacity) of them; bands of nearby local IDs
-/// merge, and m random IDs keep about √m apart at the levels that matter.
+/// Cache entries of a host with m local IDs: the leaf sets (2 ·
+/// leaf_per_side per ID) and the bands of the levels above them. Measured
+/// over 10^3–10^5 hosts and 1–32 names (README, "Performance"), the bands
+/// hold about 1.85 · capacity · m^0.6 entries: bands of nearby local IDs
+/// merge, and the upper levels are shared; the cloud's size barely matters
+/// because the deepest levels never fill.
 fn entries_per_host(s: &Scenario, live: f64) -> f64 {
     let p = &s.pnrp;
     let m = f64::from(s.hosts.names_per_host);
-    let capacity = f64::from(p.cache_level_capacity);
-    let ratio = f64::from(p.level_span_ratio).max(2.0);
-    let levels = ((live / capacity).max(1.0).ln() / ratio.ln()).max(1.0);
     let leaves = 2.0 * f64::from(p.leaf_set_per_side) * m;
-    (leaves + capacity * levels * m.sqrt()).min((live - 1.0).max(0.0))
+    let bands = 1.85 * f64::from(p.cache_level_capacity) * m.powf(0.6);
+    (leaves + bands).min((live - 1.0).max(0.0))
 }
 
 /// Hosts that register their names again under new IDs during the run:
