@@ -2,8 +2,6 @@
 //! the oracle that the fast [`super::Cache`] is checked against operation
 //! by operation (see the differential test in `cache.rs`). Test-only.
 
-#![allow(dead_code)]
-
 use super::{CacheParams, Insert};
 use crate::protocol::id::{IdIx, IdTable, RING_LOG10, U256};
 
@@ -29,21 +27,9 @@ pub struct RefCache {
 }
 
 impl RefCache {
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-
     /// Number of open levels.
     pub fn levels(&self) -> u32 {
         u32::from(self.depth) + 1
-    }
-
-    pub fn locals(&self) -> &[IdIx] {
-        &self.locals
     }
 
     pub fn entries(&self) -> impl Iterator<Item = IdIx> + '_ {
@@ -52,13 +38,6 @@ impl RefCache {
 
     pub fn contains(&self, ix: IdIx, ids: &IdTable) -> bool {
         self.position(ix, ids).is_ok()
-    }
-
-    /// Forgets everything (a host that restarts comes back with an empty cache).
-    pub fn clear(&mut self) {
-        self.locals.clear();
-        self.entries.clear();
-        self.depth = 0;
     }
 
     fn position(&self, ix: IdIx, ids: &IdTable) -> Result<usize, usize> {
@@ -338,45 +317,6 @@ impl RefCache {
         }
     }
 
-    /// The cached entry closest to `target` that `skip` does not exclude.
-    pub fn closest(
-        &self,
-        target: U256,
-        ids: &IdTable,
-        mut skip: impl FnMut(IdIx) -> bool,
-    ) -> Option<IdIx> {
-        let n = self.entries.len();
-        if n == 0 {
-            return None;
-        }
-        let p = self.entries.partition_point(|e| ids.id(e.ix) < target);
-        let (mut up, mut down) = (0usize, 0usize);
-        while up + down < n {
-            let hi = self.entries[(p + up) % n].ix;
-            let lo = self.entries[(p + n - 1 - down) % n].ix;
-            let take_hi = crate::protocol::id::closer(target, ids.id(hi), ids.id(lo)).is_le();
-            let pick = if take_hi {
-                up += 1;
-                hi
-            } else {
-                down += 1;
-                lo
-            };
-            if !skip(pick) {
-                return Some(pick);
-            }
-        }
-        None
-    }
-
-    /// The local ID closest to `target`.
-    pub fn closest_local(&self, target: U256, ids: &IdTable) -> Option<IdIx> {
-        self.locals
-            .iter()
-            .copied()
-            .min_by(|&a, &b| crate::protocol::id::closer(target, ids.id(a), ids.id(b)))
-    }
-
     /// The leaf set of local ID `local`: up to `leaf_per_side` nearest
     /// entries counter-clockwise, then clockwise, nearest first.
     pub fn leaf_set(&self, local: IdIx, ids: &IdTable, p: &CacheParams) -> (Vec<IdIx>, Vec<IdIx>) {
@@ -412,18 +352,6 @@ impl RefCache {
                 .count();
             between < p.leaf_per_side
         })
-    }
-
-    /// The cached entries closest to each of `points`, without repeats
-    /// (the IDs an ADVERTISE offers, spread over the ring).
-    pub fn spread(&self, points: &[U256], ids: &IdTable) -> Vec<IdIx> {
-        let mut out: Vec<IdIx> = Vec::with_capacity(points.len());
-        for &pt in points {
-            if let Some(ix) = self.closest(pt, ids, |ix| out.contains(&ix)) {
-                out.push(ix);
-            }
-        }
-        out
     }
 
     /// The largest hole in a level above the deepest, relative to the
