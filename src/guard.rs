@@ -77,9 +77,9 @@ pub fn run_within(
     s: &Scenario,
     seed: StreamSeed,
     limit: Option<&WallLimit>,
-) -> anyhow::Result<RunResult> {
+) -> anyhow::Result<(RunResult, crate::sim::Work)> {
     let Some(limit) = limit else {
-        return crate::sim::run(s, seed);
+        return crate::sim::run_counted(s, seed);
     };
     let end = SimTime::ZERO + s.duration.0;
     let mut sim = Simulation::new(s, seed)?;
@@ -95,7 +95,8 @@ pub fn run_within(
         }
         sim.run_until(sim.now() + SLICE);
     }
-    Ok(sim.finish(seed))
+    let work = sim.work();
+    Ok((sim.finish(seed), work))
 }
 
 #[cfg(test)]
@@ -120,10 +121,10 @@ mod tests {
     fn slicing_gives_the_same_result_as_one_go() {
         let s = small();
         let seed = StreamSeed::single(9);
-        let whole = crate::sim::run(&s, seed).unwrap();
+        let whole = crate::sim::run_counted(&s, seed).unwrap();
         let limit = WallLimit::start(Duration::from_secs(3600));
         let sliced = run_within(&s, seed, Some(&limit)).unwrap();
-        assert!(whole.events > 1000, "the run did something");
+        assert!(whole.0.events > 1000, "the run did something");
         assert_eq!(whole, sliced);
     }
 

@@ -18,6 +18,7 @@ mod check;
 mod compare;
 mod run;
 mod size;
+mod stats;
 mod sweep;
 
 use clap::{Parser, Subcommand};

@@ -1,6 +1,6 @@
 //! `pnrpsim run` and `pnrpsim validate`.
 
-use super::Failure;
+use super::{Failure, stats};
 use crate::engine::StreamSeed;
 use crate::guard::{CutShort, WallLimit, run_within};
 use crate::report;
@@ -8,6 +8,7 @@ use crate::scenario::Scenario;
 use crate::scenario::load::load_file;
 use clap::Args;
 use std::path::PathBuf;
+use std::time::Instant;
 
 #[derive(Args, Debug)]
 pub struct ScenarioArgs {
@@ -33,6 +34,20 @@ pub struct RunArgs {
     /// writes no tables and exits with status 1.
     #[arg(long, value_name = "DURATION", value_parser = crate::guard::parse_wall_limit)]
     pub max_wall: Option<std::time::Duration>,
+    #[command(flatten)]
+    pub perf: PerfArgs,
+}
+
+/// Options shared by `run` and `sweep`.
+#[derive(Args, Debug)]
+pub struct PerfArgs {
+    /// Print events processed, events/s, simulated seconds per wall second
+    /// and peak memory, ending with one line of key=value pairs.
+    #[arg(long)]
+    pub stats: bool,
+    /// Run even if the estimated memory exceeds the memory available.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Args, Debug)]
@@ -64,20 +79,34 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
         s.seed = seed;
     }
     let limit = args.max_wall.map(WallLimit::start);
+    let estimate = crate::sim::footprint::estimate(&s);
+    stats::preflight(estimate.bytes, args.perf.force, "this run")?;
     let out = report::output_dir(args.out, &s.name)
         .and_then(|out| {
             report::prepare_output_dir(&out, report::estimated_run_bytes(&s)).map(|()| out)
         })
         .map_err(|e| Failure::Input(format!("{e:#}")))?;
-    let result = run_within(&s, StreamSeed::single(s.seed), limit.as_ref()).map_err(|e| {
-        if e.is::<CutShort>() {
-            anyhow::anyhow!("{e}; no tables written")
-        } else {
-            e
-        }
-    })?;
+    let started = Instant::now();
+    let (result, work) =
+        run_within(&s, StreamSeed::single(s.seed), limit.as_ref()).map_err(|e| {
+            if e.is::<CutShort>() {
+                anyhow::anyhow!("{e}; no tables written")
+            } else {
+                e
+            }
+        })?;
+    let wall = started.elapsed();
     say!("{}", report::summary::summary_table(&result).trim_end());
     let files = report::csv_tables::write_run_tables(&out, &result)?;
     say!("wrote {} tables to {}", files.len(), out.display());
+    if args.perf.stats {
+        let stats = stats::Stats {
+            work,
+            wall,
+            hosts: u64::from(s.hosts.count),
+            estimate,
+        };
+        stats.print();
+    }
     Ok(())
 }

@@ -1,12 +1,14 @@
 //! `pnrpsim sweep` and `pnrpsim plot`.
 
-use super::Failure;
-use super::run::ScenarioArgs;
+use super::run::{PerfArgs, ScenarioArgs};
+use super::{Failure, stats};
 use crate::guard::{WallLimit, run_within};
+use crate::scenario::Scenario;
 use crate::scenario::load::{load_file, scenario_with};
 use crate::sweep::{SweepConfig, interrupt_flag, run_sweep};
 use clap::Args;
 use std::path::PathBuf;
+use std::sync::Mutex;
 use std::time::Instant;
 
 #[derive(Args, Debug)]
@@ -32,6 +34,8 @@ pub struct SweepArgs {
     /// continues later.
     #[arg(long, value_name = "DURATION", value_parser = crate::guard::parse_wall_limit)]
     pub max_wall: Option<std::time::Duration>,
+    #[command(flatten)]
+    pub perf: PerfArgs,
 }
 
 #[derive(Args, Debug)]
@@ -53,11 +57,14 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
         charts: !args.no_charts,
         resume: args.resume,
     };
+    let estimate = preflight(&s, &base, cfg.threads, args.perf.force)?;
     let stop = interrupt_flag()?;
     if let Some(limit) = &limit {
         limit.raise_at_deadline(stop);
     }
     let started = Instant::now();
+    // The work of every run, added up for --stats.
+    let work = Mutex::new(crate::sim::Work::default());
     let outcome = run_sweep(
         &cfg,
         &s,
@@ -68,16 +75,24 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
                 .collect();
             scenario_with(&base, &sets)
         },
-        |scenario, seed| run_within(scenario, seed, limit.as_ref()),
+        |scenario, seed| {
+            let (result, w) = run_within(scenario, seed, limit.as_ref())?;
+            let mut total = work.lock().unwrap_or_else(|e| e.into_inner());
+            total.events += w.events;
+            total.datagrams += w.datagrams;
+            total.simulated_secs += w.simulated_secs;
+            Ok(result)
+        },
         stop,
     )
     .map_err(|e| Failure::Input(format!("{e:#}")))?;
+    let wall = started.elapsed();
     say!(
         "{}: {} of {} runs in {:.1} s; wrote {} files to {}",
         s.name,
         outcome.completed,
         outcome.tasks,
-        started.elapsed().as_secs_f64(),
+        wall.as_secs_f64(),
         outcome.files.len(),
         out_dir.display()
     );
@@ -88,8 +103,64 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
             outcome.resumed_unfinished
         );
     }
+    if args.perf.stats {
+        let stats = stats::Stats {
+            work: work.into_inner().unwrap_or_else(|e| e.into_inner()),
+            wall,
+            hosts: 0,
+            estimate,
+        };
+        stats.print();
+    }
     outcome.check()?;
     Ok(())
+}
+
+/// Refuses a sweep whose concurrent runs would not fit in memory: as many
+/// runs as threads at once, each as big as the biggest point. Returns that
+/// estimate.
+fn preflight(
+    s: &Scenario,
+    base: &toml::Table,
+    threads: usize,
+    force: bool,
+) -> Result<crate::sim::footprint::Estimate, Failure> {
+    let plan = s
+        .sweep
+        .clone()
+        .unwrap_or_default()
+        .plan()
+        .map_err(Failure::Input)?;
+    // A bad point is reported by the sweep itself, with its context.
+    let biggest = plan
+        .points
+        .iter()
+        .filter_map(|p| {
+            let sets: Vec<_> = p
+                .coords
+                .iter()
+                .map(|c| (c.path.clone(), c.value.clone()))
+                .collect();
+            scenario_with(base, &sets).ok()
+        })
+        .map(|point| crate::sim::footprint::estimate(&point))
+        .max_by_key(|e| e.bytes)
+        .unwrap_or_else(|| crate::sim::footprint::estimate(s));
+    let threads = if threads == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        threads
+    };
+    let tasks = plan.points.len() * plan.replications as usize;
+    let concurrent = threads.min(tasks).max(1) as u64;
+    let mut total = biggest;
+    total.bytes = biggest.bytes.saturating_mul(concurrent);
+    stats::preflight(
+        total.bytes,
+        force,
+        &format!("this sweep ({concurrent} runs at once)"),
+    )?;
+    Ok(total)
 }
 
 pub fn plot(args: PlotArgs) -> Result<(), Failure> {

@@ -55,6 +55,13 @@ impl Accounting {
         }
     }
 
+    /// Starts loading the counters of `host`.
+    pub fn prefetch(&self, host: HostIx) {
+        if let Some(h) = self.hosts.get(host.0 as usize) {
+            crate::engine::prefetch(h);
+        }
+    }
+
     fn measuring(&self) -> bool {
         self.now >= self.warmup
     }

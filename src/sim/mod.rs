@@ -8,6 +8,7 @@
 //! and counts.
 
 mod accounting;
+pub mod footprint;
 mod truth;
 
 use crate::engine::{EventQueue, Rng, SimDuration, SimTime, StreamSeed};
@@ -130,6 +131,8 @@ pub struct Simulation<'s> {
     rng_proto: Rng,
     rng_work: Rng,
     acc: Accounting,
+    /// Datagrams sent since the start, warm-up included.
+    datagrams: u64,
     outbox: Outbox,
     warmup: SimTime,
     end: SimTime,
@@ -137,12 +140,36 @@ pub struct Simulation<'s> {
 
 /// Runs one scenario with one seed.
 pub fn run(s: &Scenario, seed: StreamSeed) -> anyhow::Result<RunResult> {
+    run_counted(s, seed).map(|(result, _)| result)
+}
+
+/// The work one run took, warm-up included (`--stats`, benchmarks).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Work {
+    pub events: u64,
+    /// Datagrams put on the wire (lost ones included).
+    pub datagrams: u64,
+    pub simulated_secs: f64,
+}
+
+/// Runs one scenario with one seed, and says how much work it was.
+pub fn run_counted(s: &Scenario, seed: StreamSeed) -> anyhow::Result<(RunResult, Work)> {
     let mut sim = Simulation::new(s, seed)?;
     sim.run_until(sim.end);
-    Ok(sim.finish(seed))
+    let work = sim.work();
+    Ok((sim.finish(seed), work))
 }
 
 impl<'s> Simulation<'s> {
+    /// The work done so far.
+    pub fn work(&self) -> Work {
+        Work {
+            events: self.queue.events_processed(),
+            datagrams: self.datagrams,
+            simulated_secs: self.queue.now().as_secs_f64(),
+        }
+    }
+
     pub fn new(s: &'s Scenario, seed: StreamSeed) -> anyhow::Result<Simulation<'s>> {
         let n = s.hosts.count as usize;
         let mut setup = seed.stream("setup");
@@ -205,6 +232,7 @@ impl<'s> Simulation<'s> {
             rng_proto: seed.stream("protocol"),
             rng_work: seed.stream("workload"),
             acc,
+            datagrams: 0,
             outbox: Outbox::default(),
             warmup,
             end,
@@ -236,6 +264,7 @@ impl<'s> Simulation<'s> {
     pub fn run_until(&mut self, until: SimTime) {
         let until = until.min(self.end);
         while let Some((now, event)) = self.queue.pop_until(until) {
+            self.prefetch();
             self.acc.advance(now);
             self.handle(now, event);
         }
@@ -338,6 +367,32 @@ impl<'s> Simulation<'s> {
         }
     }
 
+    /// Starts loading the host state the next events will touch: two
+    /// events ahead the host itself, one event ahead (whose host is loaded
+    /// by now) what its handling reads first. Only a hint: results do not
+    /// depend on it.
+    fn prefetch(&self) {
+        let host_of = |e: &Event| match e {
+            Event::Deliver { to, .. } => Some(*to),
+            Event::Timer { host, .. } => Some(*host),
+            _ => None,
+        };
+        if let Some(h) = self.queue.peek_ahead(2).and_then(host_of) {
+            if let Some(host) = self.hosts.get(h.0 as usize) {
+                let p: *const u8 = (host as *const Host).cast();
+                for line in (0..std::mem::size_of::<Host>()).step_by(64) {
+                    crate::engine::prefetch(p.wrapping_add(line));
+                }
+            }
+            self.acc.prefetch(h);
+        }
+        if let Some(h) = self.queue.peek_ahead(1).and_then(host_of) {
+            if let Some(host) = self.hosts.get(h.0 as usize) {
+                host.node.prefetch();
+            }
+        }
+    }
+
     fn is_current(&self, host: HostIx, epoch: u32) -> bool {
         let h = &self.hosts[host.0 as usize];
         h.online && h.epoch == epoch
@@ -388,6 +443,7 @@ impl<'s> Simulation<'s> {
         let fragments = self
             .acc
             .sent(from, to, &msg, &self.network, &self.params.sizes);
+        self.datagrams += u64::from(fragments);
         let lost = (0..fragments).any(|_| self.network.is_lost(&mut self.rng_net));
         if lost {
             return;
