@@ -4,6 +4,7 @@ use super::Failure;
 use super::run::ScenarioArgs;
 use crate::guard::{WallLimit, run_within};
 use crate::scenario::load::{load_file, scenario_with};
+use crate::sweep::shard::Shard;
 use crate::sweep::{SweepConfig, interrupt_flag, run_sweep};
 use clap::Args;
 use std::path::PathBuf;
@@ -32,6 +33,26 @@ pub struct SweepArgs {
     /// continues later.
     #[arg(long, value_name = "DURATION", value_parser = crate::guard::parse_wall_limit)]
     pub max_wall: Option<std::time::Duration>,
+    /// Run only share I of N of the (point, replication) runs (I from 0)
+    /// and write it as shard-I-of-N.journal for `pnrpsim merge`. Without
+    /// it, a Slurm array task (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT
+    /// or MIN/MAX) or a Kubernetes Indexed Job pod (JOB_COMPLETION_INDEX,
+    /// count from --shard-count or PNRPSIM_SHARD_COUNT) runs its share.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+    /// The shard count N when the shard index comes from the environment.
+    #[arg(long, value_name = "N")]
+    pub shard_count: Option<u32>,
+}
+
+#[derive(Args, Debug)]
+pub struct MergeArgs {
+    /// The output directory the shards wrote into; the tables and charts
+    /// are written there.
+    pub dir: PathBuf,
+    /// Write the CSV files only, no charts.
+    #[arg(long)]
+    pub no_charts: bool,
 }
 
 #[derive(Args, Debug)]
@@ -47,11 +68,18 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
     let out_dir = crate::report::output_dir(args.out, &s.name)
         .map_err(|e| Failure::Input(format!("{e:#}")))?;
     let base = toml::Table::try_from(&s).map_err(|e| Failure::Run(e.into()))?;
+    let shard = match &args.shard {
+        Some(spec) => Some(Shard::parse(spec)),
+        None => Shard::from_env(|k| std::env::var(k).ok(), args.shard_count).transpose(),
+    }
+    .transpose()
+    .map_err(Failure::Input)?;
     let cfg = SweepConfig {
         out_dir: out_dir.clone(),
         threads: args.threads.unwrap_or(0),
         charts: !args.no_charts,
         resume: args.resume,
+        shard,
     };
     let stop = interrupt_flag()?;
     if let Some(limit) = &limit {
@@ -88,7 +116,24 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
             outcome.resumed_unfinished
         );
     }
+    if let Some(sh) = shard {
+        say!("shard {} of {} (from 0)", sh.index, sh.count);
+    }
     outcome.check()?;
+    Ok(())
+}
+
+pub fn merge(args: MergeArgs) -> Result<(), Failure> {
+    let merged = crate::sweep::shard::merge(&args.dir, !args.no_charts)
+        .map_err(|e| Failure::Input(format!("{e:#}")))?;
+    say!(
+        "{}: merged {} runs from {} shards; wrote {} files to {}",
+        merged.scenario.name,
+        merged.runs,
+        merged.shards,
+        merged.files.len(),
+        args.dir.display()
+    );
     Ok(())
 }
 
