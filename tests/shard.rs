@@ -231,3 +231,80 @@ fn bad_shard_specs_are_refused() {
         text(&o)
     );
 }
+
+/// The fields the README's Kubernetes instructions rely on.
+#[test]
+fn kubernetes_manifest_is_an_indexed_job_sharing_a_volume_then_a_merge() {
+    use serde_yaml::Value;
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/k8s/sweep-job.yaml");
+    let yaml = std::fs::read_to_string(&path).unwrap();
+    let docs: Vec<Value> = serde_yaml::Deserializer::from_str(&yaml)
+        .map(|d| serde::Deserialize::deserialize(d).unwrap())
+        .collect();
+    let find = |kind: &str, name: &str| {
+        docs.iter()
+            .find(|d| d["kind"] == kind && d["metadata"]["name"] == name)
+            .unwrap_or_else(|| panic!("no {kind} {name} in {}", path.display()))
+    };
+    let pvc = find("PersistentVolumeClaim", "pnrpsim-out");
+    assert!(
+        pvc["spec"]["accessModes"]
+            .as_sequence()
+            .unwrap()
+            .contains(&"ReadWriteMany".into())
+    );
+
+    let mounts_out = |job: &Value| {
+        let pod = &job["spec"]["template"]["spec"];
+        let claim = pod["volumes"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .find(|v| v["persistentVolumeClaim"]["claimName"] == "pnrpsim-out")
+            .expect("a volume from the pnrpsim-out claim");
+        let c = &pod["containers"][0];
+        assert!(
+            c["volumeMounts"]
+                .as_sequence()
+                .unwrap()
+                .iter()
+                .any(|m| m["name"] == claim["name"] && m["mountPath"] == "/out"),
+            "the shared volume is mounted at /out"
+        );
+        c["command"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(|a| a.as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+
+    let sweep = find("Job", "pnrpsim-sweep");
+    assert_eq!(sweep["spec"]["completionMode"], "Indexed");
+    let completions = sweep["spec"]["completions"].as_u64().unwrap();
+    assert!(completions > 1);
+    assert!(sweep["spec"]["parallelism"].as_u64().unwrap() >= 1);
+    let command = mounts_out(sweep);
+    assert_eq!(command[..2], ["pnrpsim", "sweep"]);
+    assert!(command.windows(2).any(|w| w == ["--out", "/out"]));
+    let count = sweep["spec"]["template"]["spec"]["containers"][0]["env"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "PNRPSIM_SHARD_COUNT")
+        .expect("PNRPSIM_SHARD_COUNT is set");
+    assert_eq!(count["value"], completions.to_string().as_str());
+
+    let merge = find("Job", "pnrpsim-merge");
+    assert_eq!(mounts_out(merge), ["pnrpsim", "merge", "/out"]);
+
+    // The scenario shipped in the ConfigMap is valid.
+    let scenario = find("ConfigMap", "pnrpsim-scenario")["data"]["study.toml"]
+        .as_str()
+        .unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("study.toml");
+    std::fs::write(&file, scenario).unwrap();
+    let o = pnrpsim(&["validate", file.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+}
