@@ -308,3 +308,37 @@ fn kubernetes_manifest_is_an_indexed_job_sharing_a_volume_then_a_merge() {
     let o = pnrpsim(&["validate", file.to_str().unwrap()]);
     assert!(o.status.success(), "{}", text(&o));
 }
+
+/// A shard killed midway leaves no shard file for merge to pick up.
+#[test]
+fn a_killed_shard_leaves_no_file() {
+    let (tmp, scenario) = setup();
+    let out = tmp.path().join("killed");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pnrpsim"))
+        .args(["sweep", scenario.to_str().unwrap(), "--threads", "1"])
+        .args(["--out", out.to_str().unwrap(), "--shard", "0/3"])
+        .args(["--set", "hosts.count=1500", "--no-charts"])
+        .env_remove("SLURM_ARRAY_TASK_ID")
+        .env_remove("JOB_COMPLETION_INDEX")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the shard finished before it could be killed: make its runs longer"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let left: Vec<_> = std::fs::read_dir(&out)
+        .map(|d| d.map(|e| e.unwrap().file_name()).collect())
+        .unwrap_or_default();
+    assert!(
+        left.iter()
+            .all(|n| !n.to_string_lossy().starts_with("shard-")),
+        "{left:?}"
+    );
+    let o = pnrpsim(&["merge", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("holds no shard journals"), "{}", text(&o));
+}

@@ -87,6 +87,8 @@ pub struct SweepOutcome {
     pub resumed: usize,
     /// Runs an earlier sweep started and never finished (killed midway).
     pub resumed_unfinished: usize,
+    /// The share run (`--shard`), whose file is written only when whole.
+    pub shard: Option<shard::Shard>,
 }
 
 impl SweepOutcome {
@@ -113,9 +115,14 @@ impl SweepOutcome {
                 self.completed, self.tasks, self.skipped
             ));
         }
-        if !lines.is_empty() {
-            lines
-                .push("run the same command with --resume to run only the missing runs".to_owned());
+        match self.shard {
+            _ if lines.is_empty() => {}
+            Some(sh) => lines.push(format!(
+                "shard {}/{} wrote no file; run it again (it replaces nothing until it finishes)",
+                sh.index, sh.count
+            )),
+            None => lines
+                .push("run the same command with --resume to run only the missing runs".to_owned()),
         }
         if lines.is_empty() {
             Ok(())
@@ -307,6 +314,7 @@ where
             cut_short,
             resumed: 0,
             resumed_unfinished: 0,
+            shard: Some(sh),
         });
     }
     let name = if base.name.is_empty() {
@@ -332,6 +340,7 @@ where
         cut_short,
         resumed,
         resumed_unfinished: unfinished,
+        shard: None,
     })
 }
 
