@@ -124,14 +124,15 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
 }
 
 pub fn merge(args: MergeArgs) -> Result<(), Failure> {
-    let merged = crate::sweep::shard::merge(&args.dir, !args.no_charts)
-        .map_err(|e| Failure::Input(format!("{e:#}")))?;
+    let merged =
+        crate::sweep::shard::check(&args.dir).map_err(|e| Failure::Input(format!("{e:#}")))?;
+    let files = merged.write(&args.dir, !args.no_charts)?;
     say!(
         "{}: merged {} runs from {} shards; wrote {} files to {}",
         merged.scenario.name,
-        merged.runs,
+        merged.runs(),
         merged.shards,
-        merged.files.len(),
+        files.len(),
         args.dir.display()
     );
     Ok(())

@@ -6,9 +6,10 @@
 //! join. A shard writes, once its share is done, `shard-<I>-of-<N>.journal`
 //! (the [`journal`](super::journal) format, with its `complete` record) and
 //! `shard-<I>-of-<N>.scenario.toml` (the scenario, after `--set`, which
-//! `merge` needs to rebuild the tables). Both are written atomically: a
+//! [`check`] needs to rebuild the tables). Both are written atomically: a
 //! killed shard leaves neither, a re-run one replaces its own.
 
+use super::SweepPlan;
 use super::journal::{self, Identity};
 use super::tables::{self, RunRecord};
 use crate::scenario::Scenario;
@@ -134,13 +135,14 @@ pub fn write(
     Ok(vec![scenario, path])
 }
 
-/// What [`merge`] found and wrote.
+/// Shards [`check`]ed to form one whole sweep, ready to [`Merged::write`].
 #[derive(Debug)]
 pub struct Merged {
     pub scenario: Scenario,
     pub shards: usize,
-    pub runs: usize,
-    pub files: Vec<PathBuf>,
+    plan: SweepPlan,
+    /// Every run, sorted by (point, replication).
+    records: Vec<RunRecord>,
 }
 
 /// The shard journals in `dir`, by name.
@@ -159,12 +161,10 @@ fn shard_journals(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     Ok(found)
 }
 
-/// Joins the shard journals in `dir` into the files a one-process sweep of
-/// the same scenario writes there (and the charts, with `charts`). Every
-/// task must be present exactly once and every shard must come from the
-/// same scenario and pnrpsim version; otherwise nothing is written and the
-/// error lists what is wrong.
-pub fn merge(dir: &Path, charts: bool) -> anyhow::Result<Merged> {
+/// Reads the shard journals in `dir` and checks that they form one sweep:
+/// every task present exactly once, every shard from the same scenario and
+/// pnrpsim version; the error lists what is wrong. Writes nothing.
+pub fn check(dir: &Path) -> anyhow::Result<Merged> {
     let journals = shard_journals(dir)?;
     let Some(first) = journals.first() else {
         bail!(
@@ -259,21 +259,33 @@ pub fn merge(dir: &Path, charts: bool) -> anyhow::Result<Merged> {
     }
 
     records.sort_by_key(|r| (r.point, r.replication));
-    let name = if scenario.name.is_empty() {
-        "scenario"
-    } else {
-        &scenario.name
-    };
-    let mut files = tables::write_all(dir, name, &plan, &records)?;
-    if charts && !records.is_empty() {
-        files.extend(crate::plot::plot_dir(dir)?);
-    }
     Ok(Merged {
         shards: journals.len(),
-        runs: records.len(),
         scenario,
-        files,
+        plan,
+        records,
     })
+}
+
+impl Merged {
+    pub fn runs(&self) -> usize {
+        self.records.len()
+    }
+
+    /// Writes into `dir` the files a one-process sweep of the same scenario
+    /// writes there (the charts too, with `charts`); returns their paths.
+    pub fn write(&self, dir: &Path, charts: bool) -> anyhow::Result<Vec<PathBuf>> {
+        let name = if self.scenario.name.is_empty() {
+            "scenario"
+        } else {
+            &self.scenario.name
+        };
+        let mut files = tables::write_all(dir, name, &self.plan, &self.records)?;
+        if charts && !self.records.is_empty() {
+            files.extend(crate::plot::plot_dir(dir)?);
+        }
+        Ok(files)
+    }
 }
 
 #[cfg(test)]
