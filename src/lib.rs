@@ -11,9 +11,12 @@
 //! - [`metrics`] and [`report`]: what a run measured, and how it is written.
 //! - [`sweep`] and [`plot`]: parallel sweeps with confidence intervals,
 //!   and the charts drawn from their CSV files.
+//! - [`check`]: scenario files as regression tests (`[[expect]]`,
+//!   fingerprints, JUnit reports).
 //! - [`guard`]: the wall-clock limit of `--max-wall`.
 //! - [`cli`]: the `pnrpsim` command.
 
+pub mod check;
 pub mod cli;
 pub mod design;
 pub mod engine;

@@ -14,6 +14,7 @@ macro_rules! say {
     }};
 }
 
+mod check;
 mod compare;
 mod run;
 mod size;
@@ -52,6 +53,10 @@ enum Command {
     Merge(sweep::MergeArgs),
     /// Redraw a sweep's charts from its CSV files, without re-running.
     Plot(sweep::PlotArgs),
+    /// Run scenario files as regression tests: check their [[expect]]
+    /// entries and fingerprints, optionally write JUnit XML or --bless.
+    #[command(long_about = check::LONG_ABOUT)]
+    Check(check::CheckArgs),
     /// Run the scenario's [[design]] variants with replications and compare
     /// their bandwidth side by side, with ratios to the first design.
     Compare(compare::CompareArgs),
@@ -83,6 +88,7 @@ pub fn main() -> ExitCode {
         Command::Sweep(args) => sweep::sweep(args),
         Command::Merge(args) => sweep::merge(args),
         Command::Plot(args) => sweep::plot(args),
+        Command::Check(args) => check::check(args),
         Command::Compare(args) => compare::run(args),
         Command::Size(args) => size::run(args),
     };

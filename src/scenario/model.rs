@@ -31,6 +31,15 @@ pub struct Scenario {
     /// names-per-host sweep.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sweep: Option<SweepSpec>,
+    /// Expected results that `pnrpsim check` compares the runs against;
+    /// ignored by `run` and `sweep`.
+    pub expect: Vec<Expect>,
+    /// Hash of every counter of the scenario's runs (16 hex digits), pinned
+    /// by `pnrpsim check --bless`; `check` fails on any difference, so that a
+    /// behavioural change is caught exactly. An empty string asks `--bless`
+    /// to fill it in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<String>,
     /// Design variants compared by `pnrpsim compare` (`[[design]]` tables).
     #[serde(rename = "design", skip_serializing_if = "Vec::is_empty")]
     pub designs: Vec<Design>,
@@ -65,6 +74,8 @@ impl Default for Scenario {
             churn: Churn::default(),
             metrics: Metrics::default(),
             sweep: None,
+            expect: Vec::new(),
+            fingerprint: None,
             designs: Vec::new(),
         }
     }
@@ -336,4 +347,36 @@ impl Default for Metrics {
             min_online: Duration::secs(300),
         }
     }
+}
+
+/// One `[[expect]]` entry: a run metric that `pnrpsim check` compares,
+/// either with an expected value and a relative tolerance, or with bounds.
+/// `src/check` resolves and applies it; `validate` checks its consistency.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    /// A per-run metric, named like the columns of a sweep's `runs.csv`
+    /// (`up_B_per_s`, `up_p95_B_per_s`, `up_flood_B_per_s`,
+    /// `resolve_success_ratio`, `resolve_hops`, …).
+    pub metric: String,
+    /// Sweep point: a value of `sweep.values`, as written there or as the
+    /// same number (`"12h"` or `43200` for a duration axis). Needed when the
+    /// sweep has more than one value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub point: Option<toml::Value>,
+    /// Value of `sweep.series_values`, when the sweep has a series axis
+    /// with more than one value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub series: Option<toml::Value>,
+    /// Expected value; absent until `--bless` fills it in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected: Option<f64>,
+    /// Relative tolerance around `expected` (0.05 = ± 5 %).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tolerance: Option<f64>,
+    /// Bounds, instead of `expected` and `tolerance`; either may be alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
 }

@@ -133,7 +133,7 @@ fn kind_name(k: AxisKind) -> &'static str {
 }
 
 /// The numeric x of one axis value; the error completes "sweep.values[i] = v …".
-fn numeric_value(v: &toml::Value) -> Result<(AxisKind, f64), String> {
+pub(crate) fn numeric_value(v: &toml::Value) -> Result<(AxisKind, f64), String> {
     match v {
         toml::Value::Integer(i) => Ok((AxisKind::Number, *i as f64)),
         toml::Value::Float(f) if f.is_finite() => Ok((AxisKind::Number, *f)),
