@@ -48,6 +48,10 @@ enum Command {
     /// Run the scenario's [sweep] grid in parallel, with replications,
     /// confidence intervals, CSV tables and charts.
     Sweep(sweep::SweepArgs),
+    /// Join the shard files of a sweep split with `sweep --shard` into the
+    /// tables and charts a one-process sweep writes (checked: every run
+    /// exactly once, one scenario, one pnrpsim version).
+    Merge(sweep::MergeArgs),
     /// Redraw a sweep's charts from its CSV files, without re-running.
     Plot(sweep::PlotArgs),
     /// Run scenario files as regression tests: check their [[expect]]
@@ -83,6 +87,7 @@ pub fn main() -> ExitCode {
         Command::Run(args) => run::run(args),
         Command::Validate(args) => run::validate(args),
         Command::Sweep(args) => sweep::sweep(args),
+        Command::Merge(args) => sweep::merge(args),
         Command::Plot(args) => sweep::plot(args),
         Command::Check(args) => check::check(args),
         Command::Compare(args) => compare::run(args),

@@ -5,6 +5,7 @@ use super::{Failure, stats};
 use crate::guard::{WallLimit, run_within};
 use crate::scenario::Scenario;
 use crate::scenario::load::{load_file, scenario_with};
+use crate::sweep::shard::Shard;
 use crate::sweep::{SweepConfig, interrupt_flag, run_sweep};
 use clap::Args;
 use std::path::PathBuf;
@@ -36,6 +37,26 @@ pub struct SweepArgs {
     pub max_wall: Option<std::time::Duration>,
     #[command(flatten)]
     pub perf: PerfArgs,
+    /// Run only share I of N of the (point, replication) runs (I from 0)
+    /// and write it as shard-I-of-N.journal for `pnrpsim merge`. Without
+    /// it, a Slurm array task (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT
+    /// or MIN/MAX) or a Kubernetes Indexed Job pod (JOB_COMPLETION_INDEX,
+    /// count from --shard-count or PNRPSIM_SHARD_COUNT) runs its share.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+    /// The shard count N when the shard index comes from the environment.
+    #[arg(long, value_name = "N")]
+    pub shard_count: Option<u32>,
+}
+
+#[derive(Args, Debug)]
+pub struct MergeArgs {
+    /// The output directory the shards wrote into; the tables and charts
+    /// are written there.
+    pub dir: PathBuf,
+    /// Write the CSV files only, no charts.
+    #[arg(long)]
+    pub no_charts: bool,
 }
 
 #[derive(Args, Debug)]
@@ -51,11 +72,18 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
     let out_dir = crate::report::output_dir(args.out, &s.name)
         .map_err(|e| Failure::Input(format!("{e:#}")))?;
     let base = toml::Table::try_from(&s).map_err(|e| Failure::Run(e.into()))?;
+    let shard = match &args.shard {
+        Some(spec) => Some(Shard::parse(spec)),
+        None => Shard::from_env(|k| std::env::var(k).ok(), args.shard_count).transpose(),
+    }
+    .transpose()
+    .map_err(Failure::Input)?;
     let cfg = SweepConfig {
         out_dir: out_dir.clone(),
         threads: args.threads.unwrap_or(0),
         charts: !args.no_charts,
         resume: args.resume,
+        shard,
     };
     let estimate = preflight(&s, &base, cfg.threads, args.perf.force)?;
     let stop = interrupt_flag()?;
@@ -112,6 +140,9 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
         };
         stats.print();
     }
+    if let Some(sh) = shard {
+        say!("shard {} of {} (from 0)", sh.index, sh.count);
+    }
     outcome.check()?;
     Ok(())
 }
@@ -161,6 +192,21 @@ fn preflight(
         &format!("this sweep ({concurrent} runs at once)"),
     )?;
     Ok(total)
+}
+
+pub fn merge(args: MergeArgs) -> Result<(), Failure> {
+    let merged =
+        crate::sweep::shard::check(&args.dir).map_err(|e| Failure::Input(format!("{e:#}")))?;
+    let files = merged.write(&args.dir, !args.no_charts)?;
+    say!(
+        "{}: merged {} runs from {} shards; wrote {} files to {}",
+        merged.scenario.name,
+        merged.runs(),
+        merged.shards,
+        files.len(),
+        args.dir.display()
+    );
+    Ok(())
 }
 
 pub fn plot(args: PlotArgs) -> Result<(), Failure> {

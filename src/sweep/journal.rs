@@ -233,6 +233,34 @@ fn parse(bytes: &[u8]) -> Result<Contents, String> {
     Ok(c)
 }
 
+/// A finished shard's journal: the runs of one `--shard I/N` share,
+/// written in one piece (header, `done` records, `complete`) once the share
+/// is done, so a killed shard leaves no file and a re-run replaces it.
+pub fn write_shard(path: &Path, id: &Identity, records: &[RunRecord]) -> anyhow::Result<()> {
+    crate::report::write_atomic(path, |w| {
+        w.write_all(header(id).as_bytes())?;
+        for r in records {
+            w.write_all(done_line(r).as_bytes())?;
+        }
+        w.write_all(line(&["complete".into()]).as_bytes())
+    })
+    .with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// Reads a shard journal written by [`write_shard`]: its identity and runs.
+/// A damaged or incomplete file is refused.
+pub fn read_shard(path: &Path) -> anyhow::Result<(Identity, Vec<RunRecord>)> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let c = parse(&bytes).map_err(|e| anyhow!("{} is damaged ({e})", path.display()))?;
+    match c.identity {
+        Some(id) if c.complete => Ok((id, c.done)),
+        _ => bail!(
+            "{} is not a complete shard journal; run its shard again",
+            path.display()
+        ),
+    }
+}
+
 /// An open, locked journal.
 #[derive(Debug)]
 pub struct Journal {

@@ -13,6 +13,7 @@
 
 pub mod exec;
 pub mod journal;
+pub mod shard;
 pub mod spec;
 pub mod stats;
 pub mod tables;
@@ -44,6 +45,9 @@ pub struct SweepConfig {
     /// Keep the finished runs of the journal already in `out_dir` (same
     /// scenario and version only) and run the others.
     pub resume: bool,
+    /// Run only this share of the tasks and write it as a shard journal
+    /// (see [`shard`]) instead of the tables; `pnrpsim merge` joins them.
+    pub shard: Option<shard::Shard>,
 }
 
 /// A replication that returned an error or panicked.
@@ -83,6 +87,8 @@ pub struct SweepOutcome {
     pub resumed: usize,
     /// Runs an earlier sweep started and never finished (killed midway).
     pub resumed_unfinished: usize,
+    /// The share run (`--shard`), whose file is written only when whole.
+    pub shard: Option<shard::Shard>,
 }
 
 impl SweepOutcome {
@@ -109,9 +115,14 @@ impl SweepOutcome {
                 self.completed, self.tasks, self.skipped
             ));
         }
-        if !lines.is_empty() {
-            lines
-                .push("run the same command with --resume to run only the missing runs".to_owned());
+        match self.shard {
+            _ if lines.is_empty() => {}
+            Some(sh) => lines.push(format!(
+                "shard {}/{} wrote no file; run it again (it replaces nothing until it finishes)",
+                sh.index, sh.count
+            )),
+            None => lines
+                .push("run the same command with --resume to run only the missing runs".to_owned()),
         }
         if lines.is_empty() {
             Ok(())
@@ -190,15 +201,29 @@ where
         }
     }
 
+    if let Some(sh) = cfg.shard {
+        if cfg.resume {
+            bail!(
+                "--resume does not apply to a shard: run the shard again, it replaces its own file"
+            );
+        }
+        let reps = plan.replications as usize;
+        tasks.retain(|t| sh.owns(t.point * reps + t.replication as usize));
+    }
+
     let expected: u64 = tasks
         .iter()
         .map(|t| tables::estimated_bytes(&scenarios[t.point], t.keep_hosts, t.keep_series))
         .sum::<u64>()
         + if cfg.charts { CHART_BYTES } else { 0 };
     crate::report::prepare_output_dir(&cfg.out_dir, expected)?;
-    let opened = Journal::open(&cfg.out_dir, &Identity::of(base)?, cfg.resume)?;
-    let journal = opened.journal;
-    let mut records = opened.done;
+    // A shard keeps no running journal: its file is written whole at the end.
+    let (journal, mut records, unfinished) = if cfg.shard.is_some() {
+        (None, Vec::new(), 0)
+    } else {
+        let opened = Journal::open(&cfg.out_dir, &Identity::of(base)?, cfg.resume)?;
+        (Some(opened.journal), opened.done, opened.unfinished)
+    };
     for r in &records {
         let matches = tasks.iter().any(|t| {
             (
@@ -218,7 +243,7 @@ where
         if !matches || r.values.len() != tables::metric_names().len() {
             bail!(
                 "{} records point {} replication {} (run seed {}), which this sweep does not have; remove it to start over",
-                journal.path().display(),
+                cfg.out_dir.join(journal::JOURNAL_FILE).display(),
                 r.point,
                 r.replication,
                 r.run_seed
@@ -232,11 +257,13 @@ where
         .filter(|t| !done.contains(&(t.point, t.replication)))
         .collect();
 
-    let journal_error = |e| anyhow!("cannot record the run in {}: {e}", journal.path().display());
+    let journal_error =
+        |j: &Journal, e| anyhow!("cannot record the run in {}: {e}", j.path().display());
     let outcomes = exec::execute(&pending, cfg.threads, stop, |t| {
-        journal
-            .started(t.point, t.replication)
-            .map_err(journal_error)?;
+        if let Some(j) = &journal {
+            j.started(t.point, t.replication)
+                .map_err(|e| journal_error(j, e))?;
+        }
         let scenario = &scenarios[t.point];
         let result = runner(scenario, t.seed)?;
         let record = RunRecord::new(
@@ -248,7 +275,9 @@ where
             t.keep_hosts,
             t.keep_series,
         );
-        journal.finished(&record).map_err(journal_error)?;
+        if let Some(j) = &journal {
+            j.finished(&record).map_err(|e| journal_error(j, e))?;
+        }
         Ok(record)
     })?;
 
@@ -270,6 +299,24 @@ where
     records.sort_by_key(|r| (r.point, r.replication));
     failures.sort_by_key(|f| (f.point.index, f.replication));
 
+    if let Some(sh) = cfg.shard {
+        let files = if records.len() == tasks.len() {
+            shard::write(&cfg.out_dir, sh, base, &records)?
+        } else {
+            Vec::new()
+        };
+        return Ok(SweepOutcome {
+            files,
+            tasks: tasks.len(),
+            completed: records.len(),
+            failures,
+            skipped,
+            cut_short,
+            resumed: 0,
+            resumed_unfinished: 0,
+            shard: Some(sh),
+        });
+    }
     let name = if base.name.is_empty() {
         "scenario"
     } else {
@@ -279,7 +326,7 @@ where
     if cfg.charts && !records.is_empty() {
         files.extend(crate::plot::plot_dir(&cfg.out_dir)?);
     }
-    if records.len() == tasks.len() {
+    if let Some(journal) = journal.filter(|_| records.len() == tasks.len()) {
         journal
             .complete()
             .with_context(|| format!("cannot write {}", journal.path().display()))?;
@@ -292,7 +339,8 @@ where
         skipped,
         cut_short,
         resumed,
-        resumed_unfinished: opened.unfinished,
+        resumed_unfinished: unfinished,
+        shard: None,
     })
 }
 

@@ -133,6 +133,7 @@ pub(crate) fn sweep_into(dir: &Path, s: &Scenario, threads: usize) -> SweepOutco
         threads,
         charts: false,
         resume: false,
+        shard: None,
     };
     run_sweep(
         &cfg,
@@ -308,6 +309,7 @@ fn failing_runs_are_reported_with_point_and_seed_and_others_written() {
         threads: 2,
         charts: false,
         resume: false,
+        shard: None,
     };
     let runner = |sc: &Scenario, seed: StreamSeed| {
         match (seed.point, seed.replication) {
@@ -361,6 +363,7 @@ fn interrupted_sweep_writes_finished_runs_and_says_so() {
         threads: 1,
         charts: false,
         resume: false,
+        shard: None,
     };
     let stop = AtomicBool::new(false);
     let started = std::sync::atomic::AtomicUsize::new(0);
@@ -395,6 +398,7 @@ fn bad_paths_and_specs_fail_before_any_run() {
         threads: 1,
         charts: false,
         resume: false,
+        shard: None,
     };
     let never =
         |_: &Scenario, _: StreamSeed| -> anyhow::Result<RunResult> { panic!("must not run") };
