@@ -61,5 +61,6 @@ fn estimate_matches_hosts_with_many_names() {
         "churn.enabled=false",
         "duration=8min",
         "warmup=4min",
+        "metrics.min_online=1min",
     ]);
 }
