@@ -33,6 +33,9 @@ enum Event {
         to: HostIx,
         from: HostIx,
         msg: Message,
+        /// Sent after the warm-up: only such datagrams count as received,
+        /// so that the measured period receives no more than it sent.
+        measured: bool,
     },
     Timer {
         host: HostIx,
@@ -315,7 +318,12 @@ impl<'s> Simulation<'s> {
 
     fn handle(&mut self, now: SimTime, event: Event) {
         match event {
-            Event::Deliver { to, from, msg } => {
+            Event::Deliver {
+                to,
+                from,
+                msg,
+                measured,
+            } => {
                 let host = &self.hosts[to.0 as usize];
                 if !host.online {
                     return;
@@ -324,8 +332,10 @@ impl<'s> Simulation<'s> {
                     self.acc.blocked(&msg);
                     return;
                 }
-                self.acc
-                    .received(to, &msg, &self.network, from, &self.params.sizes);
+                if measured {
+                    self.acc
+                        .received(to, &msg, &self.network, from, &self.params.sizes);
+                }
                 self.react(now, to, |node, env, out| {
                     node.on_message(from, msg, env, out)
                 });
@@ -449,8 +459,16 @@ impl<'s> Simulation<'s> {
             return;
         }
         let delay = self.network.delay(from.0, to.0, &mut self.rng_net);
-        self.queue
-            .schedule(now + delay, Event::Deliver { to, from, msg });
+        let measured = now >= self.warmup;
+        self.queue.schedule(
+            now + delay,
+            Event::Deliver {
+                to,
+                from,
+                msg,
+                measured,
+            },
+        );
     }
 
     fn come_online(&mut self, now: SimTime, host: HostIx) {
