@@ -312,7 +312,7 @@ proptest! {
         prop_assert_eq!(written[0].len(), 6);
         for (a, b) in written[0].iter().zip(&written[1]) {
             let (x, y) = (std::fs::read(a).unwrap(), std::fs::read(b).unwrap());
-            prop_assert!(x.len() > 20);
+            prop_assert!(!x.is_empty(), "{} is empty", a.display());
             prop_assert!(x == y, "{} differs between two runs", a.display());
         }
     }
