@@ -19,15 +19,17 @@ const OUTPUTS: [&str; 4] = [
     "cloud_series.csv",
 ];
 
-/// 150 hosts with churn, 4 points × 4 replications of a fraction of a
-/// second each: long enough to be killed midway, short enough for CI.
+/// 400 hosts with churn, 4 points × 4 replications of a fraction of a
+/// second each: long enough to be killed midway, short enough for CI. The
+/// moments to kill or stop at are fractions of the measured uninterrupted
+/// sweep, so that they fall midway on a fast machine and on a slow one.
 const SCENARIO: &str = r#"
 name = "resume-test"
 seed = 11
-duration = "20min"
+duration = "1h"
 warmup = "5min"
 [hosts]
-count = 150
+count = 400
 [churn]
 enabled = true
 session = { dist = "exponential", mean = "30min" }
@@ -133,24 +135,28 @@ fn assert_journal_whole(s: &Setup, dir: &Path) {
     assert!(text.lines().last().unwrap().starts_with("complete\t"));
 }
 
-fn straight_through(s: &Setup) -> PathBuf {
+/// The uninterrupted sweep's directory and wall time.
+fn straight_through(s: &Setup) -> (PathBuf, Duration) {
+    let began = Instant::now();
     let (out, text) = run(sweep(s, "full", &[]));
+    let took = began.elapsed();
     assert!(out.status.success(), "{text}");
     assert!(text.contains(&format!("{TASKS} of {TASKS} runs")), "{text}");
-    s.root.join("full")
+    (s.root.join("full"), took)
 }
 
 #[test]
 fn a_sweep_killed_at_a_random_moment_resumes_to_identical_outputs() {
     let s = setup();
-    let full = straight_through(&s);
+    let (full, took) = straight_through(&s);
     let killed = s.root.join("killed");
 
     let nanos = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
         .unwrap()
         .subsec_nanos();
-    let delay = Duration::from_millis(u64::from(nanos % 400));
+    // Somewhere in the first third of the sweep after its first run.
+    let delay = took.mul_f64(f64::from(nanos % 1000) / 3000.0);
     eprintln!("killing {delay:?} after the first finished run");
     let mut child = sweep(&s, "killed", &[])
         .stdout(Stdio::null())
@@ -218,10 +224,12 @@ fn a_sweep_killed_at_a_random_moment_resumes_to_identical_outputs() {
 #[test]
 fn max_wall_stops_a_sweep_cleanly_and_resume_finishes_it() {
     let s = setup();
-    let full = straight_through(&s);
+    let (full, took) = straight_through(&s);
     let cut = s.root.join("cut");
+    // A quarter of the uninterrupted sweep: some runs finish, not all.
+    let limit = format!("{}ms", (took.as_millis() / 4).max(1));
     let began = Instant::now();
-    let (out, text) = run(sweep(&s, "cut", &["--max-wall", "400ms"]));
+    let (out, text) = run(sweep(&s, "cut", &["--max-wall", &limit]));
     let took = began.elapsed();
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(took < Duration::from_secs(20), "took {took:?}");
@@ -271,7 +279,7 @@ fn max_wall_stops_a_run_and_writes_nothing() {
         let mut c = Command::new(BIN);
         c.arg("run")
             .arg(&s.scenario)
-            .args(["--set", "hosts.count=2000", "--set", "duration=2h"])
+            .args(["--set", "hosts.count=20000", "--set", "duration=2h"])
             .arg("--out")
             .arg(&out_dir)
             .args(["--max-wall", "300ms"]);

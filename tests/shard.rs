@@ -317,7 +317,13 @@ fn a_killed_shard_leaves_no_file() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_pnrpsim"))
         .args(["sweep", scenario.to_str().unwrap(), "--threads", "1"])
         .args(["--out", out.to_str().unwrap(), "--shard", "0/3"])
-        .args(["--set", "hosts.count=1500", "--no-charts"])
+        .args([
+            "--set",
+            "hosts.count=5000",
+            "--set",
+            "duration=2h",
+            "--no-charts",
+        ])
         .env_remove("SLURM_ARRAY_TASK_ID")
         .env_remove("JOB_COMPLETION_INDEX")
         .stdout(std::process::Stdio::null())
