@@ -395,8 +395,11 @@ impl Cache {
 
     /// Positions of the `k`-th entry (0-based) clockwise and
     /// counter-clockwise from position `pos` among `n` entries.
+    /// (`pos <= n`, `k < n`; both sums are below `2n`, so one conditional
+    /// subtraction replaces a division.)
     fn around(pos: usize, k: usize, n: usize) -> [usize; 2] {
-        [(pos + k) % n, (pos + n - 1 - k) % n]
+        let wrap = |i: usize| if i >= n { i - n } else { i };
+        [wrap(pos + k), wrap(pos + n - 1 - k)]
     }
 
     /// Re-derives the leaf flags of the entries within `leaf_per_side + 1`
@@ -655,8 +658,8 @@ impl Cache {
         let p = self.below(target, ids);
         let (mut up, mut down) = (0usize, 0usize);
         while up + down < n {
-            let hi = self.entries[(p + up) % n].ix;
-            let lo = self.entries[(p + n - 1 - down) % n].ix;
+            let hi = self.entries[Self::around(p, up, n)[0]].ix;
+            let lo = self.entries[Self::around(p, down, n)[1]].ix;
             let take_hi = super::id::closer(target, ids.id(hi), ids.id(lo)).is_le();
             let pick = if take_hi {
                 up += 1;
