@@ -395,8 +395,11 @@ impl Cache {
 
     /// Positions of the `k`-th entry (0-based) clockwise and
     /// counter-clockwise from position `pos` among `n` entries.
+    /// (`pos <= n`, `k < n`; both sums are below `2n`, so one conditional
+    /// subtraction replaces a division.)
     fn around(pos: usize, k: usize, n: usize) -> [usize; 2] {
-        [(pos + k) % n, (pos + n - 1 - k) % n]
+        let wrap = |i: usize| if i >= n { i - n } else { i };
+        [wrap(pos + k), wrap(pos + n - 1 - k)]
     }
 
     /// Re-derives the leaf flags of the entries within `leaf_per_side + 1`
@@ -501,7 +504,8 @@ impl Cache {
                     .any(|i| self.entries[i].natural > self.depth);
             if !deeper {
                 let members: Vec<usize> = self.band_members(slot).collect();
-                let victim = densest(members.len(), |k| ids.id(self.entries[members[k]].ix));
+                let band: Vec<Entry> = members.iter().map(|&i| self.entries[i]).collect();
+                let victim = densest(&band, ids);
                 if let Some(victim) = victim {
                     self.remove_at(members[victim]);
                 }
@@ -577,20 +581,20 @@ impl Cache {
             let mut probe = self.clone();
             return matches!(probe.insert(x, ids, p), Insert::Added { .. });
         }
-        let mut members: Vec<IdIx> = Vec::with_capacity(p.capacity + 1);
+        let mut members: Vec<Entry> = Vec::with_capacity(p.capacity + 1);
         let mut at = None;
         for i in self.band_members(slot) {
             if i >= pos && at.is_none() {
                 at = Some(members.len());
-                members.push(x);
+                members.push(e);
             }
-            members.push(self.entries[i].ix);
+            members.push(self.entries[i]);
         }
         let at = at.unwrap_or_else(|| {
-            members.push(x);
+            members.push(e);
             members.len() - 1
         });
-        densest(members.len(), |k| ids.id(members[k])) != Some(at)
+        densest(&members, ids) != Some(at)
     }
 
     /// Submits a route entry (after its validation).
@@ -654,8 +658,8 @@ impl Cache {
         let p = self.below(target, ids);
         let (mut up, mut down) = (0usize, 0usize);
         while up + down < n {
-            let hi = self.entries[(p + up) % n].ix;
-            let lo = self.entries[(p + n - 1 - down) % n].ix;
+            let hi = self.entries[Self::around(p, up, n)[0]].ix;
+            let lo = self.entries[Self::around(p, down, n)[1]].ix;
             let take_hi = super::id::closer(target, ids.id(hi), ids.id(lo)).is_le();
             let pick = if take_hi {
                 up += 1;
@@ -859,14 +863,28 @@ impl Cache {
     }
 }
 
-/// Index of the member (of `n`, sorted by ID and read as a ring, the k-th
-/// with ID `id(k)`) whose removal leaves the smallest hole, from its
-/// predecessor to its successor; ties go to the smaller ID.
-fn densest(n: usize, id: impl Fn(usize) -> U256) -> Option<usize> {
-    (0..n).min_by_key(|&k| {
-        let hole = id((k + n - 1) % n).clockwise_to(id((k + 1) % n));
-        (hole, id(k))
-    })
+/// Index of the member (of `members`, sorted by ID and read as a ring)
+/// whose removal leaves the smallest hole, from its predecessor to its
+/// successor; ties go to the smaller ID.
+///
+/// The holes are first sized from the members' 32-bit keys: a key
+/// difference `a` puts the hole strictly between `a - 1` and `a + 1` units
+/// of 2^224, so only members within one unit of the smallest need their
+/// full IDs from the table (a cache miss each in a large cloud). A zero
+/// difference is ambiguous (a tiny hole, or nearly the whole ring): it does
+/// not set the smallest, and is always resolved exactly.
+fn densest(members: &[Entry], ids: &IdTable) -> Option<usize> {
+    let n = members.len();
+    let approx = |k: usize| {
+        members[(k + 1) % n]
+            .key
+            .wrapping_sub(members[(k + n - 1) % n].key)
+    };
+    let least = (0..n).map(approx).filter(|&a| a != 0).min();
+    let id = |k: usize| ids.id(members[k].ix);
+    (0..n)
+        .filter(|&k| least.is_none_or(|m| approx(k) <= m.saturating_add(1)))
+        .min_by_key(|&k| (id((k + n - 1) % n).clockwise_to(id((k + 1) % n)), id(k)))
 }
 
 /// The widest gap between consecutive `points` (also from the last to the
@@ -1148,6 +1166,35 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    /// The key-based shortcut of `densest` picks what comparing every hole
+    /// exactly picks, also when keys are nearly or exactly equal.
+    #[test]
+    fn densest_matches_exact_holes() {
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(11);
+        for round in 0..2_000 {
+            let n = rng.random_range(1..25);
+            let spread = [4u64, 64, 1 << 32][round % 3];
+            let mut ids = IdTable::default();
+            let mut members: Vec<U256> = (0..n)
+                .map(|_| {
+                    let top = rng.random_range(0..spread) << 32;
+                    U256([top | u64::from(rng.random::<u32>()), rng.random(), 0, 0])
+                })
+                .collect();
+            members.sort();
+            let entries: Vec<Entry> = members
+                .iter()
+                .enumerate()
+                .map(|(i, &id)| Entry::new(ids.insert(id, HostIx(i as u32)), id, (0, 0)))
+                .collect();
+            let exact = (0..n).min_by_key(|&k| {
+                let hole = members[(k + n - 1) % n].clockwise_to(members[(k + 1) % n]);
+                (hole, members[k])
+            });
+            assert_eq!(densest(&entries, &ids), exact, "round {round}");
         }
     }
 }
