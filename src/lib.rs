@@ -11,10 +11,13 @@
 //! - [`metrics`] and [`report`]: what a run measured, and how it is written.
 //! - [`sweep`] and [`plot`]: parallel sweeps with confidence intervals,
 //!   and the charts drawn from their CSV files.
+//! - [`estimate`]: a closed-form estimate of the same figures, printed
+//!   and drawn beside the simulated ones as a sanity check.
 //! - [`cli`]: the `pnrpsim` command.
 
 pub mod cli;
 pub mod engine;
+pub mod estimate;
 pub mod metrics;
 pub mod network;
 pub mod plot;

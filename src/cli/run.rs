@@ -64,6 +64,10 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
     report::atomic::prepare_output_dir(&out).map_err(|e| Failure::Input(format!("{e:#}")))?;
     let result = crate::sim::run(&s, StreamSeed::single(s.seed))?;
     say!("{}", report::summary::summary_table(&result).trim_end());
+    say!(
+        "{}",
+        crate::estimate::comparison_table(&s, &result).trim_end()
+    );
     let files = report::csv_tables::write_run_tables(&out, &result)?;
     say!("wrote {} tables to {}", files.len(), out.display());
     Ok(())

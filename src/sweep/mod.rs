@@ -198,7 +198,11 @@ where
     } else {
         &base.name
     };
-    let mut files = tables::write_all(&cfg.out_dir, name, &plan, &records)?;
+    let estimates: Vec<Option<f64>> = scenarios
+        .iter()
+        .map(|s| crate::estimate::Estimate::of(s).map(|e| e.per_host_total()))
+        .collect();
+    let mut files = tables::write_all(&cfg.out_dir, name, &plan, &records, &estimates)?;
     if cfg.charts && !records.is_empty() {
         files.extend(crate::plot::plot_dir(&cfg.out_dir)?);
     }

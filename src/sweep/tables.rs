@@ -35,6 +35,9 @@ pub const UP: &str = "up_B_per_s";
 pub const UP_P95: &str = "up_p95_B_per_s";
 pub const CLOUD: &str = "cloud_B_per_s";
 pub const RESOLVE_HOPS: &str = "resolve_hops";
+/// `sweep.csv` only: the analytic estimate of per-host upload at the point
+/// ([`crate::estimate`]), bytes per online host-second; empty if undefined.
+pub const ESTIMATE_UP: &str = "estimate_up_B_per_s";
 pub const REGISTRATIONS: &str = "registrations";
 
 /// Per-host upload caused by one reason, mean over hosts; the reasons add
@@ -196,12 +199,14 @@ fn write_csv(
 }
 
 /// Writes the four CSV files into `dir`; `records` must be sorted by
-/// (point, replication). Returns the paths written.
+/// (point, replication); `estimates` holds each point's [`ESTIMATE_UP`].
+/// Returns the paths written.
 pub fn write_all(
     dir: &Path,
     scenario_name: &str,
     plan: &SweepPlan,
     records: &[RunRecord],
+    estimates: &[Option<f64>],
 ) -> anyhow::Result<Vec<std::path::PathBuf>> {
     let metrics = metric_names();
     let axes = axis_header(plan);
@@ -235,6 +240,7 @@ pub fn write_all(
                 .iter()
                 .flat_map(|m| [mean_column(m), ci_low_column(m), ci_high_column(m)]),
         )
+        .chain([ESTIMATE_UP.to_string()])
         .collect();
     let rows = records.chunk_by(|a, b| a.point == b.point).map(|runs| {
         let point = &plan.points[runs[0].point];
@@ -253,6 +259,7 @@ pub fn write_all(
             .chain(axis_cells(point))
             .chain([runs.len().to_string()])
             .chain(stats)
+            .chain([cell(estimates.get(point.index).copied().flatten())])
             .collect()
     });
     write_csv(&path, header, rows)?;
