@@ -394,6 +394,8 @@ fn names_per_host_chart(dir: &Path) -> anyhow::Result<()> {
         out_dir: out.clone(),
         threads: 0,
         charts: true,
+        resume: false,
+        shard: None,
     };
     let outcome = run_sweep(
         &cfg,

@@ -13,11 +13,17 @@
 //!   and the charts drawn from their CSV files.
 //! - [`estimate`]: a closed-form estimate of the same figures, printed
 //!   and drawn beside the simulated ones as a sanity check.
+//! - [`check`]: scenario files as regression tests (`[[expect]]`,
+//!   fingerprints, JUnit reports).
+//! - [`guard`]: the wall-clock limit of `--max-wall`.
 //! - [`cli`]: the `pnrpsim` command.
 
+pub mod check;
 pub mod cli;
+pub mod design;
 pub mod engine;
 pub mod estimate;
+pub mod guard;
 pub mod metrics;
 pub mod network;
 pub mod plot;
@@ -25,5 +31,6 @@ pub mod protocol;
 pub mod report;
 pub mod scenario;
 pub mod sim;
+pub mod size;
 pub mod sweep;
 pub mod workload;

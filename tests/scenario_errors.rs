@@ -384,3 +384,16 @@ fn set_latency_mistakes_are_explained() {
         &["`constant`", "`topology`"],
     );
 }
+
+#[test]
+fn min_online_longer_than_the_measured_time() {
+    let e = error(
+        "duration = \"20min\"\nwarmup = \"10min\"\n[metrics]\nmin_online = \"10min\"\n",
+        &[],
+    );
+    assert_error(
+        &e,
+        "scenarios/x.toml:4:14: metrics.min_online: ",
+        &["shorter than the measured time", "10min"],
+    );
+}

@@ -14,7 +14,11 @@ macro_rules! say {
     }};
 }
 
+mod check;
+mod compare;
 mod run;
+mod size;
+mod stats;
 mod sweep;
 
 use clap::{Parser, Subcommand};
@@ -44,8 +48,22 @@ enum Command {
     /// Run the scenario's [sweep] grid in parallel, with replications,
     /// confidence intervals, CSV tables and charts.
     Sweep(sweep::SweepArgs),
+    /// Join the shard files of a sweep split with `sweep --shard` into the
+    /// tables and charts a one-process sweep writes (checked: every run
+    /// exactly once, one scenario, one pnrpsim version).
+    Merge(sweep::MergeArgs),
     /// Redraw a sweep's charts from its CSV files, without re-running.
     Plot(sweep::PlotArgs),
+    /// Run scenario files as regression tests: check their [[expect]]
+    /// entries and fingerprints, optionally write JUnit XML or --bless.
+    #[command(long_about = check::LONG_ABOUT)]
+    Check(check::CheckArgs),
+    /// Run the scenario's [[design]] variants with replications and compare
+    /// their bandwidth side by side, with ratios to the first design.
+    Compare(compare::CompareArgs),
+    /// Find how many names per host (or another axis) fit a per-host
+    /// bandwidth budget at 95% confidence, or what budget N names need.
+    Size(size::SizeArgs),
 }
 
 /// Failures, sorted by the exit code they map to.
@@ -69,7 +87,11 @@ pub fn main() -> ExitCode {
         Command::Run(args) => run::run(args),
         Command::Validate(args) => run::validate(args),
         Command::Sweep(args) => sweep::sweep(args),
+        Command::Merge(args) => sweep::merge(args),
         Command::Plot(args) => sweep::plot(args),
+        Command::Check(args) => check::check(args),
+        Command::Compare(args) => compare::run(args),
+        Command::Size(args) => size::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,12 +1,14 @@
 //! `pnrpsim run` and `pnrpsim validate`.
 
-use super::Failure;
+use super::{Failure, stats};
 use crate::engine::StreamSeed;
+use crate::guard::{CutShort, WallLimit, run_within};
 use crate::report;
 use crate::scenario::Scenario;
 use crate::scenario::load::load_file;
 use clap::Args;
 use std::path::PathBuf;
+use std::time::Instant;
 
 #[derive(Args, Debug)]
 pub struct ScenarioArgs {
@@ -28,6 +30,24 @@ pub struct RunArgs {
     /// Output directory [default: output/<scenario name>/].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Stop after this much wall-clock time, e.g. `30min`; a run cut short
+    /// writes no tables and exits with status 1.
+    #[arg(long, value_name = "DURATION", value_parser = crate::guard::parse_wall_limit)]
+    pub max_wall: Option<std::time::Duration>,
+    #[command(flatten)]
+    pub perf: PerfArgs,
+}
+
+/// Options shared by `run` and `sweep`.
+#[derive(Args, Debug)]
+pub struct PerfArgs {
+    /// Print events processed, events/s, simulated seconds per wall second
+    /// and peak memory, ending with one line of key=value pairs.
+    #[arg(long)]
+    pub stats: bool,
+    /// Run even if the estimated memory exceeds the memory available.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Args, Debug)]
@@ -58,11 +78,24 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
     if let Some(seed) = args.seed {
         s.seed = seed;
     }
-    let out = args
-        .out
-        .unwrap_or_else(|| PathBuf::from("output").join(&s.name));
-    report::atomic::prepare_output_dir(&out).map_err(|e| Failure::Input(format!("{e:#}")))?;
-    let result = crate::sim::run(&s, StreamSeed::single(s.seed))?;
+    let limit = args.max_wall.map(WallLimit::start);
+    let estimate = crate::sim::footprint::estimate(&s);
+    stats::preflight(estimate.bytes, args.perf.force, "this run")?;
+    let out = report::output_dir(args.out, &s.name)
+        .and_then(|out| {
+            report::prepare_output_dir(&out, report::estimated_run_bytes(&s)).map(|()| out)
+        })
+        .map_err(|e| Failure::Input(format!("{e:#}")))?;
+    let started = Instant::now();
+    let (result, work) =
+        run_within(&s, StreamSeed::single(s.seed), limit.as_ref()).map_err(|e| {
+            if e.is::<CutShort>() {
+                anyhow::anyhow!("{e}; no tables written")
+            } else {
+                e
+            }
+        })?;
+    let wall = started.elapsed();
     say!("{}", report::summary::summary_table(&result).trim_end());
     say!(
         "{}",
@@ -70,5 +103,14 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
     );
     let files = report::csv_tables::write_run_tables(&out, &result)?;
     say!("wrote {} tables to {}", files.len(), out.display());
+    if args.perf.stats {
+        let stats = stats::Stats {
+            work,
+            wall,
+            hosts: u64::from(s.hosts.count),
+            estimate,
+        };
+        stats.print();
+    }
     Ok(())
 }

@@ -1,13 +1,15 @@
 //! `pnrpsim sweep` and `pnrpsim plot`.
 
-use super::Failure;
-use super::run::ScenarioArgs;
+use super::run::{PerfArgs, ScenarioArgs};
+use super::{Failure, stats};
+use crate::guard::{WallLimit, run_within};
 use crate::scenario::Scenario;
-use crate::scenario::load::{load_file, set_path};
-use crate::scenario::validate::validate;
-use crate::sweep::{Coord, SweepConfig, interrupt_flag, run_sweep};
+use crate::scenario::load::{load_file, scenario_with};
+use crate::sweep::shard::Shard;
+use crate::sweep::{SweepConfig, interrupt_flag, run_sweep};
 use clap::Args;
 use std::path::PathBuf;
+use std::sync::Mutex;
 use std::time::Instant;
 
 #[derive(Args, Debug)]
@@ -23,6 +25,38 @@ pub struct SweepArgs {
     /// Write the CSV files only, no charts.
     #[arg(long)]
     pub no_charts: bool,
+    /// Continue the sweep recorded in the output directory's journal: run
+    /// only the runs it does not hold (same scenario, --set options and
+    /// pnrpsim version, or it is refused).
+    #[arg(long)]
+    pub resume: bool,
+    /// Stop after this much wall-clock time, e.g. `2h`: runs in progress
+    /// are cut short, the files hold the finished runs, and --resume
+    /// continues later.
+    #[arg(long, value_name = "DURATION", value_parser = crate::guard::parse_wall_limit)]
+    pub max_wall: Option<std::time::Duration>,
+    #[command(flatten)]
+    pub perf: PerfArgs,
+    /// Run only share I of N of the (point, replication) runs (I from 0)
+    /// and write it as shard-I-of-N.journal for `pnrpsim merge`. Without
+    /// it, a Slurm array task (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT
+    /// or MIN/MAX) or a Kubernetes Indexed Job pod (JOB_COMPLETION_INDEX,
+    /// count from --shard-count or PNRPSIM_SHARD_COUNT) runs its share.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+    /// The shard count N when the shard index comes from the environment.
+    #[arg(long, value_name = "N")]
+    pub shard_count: Option<u32>,
+}
+
+#[derive(Args, Debug)]
+pub struct MergeArgs {
+    /// The output directory the shards wrote into; the tables and charts
+    /// are written there.
+    pub dir: PathBuf,
+    /// Write the CSV files only, no charts.
+    #[arg(long)]
+    pub no_charts: bool,
 }
 
 #[derive(Args, Debug)]
@@ -31,59 +65,147 @@ pub struct PlotArgs {
     pub path: PathBuf,
 }
 
-/// Builds the scenario of one sweep point: the axis values set on the
-/// scenario (after `--set`), then validated like a file.
-fn point_scenario(base: &toml::Table, coords: &[Coord]) -> Result<Scenario, String> {
-    let mut table = base.clone();
-    for c in coords {
-        set_path(&mut table, &c.path, c.value.clone())?;
-    }
-    let s: Scenario = toml::Value::Table(table)
-        .try_into()
-        .map_err(|e: toml::de::Error| e.message().to_string())?;
-    validate(&s).map_err(|problems| {
-        problems
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("; ")
-    })?;
-    Ok(s)
-}
-
 pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
     let s = load_file(&args.scenario.scenario, &args.scenario.sets)
         .map_err(|e| Failure::Input(e.to_string()))?;
-    let out_dir = args
-        .out
-        .unwrap_or_else(|| PathBuf::from("output").join(&s.name));
-    crate::report::prepare_output_dir(&out_dir).map_err(|e| Failure::Input(format!("{e:#}")))?;
+    let limit = args.max_wall.map(WallLimit::start);
+    let out_dir = crate::report::output_dir(args.out, &s.name)
+        .map_err(|e| Failure::Input(format!("{e:#}")))?;
     let base = toml::Table::try_from(&s).map_err(|e| Failure::Run(e.into()))?;
+    let shard = match &args.shard {
+        Some(spec) => Some(Shard::parse(spec)),
+        None => Shard::from_env(|k| std::env::var(k).ok(), args.shard_count).transpose(),
+    }
+    .transpose()
+    .map_err(Failure::Input)?;
     let cfg = SweepConfig {
         out_dir: out_dir.clone(),
         threads: args.threads.unwrap_or(0),
         charts: !args.no_charts,
+        resume: args.resume,
+        shard,
     };
+    let estimate = preflight(&s, &base, cfg.threads, args.perf.force)?;
     let stop = interrupt_flag()?;
+    if let Some(limit) = &limit {
+        limit.raise_at_deadline(stop);
+    }
     let started = Instant::now();
+    // The work of every run, added up for --stats.
+    let work = Mutex::new(crate::sim::Work::default());
     let outcome = run_sweep(
         &cfg,
         &s,
-        |coords| point_scenario(&base, coords),
-        crate::sim::run,
+        |coords| {
+            let sets: Vec<_> = coords
+                .iter()
+                .map(|c| (c.path.clone(), c.value.clone()))
+                .collect();
+            scenario_with(&base, &sets)
+        },
+        |scenario, seed| {
+            let (result, w) = run_within(scenario, seed, limit.as_ref())?;
+            let mut total = work.lock().unwrap_or_else(|e| e.into_inner());
+            total.events += w.events;
+            total.datagrams += w.datagrams;
+            total.simulated_secs += w.simulated_secs;
+            Ok(result)
+        },
         stop,
     )
     .map_err(|e| Failure::Input(format!("{e:#}")))?;
+    let wall = started.elapsed();
     say!(
         "{}: {} of {} runs in {:.1} s; wrote {} files to {}",
         s.name,
         outcome.completed,
         outcome.tasks,
-        started.elapsed().as_secs_f64(),
+        wall.as_secs_f64(),
         outcome.files.len(),
         out_dir.display()
     );
+    if outcome.resumed > 0 || outcome.resumed_unfinished > 0 {
+        say!(
+            "resumed: {} runs taken from the journal, {} started before and never finished",
+            outcome.resumed,
+            outcome.resumed_unfinished
+        );
+    }
+    if args.perf.stats {
+        let stats = stats::Stats {
+            work: work.into_inner().unwrap_or_else(|e| e.into_inner()),
+            wall,
+            hosts: 0,
+            estimate,
+        };
+        stats.print();
+    }
+    if let Some(sh) = shard {
+        say!("shard {} of {} (from 0)", sh.index, sh.count);
+    }
     outcome.check()?;
+    Ok(())
+}
+
+/// Refuses a sweep whose concurrent runs would not fit in memory: as many
+/// runs as threads at once, each as big as the biggest point. Returns that
+/// estimate.
+fn preflight(
+    s: &Scenario,
+    base: &toml::Table,
+    threads: usize,
+    force: bool,
+) -> Result<crate::sim::footprint::Estimate, Failure> {
+    let plan = s
+        .sweep
+        .clone()
+        .unwrap_or_default()
+        .plan()
+        .map_err(Failure::Input)?;
+    // A bad point is reported by the sweep itself, with its context.
+    let biggest = plan
+        .points
+        .iter()
+        .filter_map(|p| {
+            let sets: Vec<_> = p
+                .coords
+                .iter()
+                .map(|c| (c.path.clone(), c.value.clone()))
+                .collect();
+            scenario_with(base, &sets).ok()
+        })
+        .map(|point| crate::sim::footprint::estimate(&point))
+        .max_by_key(|e| e.bytes)
+        .unwrap_or_else(|| crate::sim::footprint::estimate(s));
+    let threads = if threads == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        threads
+    };
+    let tasks = plan.points.len() * plan.replications as usize;
+    let concurrent = threads.min(tasks).max(1) as u64;
+    let mut total = biggest;
+    total.bytes = biggest.bytes.saturating_mul(concurrent);
+    stats::preflight(
+        total.bytes,
+        force,
+        &format!("this sweep ({concurrent} runs at once)"),
+    )?;
+    Ok(total)
+}
+
+pub fn merge(args: MergeArgs) -> Result<(), Failure> {
+    let merged =
+        crate::sweep::shard::check(&args.dir).map_err(|e| Failure::Input(format!("{e:#}")))?;
+    let files = merged.write(&args.dir, !args.no_charts)?;
+    say!(
+        "{}: merged {} runs from {} shards; wrote {} files to {}",
+        merged.scenario.name,
+        merged.runs(),
+        merged.shards,
+        files.len(),
+        args.dir.display()
+    );
     Ok(())
 }
 

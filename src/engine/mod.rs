@@ -13,3 +13,19 @@ pub mod time;
 pub use queue::EventQueue;
 pub use rng::{Rng, StreamSeed};
 pub use time::{SimDuration, SimTime};
+
+/// Hints the CPU to start loading the cache line holding `p`. A simulation
+/// of a large cloud spends most of its time waiting for host state that is
+/// not in the cache; the next events are known in advance, so their state
+/// can be on its way while the current event is handled.
+#[inline(always)]
+pub fn prefetch<T>(p: *const T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is only a hint: it never dereferences the pointer
+    // and cannot fault, whatever the address.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p.cast());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
+}

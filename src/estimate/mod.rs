@@ -14,6 +14,7 @@
 //! | flood | (joins/s + address changes/s) · m | §4.4 cascade and flood-backs |
 //! | refresh | refreshes/s, and address changes/s · m | one-hop resolve; a settled host's registration resolve |
 //! | resolve | resolves/host/h · H_online / 3600 | application resolve with CPA fetch |
+//! | app_query | the same | the application's query and answer, fragmented |
 //! | maintenance | joins/s · (levels − 1) · C(1 − φ)^(C−1) | a balancing resolve for each level above the deepest that has a hole |
 //! | split_detection | 1 / (split_detection_interval · (1 + ghosts)) | seed hop and own-successor hop |
 //! | unregistration | departures/s · graceful share · m | revoke cascade and replacement FLOODs |
@@ -26,6 +27,7 @@
 mod costs;
 pub mod paths;
 pub mod population;
+mod renewal;
 mod report;
 mod wire;
 
@@ -102,11 +104,16 @@ impl Estimate {
                 + address_changes * m * costs.registration(paths.registration(settled_start)),
         );
         if others > 0.0 && m > 0.0 {
-            let per_s = s.workload.resolves_per_host_per_hour / 3600.0 * pop.online;
+            let w = &s.workload;
+            let per_s = w.resolves_per_host_per_hour / 3600.0 * pop.online;
             add(
                 Reason::Resolve,
                 per_s * costs.app_resolve(paths.app_resolve()),
             );
+            // Every resolve is taken to succeed and be followed by the query.
+            let query = costs.wire.app_data(w.app_query_request.0)
+                + costs.wire.app_data(w.app_query_response.0);
+            add(Reason::AppQuery, per_s * query);
         }
         // A level of C entries spread at random has a hole wider than the
         // balancing fraction φ of its span with probability about

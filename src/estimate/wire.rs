@@ -105,6 +105,16 @@ impl Wire {
         })
     }
 
+    /// Application data of `payload` bytes (not PNRP): fragments of the
+    /// fragment size, each with a header; nothing for an empty payload.
+    pub fn app_data(&self, payload: u64) -> f64 {
+        if payload == 0 {
+            return 0.0;
+        }
+        let fragments = payload.div_ceil(u64::from(self.fragment.max(1)));
+        payload as f64 + fragments as f64 * self.header
+    }
+
     pub fn ack(&self) -> f64 {
         self.bytes(Body::Ack)
     }
@@ -145,5 +155,7 @@ mod tests {
         let w = Wire::new(&s);
         assert_eq!(w.authority(true, true), 4541.0 + 4.0 * 48.0);
         assert_eq!(w.authority(true, false), 541.0 + 48.0);
+        assert_eq!(w.app_data(0), 0.0);
+        assert_eq!(w.app_data(2000), 2000.0 + 2.0 * 48.0);
     }
 }

@@ -131,6 +131,8 @@ pub struct RunResult {
     pub run_seed: u64,
     /// Measured simulated seconds (duration − warm-up).
     pub measured_secs: f64,
+    /// Hosts online for less than this (measured) are not rated.
+    pub min_online_secs: f64,
     pub hosts: Vec<HostMetrics>,
     /// Traffic sent, indexed `[MsgType index][Reason index]`.
     pub by_type_reason: [[Traffic; Reason::COUNT]; MsgType::COUNT],
@@ -148,6 +150,14 @@ pub struct RunResult {
 }
 
 impl RunResult {
+    /// Hosts whose per-host rates are meaningful: online for at least
+    /// `min_online_secs` of the measured period (and for some time at all).
+    pub fn rated_hosts(&self) -> impl Iterator<Item = &HostMetrics> {
+        self.hosts
+            .iter()
+            .filter(|h| h.online_secs > 0.0 && h.online_secs >= self.min_online_secs)
+    }
+
     pub fn total_sent(&self) -> Traffic {
         let mut t = Traffic::default();
         for row in &self.by_type_reason {

@@ -117,24 +117,21 @@ impl Chart {
     }
 }
 
-/// Writes `<stem>.png` and `<stem>.svg` into `dir`; `Ok(None)` (and no
-/// files) when the chart has no drawable data.
-pub fn render(chart: &Chart, dir: &Path, stem: &str) -> anyhow::Result<Option<[PathBuf; 2]>> {
-    super::register_font()?;
-    let Some(((x0, x1), (y0, y1))) = chart.extent() else {
-        return Ok(None);
-    };
-    let xt = layout(chart.x.scale, x0, x1, chart.x.include_zero);
-    let yt = layout(chart.y.scale, y0, y1, chart.y.include_zero);
+/// Something that draws itself on any plotters backend, so that one
+/// function writes both its PNG and its SVG.
+pub trait Drawable {
+    fn draw_on<DB: DrawingBackend>(&self, root: DrawingArea<DB, Shift>) -> anyhow::Result<()>
+    where
+        DB::ErrorType: 'static;
+}
 
+/// Draws `figure` into `<stem>.png` and `<stem>.svg` in `dir`, each written
+/// atomically.
+pub fn save<D: Drawable>(figure: &D, dir: &Path, stem: &str) -> anyhow::Result<[PathBuf; 2]> {
+    super::register_font()?;
     let png = dir.join(format!("{stem}.png"));
     let mut pixels = vec![0u8; (WIDTH * HEIGHT * 3) as usize];
-    draw(
-        BitMapBackend::with_buffer(&mut pixels, (WIDTH, HEIGHT)).into_drawing_area(),
-        chart,
-        &xt,
-        &yt,
-    )?;
+    figure.draw_on(BitMapBackend::with_buffer(&mut pixels, (WIDTH, HEIGHT)).into_drawing_area())?;
     write_atomic(&png, |w| {
         let mut enc = png::Encoder::new(w, WIDTH, HEIGHT);
         enc.set_color(png::ColorType::Rgb);
@@ -146,15 +143,40 @@ pub fn render(chart: &Chart, dir: &Path, stem: &str) -> anyhow::Result<Option<[P
 
     let svg = dir.join(format!("{stem}.svg"));
     let mut text = String::new();
-    draw(
-        SVGBackend::with_string(&mut text, (WIDTH, HEIGHT)).into_drawing_area(),
-        chart,
-        &xt,
-        &yt,
-    )?;
+    figure.draw_on(SVGBackend::with_string(&mut text, (WIDTH, HEIGHT)).into_drawing_area())?;
     write_atomic(&svg, |w| w.write_all(text.as_bytes()))
         .with_context(|| format!("cannot write {}", svg.display()))?;
-    Ok(Some([png, svg]))
+    Ok([png, svg])
+}
+
+/// A chart with its computed axes.
+struct Laid<'a> {
+    chart: &'a Chart,
+    xt: Ticks,
+    yt: Ticks,
+}
+
+impl Drawable for Laid<'_> {
+    fn draw_on<DB: DrawingBackend>(&self, root: DrawingArea<DB, Shift>) -> anyhow::Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        draw(root, self.chart, &self.xt, &self.yt)
+    }
+}
+
+/// Writes `<stem>.png` and `<stem>.svg` into `dir`; `Ok(None)` (and no
+/// files) when the chart has no drawable data.
+pub fn render(chart: &Chart, dir: &Path, stem: &str) -> anyhow::Result<Option<[PathBuf; 2]>> {
+    let Some(((x0, x1), (y0, y1))) = chart.extent() else {
+        return Ok(None);
+    };
+    let laid = Laid {
+        chart,
+        xt: layout(chart.x.scale, x0, x1, chart.x.include_zero),
+        yt: layout(chart.y.scale, y0, y1, chart.y.include_zero),
+    };
+    save(&laid, dir, stem).map(Some)
 }
 
 fn draw<DB: DrawingBackend>(

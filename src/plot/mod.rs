@@ -5,6 +5,7 @@
 //! backend), so charts render the same on a machine without any fonts.
 
 mod axes;
+pub mod bars;
 mod chart;
 mod data;
 mod figures;

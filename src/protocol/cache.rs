@@ -19,8 +19,23 @@
 //! of the band's closest pair if that widens the band's coverage: this keeps
 //! entries spread over the level, which is what makes lookups converge in
 //! O(log n) hops (a replacement rule is not given by the spec: **[ours]**).
+//!
+//! **Why the bookkeeping.** A host with m local IDs keeps about
+//! `m · levels · capacity` entries and submits entries to its cache on most
+//! messages, so every operation has to be cheap in both n (entries) and m.
+//! The cache therefore keeps, besides the entries, what would otherwise be
+//! recomputed from scratch on every insert: where each local ID sits among
+//! the entries (leaf flags are then updated only around the local IDs), the
+//! band every local ID belongs to at each level, and the number of non-leaf
+//! entries in every band. All of it is derived state: the observable
+//! behaviour is exactly that of the straightforward definition, which is
+//! kept as a test oracle in `cache/reference.rs`.
 
 use super::id::{IdIx, IdTable, RING_LOG10, U256};
+use std::cell::Cell;
+
+#[cfg(test)]
+mod reference;
 
 /// Cache shape parameters (from the scenario's `[pnrp]` section).
 #[derive(Clone, Copy, Debug)]
@@ -30,15 +45,77 @@ pub struct CacheParams {
     pub leaf_per_side: usize,
 }
 
+/// `Entry::flags`: member of some local ID's leaf set (exempt from capacity).
+const LEAF: u8 = 1;
+/// Scratch bits of [`Cache::update_leaves`].
+const WAS_LEAF: u8 = 2;
+const TOUCHED: u8 = 4;
+
 #[derive(Clone, Copy, Debug)]
 struct Entry {
     ix: IdIx,
+    /// [`key_of`] the entry's ID.
+    key: u32,
     /// Level this entry would sit at if the cache were deep enough.
     natural: u8,
-    /// Member of some local ID's leaf set (exempt from capacity).
-    leaf: bool,
+    flags: u8,
     /// Index into `locals` of the nearest local ID.
     near: u16,
+}
+
+impl Entry {
+    fn new(ix: IdIx, id: U256, (natural, near): (u8, u16)) -> Entry {
+        Entry {
+            ix,
+            key: key_of(id),
+            natural,
+            flags: 0,
+            near,
+        }
+    }
+
+    fn leaf(&self) -> bool {
+        self.flags & LEAF != 0
+    }
+
+    /// Whether the entry's ID (with key `key_of(id)`) is below `id`.
+    fn is_below(&self, id: U256, key: u32, ids: &IdTable) -> bool {
+        self.key < key || (self.key == key && ids.id(self.ix) < id)
+    }
+
+    fn is(&self, id: U256, key: u32, ids: &IdTable) -> bool {
+        self.key == key && ids.id(self.ix) == id
+    }
+}
+
+/// The top 32 bits of an ID. Entries keep it beside their [`IdIx`]: the
+/// sorted entries are searched by it, and the full ID is fetched from the
+/// table (a cache miss in a large cloud) only to break a tie.
+fn key_of(id: U256) -> u32 {
+    (id.0[0] >> 32) as u32
+}
+
+/// What the cache keeps about each of the host's own IDs.
+#[derive(Clone, Copy, Debug)]
+struct Local {
+    id: U256,
+    /// Number of entries with a smaller ID: where the local ID sits among
+    /// the entries, so its leaf set is `entries[pos..]` and `entries[..pos]`
+    /// read outward.
+    pos: u32,
+    /// Deepest level (≥ 1) at which this local ID's band and its
+    /// predecessor's are one band; 0 if they are apart at every level.
+    merge_upto: u8,
+}
+
+/// Answers that depend on nothing but the cache's contents, kept until the
+/// contents change: the maintenance timer asks for them every 15 s, and
+/// most of the time nothing has changed since.
+#[derive(Clone, Copy, Debug, Default)]
+struct Memo {
+    /// `fraction` (as bits) and the answer of [`Cache::balancing_target`].
+    balance: Option<(u64, Option<U256>)>,
+    registrations: Option<Option<f64>>,
 }
 
 /// What happened to an entry submitted to the cache.
@@ -52,14 +129,38 @@ pub enum Insert {
     Rejected,
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Cache {
     /// The host's own registered IDs, sorted by ID.
     locals: Vec<IdIx>,
+    /// Parallel to `locals`.
+    local: Vec<Local>,
     /// Cached route entries of other registrations, sorted by ID.
     entries: Vec<Entry>,
     /// Index of the deepest open level.
     depth: u8,
+    /// `reps[level · m + j]`: the band (its representative local index)
+    /// that holds local ID `j` at `level`, for levels `0..=depth`; empty
+    /// with fewer than two local IDs (one band per level).
+    reps: Vec<u16>,
+    /// `counts[level · max(m, 1) + band]`: non-leaf entries in that band.
+    counts: Vec<u32>,
+    memo: Cell<Memo>,
+}
+
+impl Default for Cache {
+    fn default() -> Self {
+        Cache {
+            locals: Vec::new(),
+            local: Vec::new(),
+            entries: Vec::new(),
+            depth: 0,
+            reps: Vec::new(),
+            // One level with one band, before any local ID is added.
+            counts: vec![0],
+            memo: Cell::default(),
+        }
+    }
 }
 
 impl Cache {
@@ -90,21 +191,47 @@ impl Cache {
 
     /// Forgets everything (a host that restarts comes back with an empty cache).
     pub fn clear(&mut self) {
-        self.locals.clear();
-        self.entries.clear();
-        self.depth = 0;
+        *self = Cache::default();
+    }
+
+    /// Number of entries with an ID below `id`.
+    fn below(&self, id: U256, ids: &IdTable) -> usize {
+        let key = key_of(id);
+        self.entries.partition_point(|e| e.is_below(id, key, ids))
+    }
+
+    /// Number of entries with an ID equal to `id` from position `at` on.
+    fn equal_from(&self, at: usize, id: U256, ids: &IdTable) -> usize {
+        let key = key_of(id);
+        self.entries[at..]
+            .iter()
+            .take_while(|e| e.is(id, key, ids))
+            .count()
+    }
+
+    /// Starts loading what a lookup in this cache reads first.
+    pub fn prefetch(&self) {
+        let n = self.entries.len();
+        crate::engine::prefetch(self.entries.as_ptr().wrapping_add(n / 2));
+        crate::engine::prefetch(self.local.as_ptr());
+    }
+
+    /// Forgets the memoised answers (the contents are about to change).
+    fn touch(&mut self) {
+        self.memo.set(Memo::default());
     }
 
     fn position(&self, ix: IdIx, ids: &IdTable) -> Result<usize, usize> {
         let id = ids.id(ix);
-        let p = self.entries.partition_point(|e| ids.id(e.ix) < id);
+        let p = self.below(id, ids);
         match self.entries.get(p) {
             Some(e) if e.ix == ix => Ok(p),
             _ => {
                 // Equal IDs are astronomically unlikely, but keep order total.
+                let key = key_of(id);
                 let mut q = p;
                 while let Some(e) = self.entries.get(q) {
-                    if ids.id(e.ix) != id {
+                    if !e.is(id, key, ids) {
                         break;
                     }
                     if e.ix == ix {
@@ -123,12 +250,12 @@ impl Cache {
 
     /// Level whose band (half-width `ring / (2 · ratio^k)`) still holds `x`,
     /// measured from the nearest local ID; also returns that local's index.
-    fn natural_level(&self, x: U256, ids: &IdTable, p: &CacheParams) -> (u8, u16) {
+    fn natural_level(&self, x: U256, p: &CacheParams) -> (u8, u16) {
         let Some((near, d)) = self
-            .locals
+            .local
             .iter()
             .enumerate()
-            .map(|(i, &l)| (i, ids.id(l).ring_distance(x)))
+            .map(|(i, l)| (i, l.id.ring_distance(x)))
             .min_by(|a, b| a.1.cmp(&b.1))
         else {
             return (0, 0);
@@ -142,28 +269,66 @@ impl Cache {
         e.natural.min(self.depth)
     }
 
+    /// Number of band slots per level in `counts`.
+    fn bands(&self) -> usize {
+        self.locals.len().max(1)
+    }
+
     /// Representative local index of the band that holds local `near` at
-    /// `level`: neighbouring local IDs closer than a level's span share one
-    /// band.
-    fn band_of(&self, near: u16, level: u8, ids: &IdTable, p: &CacheParams) -> u16 {
+    /// `level` (`level <= depth`).
+    fn rep(&self, near: u16, level: u8) -> u16 {
         let m = self.locals.len();
         if level == 0 || m <= 1 {
-            return 0;
+            0
+        } else {
+            self.reps[level as usize * m + near as usize]
         }
-        let span_log = RING_LOG10 - f64::from(level) * Self::log_ratio(p);
-        let merged = |a: usize, b: usize| {
-            let gap = ids.id(self.locals[a]).clockwise_to(ids.id(self.locals[b]));
-            gap.log10() < span_log
-        };
-        let mut j = near as usize;
+    }
+
+    /// Index into `counts` of the band an entry is in.
+    fn slot(&self, e: &Entry) -> usize {
+        let level = self.level_of(e);
+        level as usize * self.bands() + self.rep(e.near, level) as usize
+    }
+
+    /// Neighbouring local IDs closer than a level's span share one band:
+    /// walk back from `near` to the first local ID not merged with its
+    /// predecessor (0 if all of them are merged).
+    fn walk_band(&self, near: usize, level: u8) -> u16 {
+        let m = self.local.len();
+        let mut j = near;
         for _ in 0..m {
-            let prev = (j + m - 1) % m;
-            if !merged(prev, j) {
+            if self.local[j].merge_upto < level {
                 return j as u16;
             }
-            j = prev;
+            j = (j + m - 1) % m;
         }
         0
+    }
+
+    /// Deepest level at which two local IDs `gap` apart share a band: their
+    /// distance is below the level's span (`ring / ratio^level`).
+    fn merge_upto(gap: U256, p: &CacheParams) -> u8 {
+        let gap_log = gap.log10();
+        let mut level: u8 = 0;
+        while level < u8::MAX && gap_log < RING_LOG10 - f64::from(level + 1) * Self::log_ratio(p) {
+            level += 1;
+        }
+        level
+    }
+
+    /// Extends `reps` and `counts` to the levels `0..=depth`.
+    fn grow_rows(&mut self) {
+        let m = self.locals.len();
+        let levels = self.depth as usize + 1;
+        if m > 1 {
+            while self.reps.len() < levels * m {
+                let (level, j) = (self.reps.len() / m, self.reps.len() % m);
+                let band = self.walk_band(j, level as u8);
+                self.reps.push(band);
+            }
+        }
+        self.counts.resize(levels * self.bands(), 0);
     }
 
     /// Adds one of the host's own IDs and re-derives every entry's level.
@@ -184,67 +349,133 @@ impl Cache {
     }
 
     fn relabel(&mut self, ids: &IdTable, p: &CacheParams) {
+        self.touch();
+        let m = self.locals.len();
+        self.local = self
+            .locals
+            .iter()
+            .map(|&l| {
+                let id = ids.id(l);
+                Local {
+                    id,
+                    pos: self.below(id, ids) as u32,
+                    merge_upto: 0,
+                }
+            })
+            .collect();
+        if m > 1 {
+            for j in 0..m {
+                let prev = self.local[(j + m - 1) % m].id;
+                self.local[j].merge_upto = Self::merge_upto(prev.clockwise_to(self.local[j].id), p);
+            }
+        }
         for i in 0..self.entries.len() {
-            let (natural, near) = self.natural_level(ids.id(self.entries[i].ix), ids, p);
-            self.entries[i].natural = natural;
-            self.entries[i].near = near;
+            let (natural, near) = self.natural_level(ids.id(self.entries[i].ix), p);
+            let e = &mut self.entries[i];
+            e.natural = natural;
+            e.near = near;
+            e.flags = 0;
         }
         self.depth = 0;
-        self.mark_leaves(ids, p);
+        self.reps.clear();
+        self.counts.clear();
+        self.grow_rows();
+        for e in &self.entries {
+            let slot = self.slot(e);
+            self.counts[slot] += 1;
+        }
+        // Every entry is counted as a non-leaf; the leaf sets lie within
+        // the windows around the local IDs that `update_leaves` re-derives.
+        self.update_leaves(p.leaf_per_side);
         let all: Vec<IdIx> = self.entries().collect();
         for ix in all {
             self.settle(ix, ids, p);
         }
     }
 
-    /// Index of the `k`-th entry (0-based) clockwise or counter-clockwise from
-    /// the position of `id`.
-    fn nth_from(&self, id: U256, clockwise: bool, k: usize, ids: &IdTable) -> Option<usize> {
-        let n = self.entries.len();
-        if k >= n {
-            return None;
-        }
-        let p = self.entries.partition_point(|e| ids.id(e.ix) < id);
-        Some(if clockwise {
-            (p + k) % n
-        } else {
-            (p + n - 1 - k) % n
-        })
+    /// Positions of the `k`-th entry (0-based) clockwise and
+    /// counter-clockwise from position `pos` among `n` entries.
+    fn around(pos: usize, k: usize, n: usize) -> [usize; 2] {
+        [(pos + k) % n, (pos + n - 1 - k) % n]
     }
 
-    fn mark_leaves(&mut self, ids: &IdTable, p: &CacheParams) {
-        for e in &mut self.entries {
-            e.leaf = false;
+    /// Re-derives the leaf flags of the entries within `leaf_per_side + 1`
+    /// of any local ID, keeping `counts` in step, and returns the entries
+    /// that left every leaf set, in ID order.
+    ///
+    /// One insertion or removal moves any entry by at most one place
+    /// relative to each local ID, so an entry farther away than that was a
+    /// non-leaf before and still is.
+    fn update_leaves(&mut self, k: usize) -> Vec<IdIx> {
+        let n = self.entries.len();
+        if n == 0 {
+            return Vec::new();
         }
-        for li in 0..self.locals.len() {
-            let id = ids.id(self.locals[li]);
-            for clockwise in [true, false] {
-                for k in 0..p.leaf_per_side {
-                    match self.nth_from(id, clockwise, k, ids) {
-                        Some(i) => self.entries[i].leaf = true,
-                        None => break,
+        let (wide, narrow) = ((k + 1).min(n), k.min(n));
+        let window = |pos: u32, radius: usize| {
+            (0..radius).flat_map(move |kk| Self::around(pos as usize, kk, n))
+        };
+        for j in 0..self.local.len() {
+            for i in window(self.local[j].pos, wide) {
+                let e = &mut self.entries[i];
+                if e.flags & TOUCHED == 0 {
+                    e.flags = TOUCHED | if e.leaf() { WAS_LEAF } else { 0 };
+                }
+            }
+        }
+        for j in 0..self.local.len() {
+            for i in window(self.local[j].pos, narrow) {
+                self.entries[i].flags |= LEAF;
+            }
+        }
+        let mut demoted = Vec::new();
+        for j in 0..self.local.len() {
+            for i in window(self.local[j].pos, wide) {
+                let e = self.entries[i];
+                if e.flags & TOUCHED == 0 {
+                    continue;
+                }
+                self.entries[i].flags &= LEAF;
+                let was = e.flags & WAS_LEAF != 0;
+                if was != e.leaf() {
+                    let slot = self.slot(&e);
+                    if was {
+                        self.counts[slot] += 1;
+                        demoted.push(i);
+                    } else {
+                        self.counts[slot] -= 1;
                     }
                 }
             }
         }
+        demoted.sort_unstable();
+        demoted.into_iter().map(|i| self.entries[i].ix).collect()
     }
 
-    /// Non-leaf entries in one band of one level.
-    fn band_members<'a>(
-        &'a self,
-        level: u8,
-        band: u16,
-        ids: &'a IdTable,
-        p: &CacheParams,
-    ) -> impl Iterator<Item = usize> + 'a {
-        let p = *p;
+    /// Non-leaf entries in the band at `counts[slot]`, by position.
+    fn band_members(&self, slot: usize) -> impl Iterator<Item = usize> + '_ {
         self.entries
             .iter()
             .enumerate()
-            .filter(move |(_, e)| {
-                !e.leaf && self.level_of(e) == level && self.band_of(e.near, level, ids, &p) == band
-            })
+            .filter(move |(_, e)| !e.leaf() && self.slot(e) == slot)
             .map(|(i, _)| i)
+    }
+
+    /// Opens a new level: entries that belong deeper move into its bands.
+    fn deepen(&mut self) {
+        let old = self.depth;
+        self.depth += 1;
+        self.grow_rows();
+        let bands = self.bands();
+        for i in 0..self.entries.len() {
+            let e = self.entries[i];
+            if !e.leaf() && e.natural > old {
+                let from = old as usize * bands + self.rep(e.near, old) as usize;
+                let to = self.depth as usize * bands + self.rep(e.near, self.depth) as usize;
+                self.counts[from] -= 1;
+                self.counts[to] += 1;
+            }
+        }
     }
 
     /// Brings the band of entry `ix` back within capacity: opens a new
@@ -256,28 +487,32 @@ impl Cache {
                 return;
             };
             let e = self.entries[pos];
-            if e.leaf {
+            if e.leaf() {
                 return;
             }
             let level = self.level_of(&e);
-            let band = self.band_of(e.near, level, ids, p);
-            if self.band_members(level, band, ids, p).count() <= p.capacity {
+            let slot = self.slot(&e);
+            if self.counts[slot] as usize <= p.capacity {
                 return;
             }
             let deeper = level == self.depth
                 && self
-                    .band_members(level, band, ids, p)
+                    .band_members(slot)
                     .any(|i| self.entries[i].natural > self.depth);
             if !deeper {
-                self.evict_densest(level, band, ids, p);
+                let members: Vec<usize> = self.band_members(slot).collect();
+                let victim = densest(members.len(), |k| ids.id(self.entries[members[k]].ix));
+                if let Some(victim) = victim {
+                    self.remove_at(members[victim]);
+                }
                 return;
             }
-            self.depth += 1;
+            self.deepen();
             // Entries that moved down may now crowd a band of the new level.
             let moved: Vec<IdIx> = self
                 .entries
                 .iter()
-                .filter(|e| !e.leaf && e.natural >= self.depth)
+                .filter(|e| !e.leaf() && e.natural >= self.depth)
                 .map(|e| e.ix)
                 .collect();
             for m in moved {
@@ -288,11 +523,74 @@ impl Cache {
         }
     }
 
+    /// Removes the entry at `pos`, keeping positions and counts in step
+    /// (leaf flags are the caller's business).
+    fn remove_at(&mut self, pos: usize) {
+        self.touch();
+        let e = self.entries.remove(pos);
+        if !e.leaf() {
+            let slot = self.slot(&e);
+            self.counts[slot] -= 1;
+        }
+        for l in &mut self.local {
+            if (pos as u32) < l.pos {
+                l.pos -= 1;
+            }
+        }
+    }
+
     /// Whether `x` would be stored if submitted now (used to skip the
     /// INQUIRE check for entries the cache would drop anyway).
+    ///
+    /// Decided without changing the cache: an entry that does not enter a
+    /// leaf set pushes no other entry out of one, so only its own band can
+    /// overflow; only when that overflow would open a new level (rare) is
+    /// the insertion tried on a copy.
     pub fn would_accept(&self, x: IdIx, ids: &IdTable, p: &CacheParams) -> bool {
-        let mut probe = self.clone();
-        matches!(probe.insert(x, ids, p), Insert::Added { .. })
+        if self.locals.contains(&x) {
+            return false;
+        }
+        let Err(pos) = self.position(x, ids) else {
+            return false;
+        };
+        let id = ids.id(x);
+        let n = self.entries.len() + 1;
+        let k = p.leaf_per_side.min(n);
+        let leaf = self.local.iter().any(|l| {
+            let at = l.pos as usize + usize::from(id < l.id);
+            (pos + n - at) % n < k || (at + n - 1 - pos) % n < k
+        });
+        if leaf {
+            return true;
+        }
+        let e = Entry::new(x, id, self.natural_level(id, p));
+        let slot = self.slot(&e);
+        if (self.counts[slot] as usize) < p.capacity {
+            return true;
+        }
+        let deeper = self.level_of(&e) == self.depth
+            && (e.natural > self.depth
+                || self
+                    .band_members(slot)
+                    .any(|i| self.entries[i].natural > self.depth));
+        if deeper {
+            let mut probe = self.clone();
+            return matches!(probe.insert(x, ids, p), Insert::Added { .. });
+        }
+        let mut members: Vec<IdIx> = Vec::with_capacity(p.capacity + 1);
+        let mut at = None;
+        for i in self.band_members(slot) {
+            if i >= pos && at.is_none() {
+                at = Some(members.len());
+                members.push(x);
+            }
+            members.push(self.entries[i].ix);
+        }
+        let at = at.unwrap_or_else(|| {
+            members.push(x);
+            members.len() - 1
+        });
+        densest(members.len(), |k| ids.id(members[k])) != Some(at)
     }
 
     /// Submits a route entry (after its validation).
@@ -304,28 +602,23 @@ impl Cache {
             Ok(_) => return Insert::Known,
             Err(pos) => pos,
         };
-        let (natural, near) = self.natural_level(ids.id(x), ids, p);
-        let leaves_before: Vec<IdIx> = self
-            .entries
-            .iter()
-            .filter(|e| e.leaf)
-            .map(|e| e.ix)
-            .collect();
-        self.entries.insert(
-            pos,
-            Entry {
-                ix: x,
-                natural,
-                leaf: false,
-                near,
-            },
-        );
-        self.mark_leaves(ids, p);
-        let leaf = self.entries[pos].leaf;
+        let id = ids.id(x);
+        let e = Entry::new(x, id, self.natural_level(id, p));
+        self.touch();
+        self.entries.insert(pos, e);
+        let slot = self.slot(&e);
+        self.counts[slot] += 1;
+        for l in &mut self.local {
+            if id < l.id {
+                l.pos += 1;
+            }
+        }
+        let demoted = self.update_leaves(p.leaf_per_side);
+        let leaf = self.entries[pos].leaf();
         // The new entry's band, and the bands of entries it pushed out of a
         // leaf set, may now be over capacity.
         self.settle(x, ids, p);
-        for ix in leaves_before {
+        for ix in demoted {
             self.settle(ix, ids, p);
         }
         if self.contains(x, ids) {
@@ -335,37 +628,12 @@ impl Cache {
         }
     }
 
-    /// Removes from an over-full band the member whose loss leaves the
-    /// smallest hole: the later of the closest pair of neighbours.
-    fn evict_densest(&mut self, level: u8, band: u16, ids: &IdTable, p: &CacheParams) {
-        let members: Vec<usize> = self.band_members(level, band, ids, p).collect();
-        let Some(victim) = (0..members.len())
-            .min_by_key(|&k| {
-                let a = ids.id(self.entries[members[k]].ix);
-                let prev = members[(k + members.len() - 1) % members.len()];
-                let next = members[(k + 1) % members.len()];
-                // Hole left by removing member k: from its predecessor to its
-                // successor in the band.
-                let hole = ids
-                    .id(self.entries[prev].ix)
-                    .clockwise_to(ids.id(self.entries[next].ix));
-                (hole, a)
-            })
-            .map(|k| members[k])
-        else {
-            return;
-        };
-        // A non-leaf entry is not among any local ID's nearest, so leaf sets
-        // are unchanged by its removal.
-        self.entries.remove(victim);
-    }
-
     /// Drops an entry whose owner did not answer.
     pub fn remove(&mut self, x: IdIx, ids: &IdTable, p: &CacheParams) -> bool {
         match self.position(x, ids) {
             Ok(pos) => {
-                self.entries.remove(pos);
-                self.mark_leaves(ids, p);
+                self.remove_at(pos);
+                self.update_leaves(p.leaf_per_side);
                 true
             }
             Err(_) => false,
@@ -383,7 +651,7 @@ impl Cache {
         if n == 0 {
             return None;
         }
-        let p = self.entries.partition_point(|e| ids.id(e.ix) < target);
+        let p = self.below(target, ids);
         let (mut up, mut down) = (0usize, 0usize);
         while up + down < n {
             let hi = self.entries[(p + up) % n].ix;
@@ -414,11 +682,14 @@ impl Cache {
     /// The leaf set of local ID `local`: up to `leaf_per_side` nearest
     /// entries counter-clockwise, then clockwise, nearest first.
     pub fn leaf_set(&self, local: IdIx, ids: &IdTable, p: &CacheParams) -> (Vec<IdIx>, Vec<IdIx>) {
-        let id = ids.id(local);
-        let side = |clockwise| {
-            (0..p.leaf_per_side)
-                .map_while(|k| self.nth_from(id, clockwise, k, ids))
-                .map(|i| self.entries[i].ix)
+        let n = self.entries.len();
+        let pos = match self.locals.iter().position(|&l| l == local) {
+            Some(j) => self.local[j].pos as usize,
+            None => self.below(ids.id(local), ids),
+        };
+        let side = |clockwise: bool| {
+            (0..p.leaf_per_side.min(n))
+                .map(|k| self.entries[Self::around(pos, k, n)[usize::from(!clockwise)]].ix)
                 .collect()
         };
         (side(false), side(true))
@@ -428,22 +699,27 @@ impl Cache {
     /// the local IDs: fewer than `leaf_per_side` cached entries lie between
     /// them on x's side.
     pub fn in_leaf_range(&self, x: U256, ids: &IdTable, p: &CacheParams) -> bool {
-        self.locals.iter().any(|&l| {
-            let lid = ids.id(l);
-            let clockwise = lid.clockwise_to(x) <= x.clockwise_to(lid);
-            let between = self
-                .entries
-                .iter()
-                .filter(|e| {
-                    let e = ids.id(e.ix);
-                    if clockwise {
-                        lid.clockwise_to(e) < lid.clockwise_to(x)
-                    } else {
-                        e.clockwise_to(lid) < x.clockwise_to(lid)
-                    }
-                })
-                .take(p.leaf_per_side)
-                .count();
+        let n = self.entries.len();
+        let below_x = self.below(x, ids);
+        let upto_x = below_x + self.equal_from(below_x, x, ids);
+        self.local.iter().any(|l| {
+            let (lid, lo) = (l.id, l.pos as usize);
+            let between = if lid.clockwise_to(x) <= x.clockwise_to(lid) {
+                // Entries in [lid, x), clockwise.
+                if lid <= x {
+                    below_x - lo
+                } else {
+                    n - lo + below_x
+                }
+            } else {
+                // Entries in (x, lid], counter-clockwise.
+                let upto_lid = lo + self.equal_from(lo, lid, ids);
+                if x < lid {
+                    upto_lid - upto_x
+                } else {
+                    n - upto_x + upto_lid
+                }
+            };
             between < p.leaf_per_side
         })
     }
@@ -468,15 +744,24 @@ impl Cache {
     /// part of the ring is known to hold more IDs than one level keeps, so a
     /// wide hole there is a gap in knowledge, not in the cloud.
     pub fn balancing_target(&self, fraction: f64, ids: &IdTable, p: &CacheParams) -> Option<U256> {
-        let mut best: Option<(f64, U256)> = None;
-        let mut consider = |from: U256, to: U256, span_log: f64| {
-            let share = 10f64.powf(from.clockwise_to(to).log10() - span_log);
-            if share > fraction && best.is_none_or(|(s, _)| share > s) {
-                best = Some((share, from.arc_midpoint(to)));
+        let mut memo = self.memo.get();
+        match memo.balance {
+            Some((bits, target)) if bits == fraction.to_bits() => target,
+            _ => {
+                let target = self.find_balancing_target(fraction, ids, p);
+                memo.balance = Some((fraction.to_bits(), target));
+                self.memo.set(memo);
+                target
             }
-        };
-        for (li, &l) in self.locals.iter().enumerate() {
-            let lid = ids.id(l);
+        }
+    }
+
+    fn find_balancing_target(&self, fraction: f64, ids: &IdTable, p: &CacheParams) -> Option<U256> {
+        let m = self.locals.len();
+        let mut best: Option<(f64, U256)> = None;
+        let mut points: Vec<U256> = Vec::with_capacity(self.entries.len() + 3);
+        for (li, local) in self.local.iter().enumerate() {
+            let lid = local.id;
             let mut half = U256::HALF;
             for level in 0..self.depth {
                 if level > 0 {
@@ -485,35 +770,18 @@ impl Cache {
                 // A band merged from g local IDs' bands shares one level's
                 // capacity over about g times the span: its entries are g
                 // times sparser, and so is the gap it may leave.
-                let band = self.band_of(li as u16, level, ids, p);
-                let merged = (0..self.locals.len())
-                    .filter(|&j| self.band_of(j as u16, level, ids, p) == band)
+                let band = self.rep(li as u16, level);
+                let merged = (0..m)
+                    .filter(|&j| self.rep(j as u16, level) == band)
                     .count()
                     .max(1);
                 let span_log =
                     RING_LOG10 - f64::from(level) * Self::log_ratio(p) + (merged as f64).log10();
-                let lower = lid.wrapping_sub(half);
-                let width = half.wrapping_add(half); // 0 (= whole ring) at level 0
-                let mut inside: Vec<U256> = self
-                    .entries
-                    .iter()
-                    .map(|e| ids.id(e.ix))
-                    .chain(std::iter::once(lid))
-                    .filter(|&x| level == 0 || lower.clockwise_to(x) < width)
-                    .collect();
-                inside.sort_by_key(|&x| lower.clockwise_to(x));
-                if level == 0 {
-                    // The whole ring: gaps are cyclic.
-                    for (i, &x) in inside.iter().enumerate() {
-                        consider(x, inside[(i + 1) % inside.len()], span_log);
-                    }
-                } else {
-                    let edges = std::iter::once(lower)
-                        .chain(inside)
-                        .chain(std::iter::once(lower.wrapping_add(width)));
-                    let edges: Vec<U256> = edges.collect();
-                    for w in edges.windows(2) {
-                        consider(w[0], w[1], span_log);
+                self.band_points(&mut points, lid, level, half, ids);
+                // At level 0 the band is the whole ring: gaps are cyclic.
+                if let Some((share, from, to)) = widest_gap(&points, level == 0, span_log) {
+                    if share > fraction && best.is_none_or(|(s, _)| share > s) {
+                        best = Some((share, from.arc_midpoint(to)));
                     }
                 }
             }
@@ -521,41 +789,121 @@ impl Cache {
         best.map(|(_, target)| target)
     }
 
+    /// The IDs in the band of half-width `half` around `lid` at `level`, in
+    /// clockwise order from the band's lower edge, with `lid` among them;
+    /// below level 0 the band's two edges come first and last.
+    fn band_points(&self, out: &mut Vec<U256>, lid: U256, level: u8, half: U256, ids: &IdTable) {
+        out.clear();
+        let lower = lid.wrapping_sub(half);
+        let width = half.wrapping_add(half); // 0 (= whole ring) at level 0
+        if level > 0 {
+            out.push(lower);
+        }
+        let n = self.entries.len();
+        let start = self.below(lower, ids);
+        let mut lid_placed = false;
+        for t in 0..n {
+            let x = ids.id(self.entries[(start + t) % n].ix);
+            let offset = lower.clockwise_to(x);
+            if level > 0 && offset >= width {
+                break;
+            }
+            if !lid_placed && offset > half {
+                out.push(lid);
+                lid_placed = true;
+            }
+            out.push(x);
+        }
+        if !lid_placed {
+            out.push(lid);
+        }
+        if level > 0 {
+            out.push(lower.wrapping_add(width));
+        }
+    }
+
     /// Cloud size estimate of §3.2.6.2.1.1: for each local ID with
     /// neighbours A below and B above, `2 · 2^256 / (B − A)`; averaged over
     /// local IDs. This counts registrations; divide by the names per host
     /// for hosts.
     pub fn estimated_registrations(&self, ids: &IdTable) -> Option<f64> {
-        if self.entries.len() < 2 {
+        let mut memo = self.memo.get();
+        if let Some(estimate) = memo.registrations {
+            return estimate;
+        }
+        let estimate = self.estimate_registrations(ids);
+        memo.registrations = Some(estimate);
+        self.memo.set(memo);
+        estimate
+    }
+
+    fn estimate_registrations(&self, ids: &IdTable) -> Option<f64> {
+        let n = self.entries.len();
+        if n < 2 || self.local.is_empty() {
             return None;
         }
-        let estimates: Vec<f64> = self
-            .locals
-            .iter()
-            .filter_map(|&l| {
-                let id = ids.id(l);
-                let below = ids.id(self.entries[self.nth_from(id, false, 0, ids)?].ix);
-                let above = ids.id(self.entries[self.nth_from(id, true, 0, ids)?].ix);
-                let span = below.clockwise_to(above).log10();
-                Some(2.0 * 10f64.powf(RING_LOG10 - span))
-            })
-            .collect();
-        (!estimates.is_empty()).then(|| estimates.iter().sum::<f64>() / estimates.len() as f64)
+        let mut sum = 0.0;
+        for l in &self.local {
+            let [above, below] = Self::around(l.pos as usize, 0, n);
+            let below = ids.id(self.entries[below].ix);
+            let above = ids.id(self.entries[above].ix);
+            let span = below.clockwise_to(above).log10();
+            sum += 2.0 * 10f64.powf(RING_LOG10 - span);
+        }
+        Some(sum / self.local.len() as f64)
     }
 
     /// The largest number of non-leaf entries in one band of one level.
-    pub fn max_level_fill(&self, ids: &IdTable, p: &CacheParams) -> u32 {
-        self.entries
-            .iter()
-            .filter(|e| !e.leaf)
-            .map(|e| {
-                let level = self.level_of(e);
-                let band = self.band_of(e.near, level, ids, p);
-                self.band_members(level, band, ids, p).count() as u32
-            })
-            .max()
-            .unwrap_or(0)
+    pub fn max_level_fill(&self, _ids: &IdTable, _p: &CacheParams) -> u32 {
+        self.counts.iter().copied().max().unwrap_or(0)
     }
+}
+
+/// Index of the member (of `n`, sorted by ID and read as a ring, the k-th
+/// with ID `id(k)`) whose removal leaves the smallest hole, from its
+/// predecessor to its successor; ties go to the smaller ID.
+fn densest(n: usize, id: impl Fn(usize) -> U256) -> Option<usize> {
+    (0..n).min_by_key(|&k| {
+        let hole = id((k + n - 1) % n).clockwise_to(id((k + 1) % n));
+        (hole, id(k))
+    })
+}
+
+/// The widest gap between consecutive `points` (also from the last to the
+/// first when `cyclic`) as a share of the span `10^span_log`, with its ends;
+/// the first one in order when several are equally wide.
+///
+/// Only gaps within 2^-20 of the widest get the floating-point share: any
+/// narrower one is smaller by far more than the rounding error of
+/// `log10`/`powf` (about 1e-13), so the result is the one that computing
+/// every share in order would give.
+fn widest_gap(points: &[U256], cyclic: bool, span_log: f64) -> Option<(f64, U256, U256)> {
+    let len = points.len();
+    let gaps = if cyclic { len } else { len.saturating_sub(1) };
+    let pair = |i: usize| (points[i], points[(i + 1) % len]);
+    let widest = (0..gaps)
+        .map(|i| {
+            let (a, b) = pair(i);
+            a.clockwise_to(b)
+        })
+        .max()?;
+    let floor = widest.wrapping_sub(widest.div_u64(1 << 20));
+    let mut best: Option<(f64, usize)> = None;
+    for i in 0..gaps {
+        let (a, b) = pair(i);
+        let gap = a.clockwise_to(b);
+        if gap < floor {
+            continue;
+        }
+        let share = 10f64.powf(gap.log10() - span_log);
+        if best.is_none_or(|(s, _)| share > s) {
+            best = Some((share, i));
+        }
+    }
+    best.map(|(share, i)| {
+        let (a, b) = pair(i);
+        (share, a, b)
+    })
 }
 
 #[cfg(test)]
@@ -686,5 +1034,120 @@ mod tests {
         est.sort_by(f64::total_cmp);
         let median = est[est.len() / 2];
         assert!(median > 3_000.0 && median < 30_000.0, "{median}");
+    }
+
+    /// The fast cache against the straightforward one (`reference.rs`):
+    /// random operations, with clustered, shared-prefix and duplicate IDs,
+    /// must give the same answers and the same contents after every step.
+    #[test]
+    fn behaves_exactly_like_the_reference_cache() {
+        use super::reference::RefCache;
+        let shapes = [
+            CacheParams {
+                capacity: 20,
+                span_ratio: 10,
+                leaf_per_side: 5,
+            },
+            CacheParams {
+                capacity: 3,
+                span_ratio: 4,
+                leaf_per_side: 2,
+            },
+            CacheParams {
+                capacity: 5,
+                span_ratio: 2,
+                leaf_per_side: 1,
+            },
+        ];
+        for (round, p) in shapes.iter().enumerate() {
+            let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(round as u64);
+            let mut ids = IdTable::default();
+            let mut last = U256::ZERO;
+            for i in 0..2_000u32 {
+                let id = match rng.random_range(0..20) {
+                    // Same peer name (high half), another service location.
+                    0..=1 => U256::from_parts(last.high(), rng.random()),
+                    // Very close to the previous ID.
+                    2 => last.wrapping_add(U256([0, 0, 0, rng.random_range(1..100)])),
+                    // An exact duplicate of the previous ID.
+                    3 => last,
+                    _ => U256(rng.random()),
+                };
+                last = id;
+                ids.insert(id, HostIx(i));
+            }
+            let mut fast = Cache::default();
+            let mut slow = RefCache::default();
+            let any = |rng: &mut rand_xoshiro::Xoshiro256PlusPlus| IdIx(rng.random_range(0..2_000));
+            for step in 0..6_000 {
+                let x = any(&mut rng);
+                match rng.random_range(0..100) {
+                    0..=2 if fast.locals().len() < 6 => {
+                        if !fast.locals().contains(&x) {
+                            fast.add_local(x, &ids, p);
+                            slow.add_local(x, &ids, p);
+                        }
+                    }
+                    3..=4 => {
+                        if let Some(&l) = fast.locals().first() {
+                            fast.remove_local(l, &ids, p);
+                            slow.remove_local(l, &ids, p);
+                        }
+                    }
+                    5..=14 => {
+                        assert_eq!(fast.remove(x, &ids, p), slow.remove(x, &ids, p));
+                    }
+                    15..=29 => {
+                        assert_eq!(
+                            fast.would_accept(x, &ids, p),
+                            slow.would_accept(x, &ids, p),
+                            "would_accept, step {step}"
+                        );
+                    }
+                    30..=34 => {
+                        let t = if rng.random() {
+                            ids.id(x)
+                        } else {
+                            U256(rng.random())
+                        };
+                        assert_eq!(
+                            fast.in_leaf_range(t, &ids, p),
+                            slow.in_leaf_range(t, &ids, p),
+                            "in_leaf_range, step {step}"
+                        );
+                    }
+                    _ => {
+                        assert_eq!(
+                            fast.insert(x, &ids, p),
+                            slow.insert(x, &ids, p),
+                            "insert, step {step}"
+                        );
+                    }
+                }
+                assert!(fast.entries().eq(slow.entries()), "entries, step {step}");
+                assert_eq!(fast.levels(), slow.levels(), "levels, step {step}");
+                if step % 7 == 0 {
+                    for fraction in [0.1, 0.25, 0.5] {
+                        assert_eq!(
+                            fast.balancing_target(fraction, &ids, p),
+                            slow.balancing_target(fraction, &ids, p),
+                            "balancing_target, step {step}"
+                        );
+                    }
+                    assert_eq!(
+                        fast.estimated_registrations(&ids).map(f64::to_bits),
+                        slow.estimated_registrations(&ids).map(f64::to_bits)
+                    );
+                    assert_eq!(
+                        fast.max_level_fill(&ids, p),
+                        slow.max_level_fill(&ids, p),
+                        "max_level_fill, step {step}"
+                    );
+                    for &l in fast.locals() {
+                        assert_eq!(fast.leaf_set(l, &ids, p), slow.leaf_set(l, &ids, p));
+                    }
+                }
+            }
+        }
     }
 }

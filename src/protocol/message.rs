@@ -20,10 +20,14 @@ pub enum MsgType {
     Lookup,
     Authority,
     Inquire,
+    /// Not PNRP: the application's own query to the host whose name it
+    /// resolved (a design that publishes one name per service and asks the
+    /// service for its items pays this instead of more names).
+    AppData,
 }
 
 impl MsgType {
-    pub const ALL: [MsgType; 9] = [
+    pub const ALL: [MsgType; 10] = [
         MsgType::Solicit,
         MsgType::Advertise,
         MsgType::Request,
@@ -33,6 +37,7 @@ impl MsgType {
         MsgType::Lookup,
         MsgType::Authority,
         MsgType::Inquire,
+        MsgType::AppData,
     ];
     pub const COUNT: usize = Self::ALL.len();
 
@@ -51,6 +56,7 @@ impl MsgType {
             MsgType::Lookup => "LOOKUP",
             MsgType::Authority => "AUTHORITY",
             MsgType::Inquire => "INQUIRE",
+            MsgType::AppData => "APP_DATA",
         }
     }
 }
@@ -75,10 +81,12 @@ pub enum Reason {
     SplitDetection,
     /// Revoke floods of names that are unregistered cleanly.
     Unregistration,
+    /// The application's query to a resolved host (`workload.app_query_*`).
+    AppQuery,
 }
 
 impl Reason {
-    pub const ALL: [Reason; 8] = [
+    pub const ALL: [Reason; 9] = [
         Reason::Join,
         Reason::Registration,
         Reason::Flood,
@@ -87,6 +95,7 @@ impl Reason {
         Reason::Maintenance,
         Reason::SplitDetection,
         Reason::Unregistration,
+        Reason::AppQuery,
     ];
     pub const COUNT: usize = Self::ALL.len();
 
@@ -104,6 +113,7 @@ impl Reason {
             Reason::Maintenance => "maintenance",
             Reason::SplitDetection => "split_detection",
             Reason::Unregistration => "unregistration",
+            Reason::AppQuery => "app_query",
         }
     }
 }

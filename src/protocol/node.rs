@@ -65,6 +65,8 @@ pub struct ResolveOutcome {
     pub success: bool,
     /// LOOKUPs answered on the way.
     pub hops: u32,
+    /// The host whose CPA was fetched, on success.
+    pub peer: Option<HostIx>,
     pub latency: SimDuration,
 }
 
@@ -125,6 +127,19 @@ struct Pending {
     purpose: Purpose,
 }
 
+/// Removes `v[i]` (moving the last item into its place), and gives the
+/// memory back once the list is empty: a host's requests and resolves come
+/// in bursts (joining, flood cascades) and most hosts have none outstanding
+/// most of the time, so keeping every burst's capacity would cost more
+/// memory than the host's cache.
+pub(super) fn take_at<T>(v: &mut Vec<T>, i: usize) -> T {
+    let item = v.swap_remove(i);
+    if v.is_empty() {
+        *v = Vec::new();
+    }
+    item
+}
+
 /// The PNRP state of one host.
 #[derive(Debug, Default)]
 pub struct Node {
@@ -151,6 +166,12 @@ impl Node {
             me,
             ..Node::default()
         }
+    }
+
+    /// Starts loading the state that handling a message will read first.
+    pub fn prefetch(&self) {
+        self.cache.prefetch();
+        crate::engine::prefetch(self.pending.as_ptr());
     }
 
     fn txn(&mut self) -> u32 {
@@ -198,7 +219,7 @@ impl Node {
             .pending
             .iter()
             .position(|p| p.txn == txn && p.to == from)?;
-        Some(self.pending.swap_remove(i))
+        Some(take_at(&mut self.pending, i))
     }
 
     // ----- commands from the workload -------------------------------------
@@ -355,7 +376,7 @@ impl Node {
                 .push((env.params.retransmit_timeout, Timer::Retransmit { txn }));
             return;
         }
-        let p = self.pending.swap_remove(i);
+        let p = take_at(&mut self.pending, i);
         self.on_failure(p, env, out);
     }
 

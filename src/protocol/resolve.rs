@@ -16,7 +16,7 @@
 
 use super::id::{HostIx, IdIx, U256, closer};
 use super::message::{Body, Reason};
-use super::node::{Env, Node, Outbox, Purpose, ResolveOutcome};
+use super::node::{Env, Node, Outbox, Purpose, ResolveOutcome, take_at};
 use crate::engine::SimTime;
 
 #[derive(Clone, Debug)]
@@ -268,7 +268,7 @@ impl Node {
     fn end_resolve(&mut self, i: usize, env: &mut Env, out: &mut Outbox) {
         let r = &self.resolves[i];
         let Some(app) = &r.app else {
-            self.resolves.swap_remove(i);
+            take_at(&mut self.resolves, i);
             return;
         };
         let handle = r.handle;
@@ -311,11 +311,12 @@ impl Node {
         let Some(i) = self.resolve_index(handle) else {
             return;
         };
-        let r = self.resolves.swap_remove(i);
+        let r = take_at(&mut self.resolves, i);
         if let Some(app) = r.app {
             out.resolved.push(ResolveOutcome {
                 success,
                 hops: r.hops,
+                peer: r.best.filter(|_| success).map(|b| env.ids.owner(b)),
                 latency: env.now.since(app.started),
             });
         }

@@ -6,7 +6,6 @@
 //! disk and then renamed over the target (an atomic replace on one file
 //! system, hence the same directory).
 
-use anyhow::anyhow;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -53,13 +52,17 @@ fn temp_path(path: &Path) -> io::Result<PathBuf> {
 }
 
 fn write_temp(temp: &Path, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> io::Result<()> {
-    // Truncate rather than create_new: a stale file of that name can only
-    // be left by a crashed process that had the same pid, and is garbage.
-    let file = OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .open(temp)?;
+    // create_new never follows a symbolic link planted at the temporary
+    // name. A file already there can only be left by a crashed process
+    // that had the same pid: garbage, removed (the link itself, if one).
+    let create = || OpenOptions::new().write(true).create_new(true).open(temp);
+    let file = match create() {
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+            fs::remove_file(temp)?;
+            create()?
+        }
+        other => other?,
+    };
     let mut out = BufWriter::new(file);
     write(&mut out)?;
     let file = out.into_inner().map_err(io::IntoInnerError::into_error)?;
@@ -70,7 +73,7 @@ fn write_temp(temp: &Path, write: impl FnOnce(&mut dyn Write) -> io::Result<()>)
 /// in place and complete, and some file systems (and Windows, where a
 /// directory cannot be opened as a file) do not support syncing a directory,
 /// so a failure here must not report the write as failed.
-fn sync_parent_dir(path: &Path) {
+pub(crate) fn sync_parent_dir(path: &Path) {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -80,32 +83,12 @@ fn sync_parent_dir(path: &Path) {
     }
 }
 
-/// Checks (before a run starts) that `dir` exists or can be created and is
-/// writable, by creating and removing a probe file, so that a long run does
-/// not fail only when it writes its results. The error names the directory
-/// and the OS reason.
-pub fn prepare_output_dir(dir: &Path) -> anyhow::Result<()> {
-    fs::create_dir_all(dir)
-        .map_err(|e| anyhow!("cannot create output directory {}: {e}", dir.display()))?;
-    let probe = dir.join(format!(".pnrpsim-write-probe-{}", std::process::id()));
-    let probed = File::create(&probe)
-        .and_then(|mut f| f.write_all(b"probe\n"))
-        .and_then(|()| fs::remove_file(&probe));
-    if let Err(e) = probed {
-        let _ = fs::remove_file(&probe);
-        return Err(anyhow!(
-            "output directory {} is not writable: {e}",
-            dir.display()
-        ));
-    }
-    Ok(())
-}
-
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn dir_entries(dir: &Path) -> Vec<String> {
+    /// The names in `dir`, sorted.
+    pub(crate) fn dir_entries(dir: &Path) -> Vec<String> {
         let mut names: Vec<String> = fs::read_dir(dir)
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -149,25 +132,21 @@ mod tests {
         assert!(dir_entries(dir.path()).is_empty());
     }
 
+    /// A symbolic link at the target (say to a file outside the output
+    /// directory) is replaced by the new file, never written through.
+    #[cfg(unix)]
     #[test]
-    fn prepare_creates_nested_dirs_and_leaves_no_probe() {
+    fn a_link_at_the_target_is_replaced_not_followed() {
         let dir = tempfile::tempdir().unwrap();
-        let out = dir.path().join("a/b");
-        prepare_output_dir(&out).unwrap();
-        assert!(out.is_dir());
-        assert!(dir_entries(&out).is_empty());
-    }
-
-    #[test]
-    fn prepare_under_a_regular_file_names_dir_and_reason() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("plain");
-        fs::write(&file, "x").unwrap();
-        let out = file.join("out");
-        let msg = format!("{}", prepare_output_dir(&out).unwrap_err());
-        assert!(msg.starts_with("cannot create output directory "), "{msg}");
-        assert!(msg.contains(&out.display().to_string()), "{msg}");
-        // The OS reason follows the path (e.g. "Not a directory (os error 20)").
-        assert!(msg.contains("os error"), "{msg}");
+        let outside = dir.path().join("outside.txt");
+        fs::write(&outside, "precious\n").unwrap();
+        let out = dir.path().join("out");
+        fs::create_dir(&out).unwrap();
+        let path = out.join("runs.csv");
+        std::os::unix::fs::symlink(&outside, &path).unwrap();
+        write_atomic(&path, |w| w.write_all(b"new\n")).unwrap();
+        assert_eq!(fs::read_to_string(&outside).unwrap(), "precious\n");
+        assert!(fs::symlink_metadata(&path).unwrap().file_type().is_file());
+        assert_eq!(fs::read_to_string(&path).unwrap(), "new\n");
     }
 }

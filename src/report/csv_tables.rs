@@ -740,7 +740,7 @@ mod tests {
         assert_eq!(tables["hosts.csv"][0][14], "join_up_B_per_s");
         assert_eq!(
             tables["timeseries.csv"][0].last().unwrap(),
-            "unregistration_B_per_s"
+            "app_query_B_per_s"
         );
     }
 

@@ -7,10 +7,12 @@
 
 pub mod atomic;
 pub mod csv_tables;
+pub mod outdir;
 pub mod summary;
 
-pub use atomic::{prepare_output_dir, write_atomic};
+pub use atomic::write_atomic;
 pub use csv_tables::{column_reference, write_run_tables};
+pub use outdir::{estimated_run_bytes, output_dir, prepare_output_dir};
 pub use summary::summary_table;
 
 use crate::metrics::stats::Distribution;
@@ -23,8 +25,9 @@ use crate::protocol::message::Reason;
 #[derive(Clone, Debug, PartialEq)]
 pub struct Headline {
     pub hosts: usize,
-    /// Hosts with measured online time; the per-host distributions are over
-    /// these only, since a host that was never online has no rate.
+    /// Hosts rated ([`RunResult::rated_hosts`]): online for at least
+    /// `metrics.min_online` of the measured period. The per-host
+    /// distributions are over these only.
     pub hosts_measured: usize,
     /// Per-host upload rate in bytes/s ([`HostMetrics::up_bytes_per_s`](crate::metrics::HostMetrics::up_bytes_per_s)).
     pub up: Option<Distribution>,
@@ -59,7 +62,7 @@ pub struct Headline {
 
 impl Headline {
     pub fn of(r: &RunResult) -> Headline {
-        let measured: Vec<_> = r.hosts.iter().filter(|h| h.online_secs > 0.0).collect();
+        let measured: Vec<_> = r.rated_hosts().collect();
         let up: Vec<f64> = measured.iter().filter_map(|h| h.up_bytes_per_s()).collect();
         let down: Vec<f64> = measured
             .iter()
@@ -181,8 +184,8 @@ mod tests {
         offline.cache_entries = 0;
         let r = RunResult {
             hosts: vec![
-                host(10.0, [100, 0, 0, 0, 0, 0, 0, 0]),
-                host(20.0, [0, 200, 0, 0, 0, 0, 0, 600]),
+                host(10.0, [100, 0, 0, 0, 0, 0, 0, 0, 0]),
+                host(20.0, [0, 200, 0, 0, 0, 0, 0, 600, 0]),
                 offline,
             ],
             windows: vec![
@@ -303,6 +306,7 @@ pub(crate) mod fixture {
             scenario: "sample".to_owned(),
             run_seed: 0xDEAD_BEEF_0000_0001,
             measured_secs: 150.0,
+            min_online_secs: 0.0,
             hosts,
             by_type_reason,
             windows: vec![

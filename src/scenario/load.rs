@@ -282,7 +282,12 @@ fn span_in_file(text: &str, path: &str) -> Option<Range<usize>> {
     let mut item = doc.as_item();
     let mut span = None;
     for key in path.split('.').filter(|k| !k.is_empty()) {
-        let Some(next) = item.get(key) else { break };
+        // A number addresses an element of an array (`expect.2.metric`).
+        let next = match key.parse::<usize>() {
+            Ok(index) => item.get(index),
+            Err(_) => item.get(key),
+        };
+        let Some(next) = next else { break };
         item = next;
         // Tables defined by dotted keys (`hosts.count = 1`) have no span of
         // their own; their children do.
@@ -307,7 +312,7 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
 
 /// The OS error text without Rust's ` (os error N)` suffix, which tells a
 /// user nothing more.
-fn io_reason(e: &std::io::Error) -> String {
+pub fn io_reason(e: &std::io::Error) -> String {
     let text = e.to_string();
     match text.find(" (os error ") {
         Some(i) => text[..i].to_owned(),
@@ -334,6 +339,30 @@ pub fn parse_set(arg: &str) -> Result<(String, toml::Value), String> {
         .parse::<toml::Value>()
         .unwrap_or_else(|_| toml::Value::String(raw.trim().to_owned()));
     Ok((path.to_owned(), value))
+}
+
+/// A scenario built from an already loaded one (as a TOML table) with
+/// `overrides` applied, validated like a file: how sweep points and
+/// `[[design]]` variants are made.
+pub fn scenario_with(
+    base: &toml::Table,
+    overrides: &[(String, toml::Value)],
+) -> Result<Scenario, String> {
+    let mut table = base.clone();
+    for (path, value) in overrides {
+        set_path(&mut table, path, value.clone())?;
+    }
+    let s: Scenario = toml::Value::Table(table)
+        .try_into()
+        .map_err(|e: toml::de::Error| e.message().to_string())?;
+    super::validate::validate(&s).map_err(|problems| {
+        problems
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ")
+    })?;
+    Ok(s)
 }
 
 /// Sets one parameter, addressed by a dotted path (`hosts.count`,
@@ -621,6 +650,12 @@ impl Schema {
         let mut every_field = Scenario::default();
         every_field.workload.address_change_interval = Some(Duration::secs(1));
         every_field.metrics.connectivity_every = Some(Duration::secs(1));
+        every_field.fingerprint = Some(String::new());
+        every_field.designs = vec![crate::scenario::Design {
+            name: "a".to_owned(),
+            description: String::new(),
+            set: toml::Table::new(),
+        }];
         every_field.sweep = Some(crate::sweep::SweepSpec {
             series_axis: Some("network.loss".to_owned()),
             series_values: vec![toml::Value::Float(0.0)],
@@ -914,6 +949,16 @@ mod tests {
         // Dotted keys: the table has no span, its value does.
         let text = "hosts.count = 0\n";
         assert_eq!(span_in_file(text, "hosts.count"), Some(14..15));
+        // Array elements are addressed by index, arrays of tables included.
+        let text = "[[expect]]\nmetric = \"a\"\n\n[[expect]]\nmetric = \"b\"\nmin = 1\n";
+        assert_eq!(at_col(text, "expect.1.min"), Some((6, 7)));
+        assert_eq!(at_col(text, "expect.0.metric"), Some((2, 10)));
+        let text = "expect = [{ metric = \"a\" }, { metric = \"b\", max = 2 }]\n";
+        assert_eq!(at_col(text, "expect.1.max"), Some((1, 51)));
+    }
+
+    fn at_col(text: &str, path: &str) -> Option<(usize, usize)> {
+        span_in_file(text, path).map(|s| line_column(text, s.start))
     }
 
     #[test]

@@ -31,6 +31,32 @@ pub struct Scenario {
     /// names-per-host sweep.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sweep: Option<SweepSpec>,
+    /// Expected results that `pnrpsim check` compares the runs against;
+    /// ignored by `run` and `sweep`.
+    pub expect: Vec<Expect>,
+    /// Hash of every counter of the scenario's runs (16 hex digits), pinned
+    /// by `pnrpsim check --bless`; `check` fails on any difference, so that a
+    /// behavioural change is caught exactly. An empty string asks `--bless`
+    /// to fill it in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<String>,
+    /// Design variants compared by `pnrpsim compare` (`[[design]]` tables).
+    #[serde(rename = "design", skip_serializing_if = "Vec::is_empty")]
+    pub designs: Vec<Design>,
+}
+
+/// A design variant: the scenario with some parameters overridden.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Design {
+    /// Short name, used in tables and file names.
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// Overrides by dotted parameter path, e.g.
+    /// `set = { "hosts.names_per_host" = 50 }`.
+    #[serde(default)]
+    pub set: toml::Table,
 }
 
 impl Default for Scenario {
@@ -48,6 +74,9 @@ impl Default for Scenario {
             churn: Churn::default(),
             metrics: Metrics::default(),
             sweep: None,
+            expect: Vec::new(),
+            fingerprint: None,
+            designs: Vec::new(),
         }
     }
 }
@@ -220,6 +249,12 @@ pub struct Workload {
     /// Mean time between address changes of a host (exponential); absent
     /// means addresses never change.
     pub address_change_interval: Option<Duration>,
+    /// After each successful resolve, the application sends a query of this
+    /// size to the resolved host **[ours]** …
+    pub app_query_request: Size,
+    /// … which answers with this many bytes (e.g. the list of items a
+    /// service offers). Both zero: no application query.
+    pub app_query_response: Size,
 }
 
 impl Default for Workload {
@@ -229,6 +264,8 @@ impl Default for Workload {
             popularity: Popularity::Uniform,
             zipf_exponent: 1.0,
             address_change_interval: None,
+            app_query_request: Size(0),
+            app_query_response: Size(0),
         }
     }
 }
@@ -295,6 +332,11 @@ pub struct Metrics {
     /// How often the overlay's connected components are computed; absent
     /// turns the (costly at large scale) sampling off.
     pub connectivity_every: Option<Duration>,
+    /// Hosts online for less than this within the measured period are left
+    /// out of the per-host rate distribution **[ours]**: a host that joined
+    /// seconds before the end would show its join burst divided by seconds.
+    /// Their traffic still counts in every total.
+    pub min_online: Duration,
 }
 
 impl Default for Metrics {
@@ -302,6 +344,39 @@ impl Default for Metrics {
         Metrics {
             window: Duration::secs(60),
             connectivity_every: Some(Duration::secs(300)),
+            min_online: Duration::secs(300),
         }
     }
+}
+
+/// One `[[expect]]` entry: a run metric that `pnrpsim check` compares,
+/// either with an expected value and a relative tolerance, or with bounds.
+/// `src/check` resolves and applies it; `validate` checks its consistency.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    /// A per-run metric, named like the columns of a sweep's `runs.csv`
+    /// (`up_B_per_s`, `up_p95_B_per_s`, `up_flood_B_per_s`,
+    /// `resolve_success_ratio`, `resolve_hops`, …).
+    pub metric: String,
+    /// Sweep point: a value of `sweep.values`, as written there or as the
+    /// same number (`"12h"` or `43200` for a duration axis). Needed when the
+    /// sweep has more than one value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub point: Option<toml::Value>,
+    /// Value of `sweep.series_values`, when the sweep has a series axis
+    /// with more than one value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub series: Option<toml::Value>,
+    /// Expected value; absent until `--bless` fills it in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected: Option<f64>,
+    /// Relative tolerance around `expected` (0.05 = ± 5 %).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tolerance: Option<f64>,
+    /// Bounds, instead of `expected` and `tolerance`; either may be alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
 }

@@ -10,8 +10,9 @@ use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 use std::fmt;
 
-/// Splits `"12.5ms"` into `(12.5, "ms")`.
-fn split_number(text: &str) -> Option<(f64, &str)> {
+/// Splits `"12.5ms"` into `("12.5", "ms")`: the number's text without
+/// `_` separators, and the unit.
+fn split_text(text: &str) -> (String, &str) {
     let text = text.trim();
     let end = text
         .char_indices()
@@ -19,8 +20,36 @@ fn split_number(text: &str) -> Option<(f64, &str)> {
         .map(|(i, _)| i)
         .unwrap_or(text.len());
     let (num, unit) = text.split_at(end);
-    let num: f64 = num.replace('_', "").parse().ok()?;
-    num.is_finite().then_some((num, unit.trim()))
+    (num.replace('_', ""), unit.trim())
+}
+
+/// Splits `"12.5ms"` into `(12.5, "ms")`.
+fn split_number(text: &str) -> Option<(f64, &str)> {
+    let (num, unit) = split_text(text);
+    let num: f64 = num.parse().ok()?;
+    num.is_finite().then_some((num, unit))
+}
+
+/// `num` (digits with at most one `.`) times `scale`, rounded to a whole
+/// number: the integer part in exact integer arithmetic, so that every
+/// whole number of units converts exactly (a float product is off by a few
+/// units beyond 2^53). `None` if not a number or beyond `u64`.
+fn scaled_exactly(num: &str, scale: u64) -> Option<u64> {
+    let (int, frac) = num.split_once('.').unwrap_or((num, ""));
+    if (int.is_empty() && frac.is_empty()) || frac.contains('.') {
+        return None;
+    }
+    let whole = if int.is_empty() {
+        0
+    } else {
+        int.parse::<u64>().ok()?
+    };
+    let part = if frac.is_empty() {
+        0
+    } else {
+        (format!("0.{frac}").parse::<f64>().ok()? * scale as f64).round() as u64
+    };
+    whole.checked_mul(scale)?.checked_add(part)
 }
 
 pub const DURATION_UNITS: &str = "us, ms, s, min, h, d";
@@ -32,21 +61,25 @@ pub fn parse_duration(text: &str) -> Result<SimDuration, String> {
             "invalid duration \"{text}\": expected a number followed by a unit ({DURATION_UNITS}), e.g. \"15s\""
         )
     };
-    let (value, unit) = split_number(text).ok_or_else(bad)?;
-    let scale = match unit {
-        "us" | "µs" => 1e-6,
-        "ms" => 1e-3,
-        "s" | "sec" => 1.0,
-        "min" | "m" => 60.0,
-        "h" => 3600.0,
-        "d" => 86_400.0,
+    let (num, unit) = split_text(text);
+    let micros_per_unit: u64 = match unit {
+        "us" | "µs" => 1,
+        "ms" => 1_000,
+        "s" | "sec" => 1_000_000,
+        "min" | "m" => 60_000_000,
+        "h" => 3_600_000_000,
+        "d" => 86_400_000_000,
         _ => return Err(bad()),
     };
-    let secs = value * scale;
-    if secs * 1e6 > u64::MAX as f64 / 2.0 {
-        return Err(format!("duration \"{text}\" is too large"));
+    if !num.bytes().any(|b| b.is_ascii_digit()) {
+        return Err(bad());
     }
-    Ok(SimDuration::from_secs_f64(secs))
+    match scaled_exactly(&num, micros_per_unit) {
+        Some(us) if us <= u64::MAX / 2 => Ok(SimDuration::from_micros(us)),
+        Some(_) => Err(format!("duration \"{text}\" is too large")),
+        None if num.matches('.').count() > 1 => Err(bad()),
+        None => Err(format!("duration \"{text}\" is too large")),
+    }
 }
 
 pub const RATE_UNITS: &str = "B/s, kB/s, MB/s, bit/s, kbit/s, Mbit/s";
@@ -227,6 +260,27 @@ mod tests {
         assert_eq!(parse_size("0B").unwrap(), 0);
         assert!(parse_size("1.5B").is_err());
         assert!(parse_size("12").is_err());
+    }
+
+    /// Found by fuzzing (fuzz/, target `units`): a duration of more than
+    /// 2^53 µs, converted through floats, was written back as a different
+    /// number of microseconds, so a sweep point (built from the scenario
+    /// written back as TOML) ran with another duration than the file's.
+    #[test]
+    fn huge_durations_round_trip_exactly() {
+        let d = parse_duration("8310875.8310751h").unwrap();
+        let shown = Duration(d).to_string();
+        // 8310875 h exactly, plus 0.8310751 h rounded to the microsecond.
+        assert_eq!(shown, "29919152991870360us");
+        assert_eq!(parse_duration(&shown), Ok(d));
+        assert_eq!(
+            parse_duration("9223372036854775807us"),
+            Ok(SimDuration::from_micros(u64::MAX / 2))
+        );
+        for too_large in ["9223372036854775808us", "99999999999999999999999d"] {
+            let err = parse_duration(too_large).unwrap_err();
+            assert_eq!(err, format!("duration \"{too_large}\" is too large"));
+        }
     }
 
     #[test]

@@ -9,16 +9,19 @@
 //! `hosts.shared_name_hosts`, whose value is meaningless without shared names.
 
 use super::model::{
-    Churn, DistKind, DurationDist, Hosts, Latency, Metrics, Network, Pnrp, Scenario, Workload,
+    Churn, DistKind, DurationDist, Expect, Hosts, Latency, Metrics, Network, Pnrp, Scenario,
+    Workload,
 };
 use super::units::{Duration, Size};
+use crate::engine::SimDuration;
 use std::fmt;
 
 /// One thing wrong with a scenario.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Problem {
     /// Dotted path of the offending parameter, e.g. `hosts.count`; one of
-    /// [`parameter_paths`](super::load::parameter_paths).
+    /// [`parameter_paths`](super::load::parameter_paths), or an `[[expect]]`
+    /// entry or its field, e.g. `expect.2.tolerance` (index from 0).
     pub path: String,
     /// What is allowed and what was found, e.g. `must be at least 1 (got 0)`.
     pub message: String,
@@ -56,9 +59,26 @@ pub fn validate(s: &Scenario) -> Result<(), Vec<Problem>> {
     c.workload(&s.workload);
     c.churn(&s.churn);
     c.metrics(&s.metrics);
+    if s.warmup < s.duration {
+        let measured = Duration(SimDuration(s.duration.0.0 - s.warmup.0.0));
+        if s.metrics.min_online >= measured {
+            c.fail(
+                "metrics.min_online",
+                format!(
+                    "must be shorter than the measured time, `duration` − `warmup` ({measured}) (got {})",
+                    s.metrics.min_online
+                ),
+            );
+        }
+    }
     if let Some(sweep) = &s.sweep {
         c.sweep(sweep);
     }
+    c.expectations(&s.expect, s.sweep.as_ref());
+    if let Some(fingerprint) = &s.fingerprint {
+        c.fingerprint(fingerprint);
+    }
+    c.designs(&s.designs);
     if c.problems.is_empty() {
         Ok(())
     } else {
@@ -92,6 +112,32 @@ struct Checks {
 }
 
 impl Checks {
+    /// Each design needs a unique, folder-safe name and overrides of real
+    /// parameters (their values are checked when the variant is built).
+    fn designs(&mut self, designs: &[crate::scenario::Design]) {
+        let known = super::load::parameter_paths();
+        for (i, d) in designs.iter().enumerate() {
+            let at = format!("design[{i}]");
+            if let Some(problem) = folder_name_problem(&d.name) {
+                self.fail(&format!("{at}.name"), problem);
+            } else if designs[..i].iter().any(|e| e.name == d.name) {
+                self.fail(
+                    &format!("{at}.name"),
+                    format!("`{}` is used by an earlier design", d.name),
+                );
+            }
+            for path in d.set.keys() {
+                let own = path.starts_with("sweep.") || path.starts_with("design");
+                if own || !known.contains(path) {
+                    self.fail(
+                        &format!("{at}.set"),
+                        format!("unknown parameter `{path}`; a design overrides dotted parameter paths such as `hosts.names_per_host`"),
+                    );
+                }
+            }
+        }
+    }
+
     /// The sweep's axes must be real parameters and its values usable.
     fn sweep(&mut self, sw: &crate::sweep::SweepSpec) {
         let known = super::load::parameter_paths();
@@ -111,6 +157,105 @@ impl Checks {
         }
         if let Err(e) = sw.plan() {
             self.fail("sweep", e);
+        }
+    }
+
+    /// Each `[[expect]]` entry must name a metric, take one of the two
+    /// forms (`expected` with `tolerance`, or bounds) with usable numbers,
+    /// and address a point the sweep has. Problems are reported at
+    /// `expect.<index>[.<field>]`, which load turns into the entry's line.
+    fn expectations(&mut self, entries: &[Expect], sweep: Option<&crate::sweep::SweepSpec>) {
+        use crate::check::expect::{metric_index, point_index};
+        // A sweep that does not plan is reported by `sweep` already.
+        let plan = match sweep.map(crate::sweep::SweepSpec::plan) {
+            Some(Err(_)) => None,
+            Some(Ok(plan)) => Some(Some(plan)),
+            None => Some(None),
+        };
+        for (i, e) in entries.iter().enumerate() {
+            let at = |field: Option<&str>| match field {
+                Some(field) => format!("expect.{i}.{field}"),
+                None => format!("expect.{i}"),
+            };
+            if metric_index(&e.metric).is_none() {
+                self.fail(
+                    &at(Some("metric")),
+                    format!(
+                        "unknown metric `{}`; metrics are the columns of a sweep's runs.csv: {}",
+                        e.metric,
+                        crate::sweep::tables::metric_names().join(", ")
+                    ),
+                );
+            }
+            for (field, value) in [
+                ("expected", e.expected),
+                ("tolerance", e.tolerance),
+                ("min", e.min),
+                ("max", e.max),
+            ] {
+                if let Some(v) = value {
+                    self.number(&at(Some(field)), v, true, "a finite number");
+                }
+            }
+            if let Some(t) = e.tolerance {
+                self.number(
+                    &at(Some("tolerance")),
+                    t,
+                    t >= 0.0,
+                    "at least 0 (a relative tolerance: 0.05 is ± 5 %)",
+                );
+            }
+            if let (Some(min), Some(max)) = (e.min, e.max) {
+                if min > max {
+                    self.fail(
+                        &at(Some("min")),
+                        format!("must not exceed `max` ({max}) (got {min})"),
+                    );
+                }
+            }
+            let bounds = e.min.is_some() || e.max.is_some();
+            if bounds && (e.expected.is_some() || e.tolerance.is_some()) {
+                let field = if e.expected.is_some() {
+                    "expected"
+                } else {
+                    "tolerance"
+                };
+                self.fail(
+                    &at(Some(field)),
+                    "give either `expected` with `tolerance`, or bounds `min`/`max`, not both",
+                );
+            } else if e.expected.is_some() && e.tolerance.is_none() {
+                self.fail(
+                    &at(Some("expected")),
+                    "needs a relative `tolerance` beside it, e.g. `tolerance = 0.05` for ± 5 %",
+                );
+            } else if !bounds && e.tolerance.is_none() {
+                self.fail(
+                    &at(None),
+                    "give `expected` with a relative `tolerance`, or only `tolerance` for \
+                     `pnrpsim check --bless` to fill in `expected`, or bounds `min`/`max`",
+                );
+            }
+            if let Some(plan) = &plan {
+                if let Err((field, message)) = point_index(e, plan.as_ref()) {
+                    self.fail(&at(field), message);
+                }
+            }
+        }
+    }
+
+    fn fingerprint(&mut self, f: &str) {
+        let hex = f.len() == 16
+            && f.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        if !f.is_empty() && !hex {
+            self.fail(
+                "fingerprint",
+                format!(
+                    "must be 16 lowercase hexadecimal digits as written by `pnrpsim check --bless`, \
+                     or \"\" for `--bless` to fill in (got \"{f}\")"
+                ),
+            );
         }
     }
 
@@ -380,6 +525,7 @@ mod tests {
         s.metrics = Metrics {
             window: Duration::secs(0),
             connectivity_every: Some(Duration::secs(0)),
+            min_online: Duration::secs(0),
         };
         let found: Vec<String> = problems(&s).into_iter().map(|p| p.path).collect();
         let expected = [
@@ -526,5 +672,102 @@ mod tests {
                 "network.latency.access_delay_min"
             ]
         );
+    }
+
+    /// Each expectation rule reports at the entry, or at its field, so that
+    /// load can point at the line.
+    #[test]
+    fn expectations_report_at_their_entry() {
+        let entry = |metric: &str| Expect {
+            metric: metric.into(),
+            tolerance: Some(0.05),
+            ..Expect::default()
+        };
+        let mut s = named();
+        s.expect = vec![
+            entry("up_B_per_s"),
+            entry("bytes"),
+            Expect {
+                tolerance: Some(-0.1),
+                ..entry("up_B_per_s")
+            },
+            Expect {
+                min: Some(3.0),
+                max: Some(2.0),
+                tolerance: None,
+                ..entry("events")
+            },
+            Expect {
+                expected: Some(1.0),
+                max: Some(2.0),
+                ..entry("events")
+            },
+            Expect {
+                expected: Some(f64::NAN),
+                tolerance: None,
+                ..entry("events")
+            },
+            Expect {
+                tolerance: None,
+                ..entry("events")
+            },
+            Expect {
+                point: Some(toml::Value::Integer(4)),
+                ..entry("events")
+            },
+        ];
+        s.fingerprint = Some("0123".into());
+        let found: Vec<String> = problems(&s)
+            .into_iter()
+            .map(|p| format!("{}: {}", p.path, p.message))
+            .collect();
+        let expected = [
+            "expect.1.metric: unknown metric `bytes`",
+            "expect.2.tolerance: must be at least 0",
+            "expect.3.min: must not exceed `max` (2) (got 3)",
+            "expect.4.expected: give either `expected` with `tolerance`, or bounds",
+            "expect.5.expected: must be a finite number (got NaN)",
+            "expect.5.expected: needs a relative `tolerance`",
+            "expect.6: give `expected` with a relative `tolerance`",
+            "expect.7.point: the scenario has no [sweep]",
+            "fingerprint: must be 16 lowercase hexadecimal digits",
+        ];
+        assert_eq!(found.len(), expected.len(), "{found:#?}");
+        for (f, e) in found.iter().zip(expected) {
+            assert!(f.starts_with(e), "{f} does not start with {e}");
+        }
+
+        // With a sweep: the point must be one of its values, and is needed
+        // when it has several.
+        let mut s = named();
+        s.sweep = Some(crate::sweep::SweepSpec {
+            values: vec![toml::Value::Integer(1), toml::Value::Integer(8)],
+            ..crate::sweep::SweepSpec::default()
+        });
+        let at = |point: Option<toml::Value>| Expect {
+            point,
+            ..entry("up_B_per_s")
+        };
+        s.expect = vec![
+            at(Some(toml::Value::Float(8.0))),
+            at(None),
+            at(Some(toml::Value::Integer(2))),
+            at(Some(toml::Value::String("x".into()))),
+        ];
+        let found: Vec<String> = problems(&s)
+            .into_iter()
+            .map(|p| format!("{}: {}", p.path, p.message))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                "expect.1: which sweep point? add `point = ` one of sweep.values (1, 8)",
+                "expect.2.point: 2 is not one of sweep.values (1, 8)",
+                "expect.3.point: \"x\" is not numeric: expected a number, a duration such as \"12h\" or a size such as \"4KB\"",
+            ]
+        );
+        s.expect.truncate(1);
+        s.fingerprint = Some("0123456789abcdef".into());
+        assert_eq!(validate(&s), Ok(()));
     }
 }

@@ -55,6 +55,13 @@ impl Accounting {
         }
     }
 
+    /// Starts loading the counters of `host`.
+    pub fn prefetch(&self, host: HostIx) {
+        if let Some(h) = self.hosts.get(host.0 as usize) {
+            crate::engine::prefetch(h);
+        }
+    }
+
     fn measuring(&self) -> bool {
         self.now >= self.warmup
     }
@@ -116,6 +123,40 @@ impl Accounting {
             self.hosts[to.0 as usize]
                 .received
                 .add(u64::from(fragments), bytes);
+        }
+    }
+
+    /// The application's query to a resolved host and its answer. This is
+    /// not PNRP traffic and is not simulated packet by packet: both
+    /// directions are counted at once, split into `fragment_size` datagrams
+    /// that each pay the IP/UDP header.
+    pub fn app_query(
+        &mut self,
+        from: HostIx,
+        to: HostIx,
+        request: u64,
+        response: u64,
+        net: &Network,
+    ) {
+        if !self.measuring() {
+            return;
+        }
+        let header = u64::from(net.header_bytes(from.0, to.0));
+        let ty = MsgType::AppData.index();
+        let reason = Reason::AppQuery.index();
+        for (src, dst, payload) in [(from, to, request), (to, from, response)] {
+            if payload == 0 {
+                continue;
+            }
+            let datagrams = payload.div_ceil(u64::from(self.fragment_size.max(1)));
+            let bytes = payload + datagrams * header;
+            self.by_type_reason[ty][reason].add(datagrams, bytes);
+            let s = &mut self.hosts[src.0 as usize];
+            s.sent.add(datagrams, bytes);
+            s.sent_bytes_by_reason[reason] += bytes;
+            self.hosts[dst.0 as usize].received.add(datagrams, bytes);
+            self.window.sent.add(datagrams, bytes);
+            self.window.sent_bytes_by_reason[reason] += bytes;
         }
     }
 
@@ -193,6 +234,7 @@ impl Accounting {
             scenario: p.scenario,
             run_seed: p.run_seed,
             measured_secs: p.measured_secs,
+            min_online_secs: p.min_online_secs,
             hosts: p.hosts,
             by_type_reason: self.by_type_reason,
             windows: self.windows,

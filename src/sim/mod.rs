@@ -8,6 +8,7 @@
 //! and counts.
 
 mod accounting;
+pub mod footprint;
 mod truth;
 
 use crate::engine::{EventQueue, Rng, SimDuration, SimTime, StreamSeed};
@@ -32,6 +33,9 @@ enum Event {
         to: HostIx,
         from: HostIx,
         msg: Message,
+        /// Sent after the warm-up: only such datagrams count as received,
+        /// so that the measured period receives no more than it sent.
+        measured: bool,
     },
     Timer {
         host: HostIx,
@@ -135,6 +139,8 @@ pub struct Simulation<'s> {
     rng_proto: Rng,
     rng_work: Rng,
     acc: Accounting,
+    /// Datagrams sent since the start, warm-up included.
+    datagrams: u64,
     outbox: Outbox,
     warmup: SimTime,
     end: SimTime,
@@ -143,12 +149,36 @@ pub struct Simulation<'s> {
 
 /// Runs one scenario with one seed.
 pub fn run(s: &Scenario, seed: StreamSeed) -> anyhow::Result<RunResult> {
+    run_counted(s, seed).map(|(result, _)| result)
+}
+
+/// The work one run took, warm-up included (`--stats`, benchmarks).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Work {
+    pub events: u64,
+    /// Datagrams put on the wire (lost ones included).
+    pub datagrams: u64,
+    pub simulated_secs: f64,
+}
+
+/// Runs one scenario with one seed, and says how much work it was.
+pub fn run_counted(s: &Scenario, seed: StreamSeed) -> anyhow::Result<(RunResult, Work)> {
     let mut sim = Simulation::new(s, seed)?;
     sim.run_until(sim.end);
-    Ok(sim.finish(seed))
+    let work = sim.work();
+    Ok((sim.finish(seed), work))
 }
 
 impl<'s> Simulation<'s> {
+    /// The work done so far.
+    pub fn work(&self) -> Work {
+        Work {
+            events: self.queue.events_processed(),
+            datagrams: self.datagrams,
+            simulated_secs: self.queue.now().as_secs_f64(),
+        }
+    }
+
     pub fn new(s: &'s Scenario, seed: StreamSeed) -> anyhow::Result<Simulation<'s>> {
         let n = s.hosts.count as usize;
         let mut setup = seed.stream("setup");
@@ -211,6 +241,7 @@ impl<'s> Simulation<'s> {
             rng_proto: seed.stream("protocol"),
             rng_work: seed.stream("workload"),
             acc,
+            datagrams: 0,
             outbox: Outbox::default(),
             warmup,
             end,
@@ -243,6 +274,7 @@ impl<'s> Simulation<'s> {
     pub fn run_until(&mut self, until: SimTime) {
         let until = until.min(self.end);
         while let Some((now, event)) = self.queue.pop_until(until) {
+            self.prefetch();
             self.acc.advance(now);
             self.handle(now, event);
         }
@@ -324,7 +356,12 @@ impl<'s> Simulation<'s> {
 
     fn handle(&mut self, now: SimTime, event: Event) {
         match event {
-            Event::Deliver { to, from, msg } => {
+            Event::Deliver {
+                to,
+                from,
+                msg,
+                measured,
+            } => {
                 let host = &self.hosts[to.0 as usize];
                 if !host.online {
                     return;
@@ -333,8 +370,10 @@ impl<'s> Simulation<'s> {
                     self.acc.blocked(&msg);
                     return;
                 }
-                self.acc
-                    .received(to, &msg, &self.network, from, &self.params.sizes);
+                if measured {
+                    self.acc
+                        .received(to, &msg, &self.network, from, &self.params.sizes);
+                }
                 self.react(now, to, |node, env, out| {
                     node.on_message(from, msg, env, out)
                 });
@@ -376,6 +415,32 @@ impl<'s> Simulation<'s> {
         }
     }
 
+    /// Starts loading the host state the next events will touch: two
+    /// events ahead the host itself, one event ahead (whose host is loaded
+    /// by now) what its handling reads first. Only a hint: results do not
+    /// depend on it.
+    fn prefetch(&self) {
+        let host_of = |e: &Event| match e {
+            Event::Deliver { to, .. } => Some(*to),
+            Event::Timer { host, .. } => Some(*host),
+            _ => None,
+        };
+        if let Some(h) = self.queue.peek_ahead(2).and_then(host_of) {
+            if let Some(host) = self.hosts.get(h.0 as usize) {
+                let p: *const u8 = (host as *const Host).cast();
+                for line in (0..std::mem::size_of::<Host>()).step_by(64) {
+                    crate::engine::prefetch(p.wrapping_add(line));
+                }
+            }
+            self.acc.prefetch(h);
+        }
+        if let Some(h) = self.queue.peek_ahead(1).and_then(host_of) {
+            if let Some(host) = self.hosts.get(h.0 as usize) {
+                host.node.prefetch();
+            }
+        }
+    }
+
     fn is_current(&self, host: HostIx, epoch: u32) -> bool {
         let h = &self.hosts[host.0 as usize];
         h.online && h.epoch == epoch
@@ -408,7 +473,13 @@ impl<'s> Simulation<'s> {
             self.queue
                 .schedule(now + after, Event::Timer { host, epoch, timer });
         }
+        let w = &self.scenario.workload;
+        let (request, response) = (w.app_query_request.0, w.app_query_response.0);
         for outcome in out.resolved.drain(..) {
+            if let Some(peer) = outcome.peer.filter(|_| request + response > 0) {
+                self.acc
+                    .app_query(host, peer, request, response, &self.network);
+            }
             self.acc.resolved(outcome);
         }
         self.outbox = out;
@@ -423,13 +494,22 @@ impl<'s> Simulation<'s> {
         let fragments = self
             .acc
             .sent(from, to, &msg, &self.network, &self.params.sizes);
+        self.datagrams += u64::from(fragments);
         let lost = (0..fragments).any(|_| self.network.is_lost(&mut self.rng_net));
         if lost {
             return;
         }
         let delay = self.network.delay(from.0, to.0, &mut self.rng_net);
-        self.queue
-            .schedule(now + delay, Event::Deliver { to, from, msg });
+        let measured = now >= self.warmup;
+        self.queue.schedule(
+            now + delay,
+            Event::Deliver {
+                to,
+                from,
+                msg,
+                measured,
+            },
+        );
     }
 
     fn come_online(&mut self, now: SimTime, host: HostIx) {
@@ -661,6 +741,7 @@ impl<'s> Simulation<'s> {
             scenario: self.scenario.name.clone(),
             run_seed: seed.run_seed(),
             measured_secs: self.end.since(self.warmup).as_secs_f64(),
+            min_online_secs: self.scenario.metrics.min_online.as_secs_f64(),
             hosts,
             leaf_sets,
             registrations,
@@ -674,6 +755,7 @@ struct RunResultParts {
     scenario: String,
     run_seed: u64,
     measured_secs: f64,
+    min_online_secs: f64,
     hosts: Vec<HostMetrics>,
     leaf_sets: crate::metrics::LeafSetAccuracy,
     registrations: u64,

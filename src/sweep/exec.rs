@@ -6,6 +6,7 @@
 //! next task as soon as it is free. Results go back into the task's own slot,
 //! so the caller sees them in task order whatever the thread count.
 
+use crate::guard::CutShort;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -18,6 +19,8 @@ pub enum Outcome<T> {
     Done(T),
     /// The task returned an error or panicked; the message says which.
     Failed(String),
+    /// The task stopped on purpose before finishing ([`CutShort`]).
+    CutShort(String),
     /// The stop flag was raised before the task started.
     Skipped,
 }
@@ -25,7 +28,8 @@ pub enum Outcome<T> {
 /// Runs `work` on every task with `threads` threads (0 = one per core) and
 /// returns the outcomes in task order. A raised `stop` flag lets running
 /// tasks finish and skips the rest; an error or panic in one task never
-/// stops the others.
+/// stops the others. A task that returns [`CutShort`] was stopped on
+/// purpose (a wall-clock limit) and is reported apart from failures.
 pub fn execute<J, T, W>(
     tasks: &[J],
     threads: usize,
@@ -55,6 +59,7 @@ where
             }
             let outcome = match catch_unwind(AssertUnwindSafe(|| work(task))) {
                 Ok(Ok(t)) => Outcome::Done(t),
+                Ok(Err(e)) if e.is::<CutShort>() => Outcome::CutShort(e.to_string()),
                 Ok(Err(e)) => Outcome::Failed(format!("{e:#}")),
                 Err(payload) => Outcome::Failed(format!("panicked: {}", panic_message(&*payload))),
             };
@@ -141,6 +146,9 @@ mod tests {
             if t == 9 {
                 panic!("task {t} blew up");
             }
+            if t == 11 {
+                return Err(CutShort("out of time".into()).into());
+            }
             Ok(t * 10)
         })
         .unwrap();
@@ -149,6 +157,7 @@ mod tests {
             match i {
                 7 => assert_eq!(*o, Outcome::Failed("bad task".into())),
                 9 => assert_eq!(*o, Outcome::Failed("panicked: task 9 blew up".into())),
+                11 => assert_eq!(*o, Outcome::CutShort("out of time".into())),
                 _ => assert_eq!(*o, Outcome::Done(i as u32 * 10)),
             }
         }

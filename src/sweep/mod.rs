@@ -6,8 +6,14 @@
 //! runner. Results are byte-identical for any thread count: each run's seed
 //! depends only on (scenario seed, point, replication), and rows are written
 //! in (point, replication) order whatever order the runs finished in.
+//!
+//! Every finished run is recorded durably in the output directory's
+//! [`journal`] as soon as it completes; `resume` picks a killed or
+//! interrupted sweep up from there.
 
 pub mod exec;
+pub mod journal;
+pub mod shard;
 pub mod spec;
 pub mod stats;
 pub mod tables;
@@ -18,8 +24,10 @@ pub use spec::{Coord, Point, SweepPlan, SweepSpec};
 use crate::engine::StreamSeed;
 use crate::metrics::RunResult;
 use crate::scenario::Scenario;
-use anyhow::anyhow;
+use anyhow::{Context, anyhow, bail};
 use exec::Outcome;
+use journal::{Identity, Journal};
+use std::collections::BTreeSet;
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
@@ -34,6 +42,12 @@ pub struct SweepConfig {
     pub threads: usize,
     /// Also render the charts from the CSV files.
     pub charts: bool,
+    /// Keep the finished runs of the journal already in `out_dir` (same
+    /// scenario and version only) and run the others.
+    pub resume: bool,
+    /// Run only this share of the tasks and write it as a shard journal
+    /// (see [`shard`]) instead of the tables; `pnrpsim merge` joins them.
+    pub shard: Option<shard::Shard>,
 }
 
 /// A replication that returned an error or panicked.
@@ -67,6 +81,14 @@ pub struct SweepOutcome {
     pub failures: Vec<TaskFailure>,
     /// Tasks skipped because the stop flag was raised.
     pub skipped: usize,
+    /// Tasks stopped midway by a wall-clock limit.
+    pub cut_short: usize,
+    /// Of `completed`, the runs taken from the journal of an earlier sweep.
+    pub resumed: usize,
+    /// Runs an earlier sweep started and never finished (killed midway).
+    pub resumed_unfinished: usize,
+    /// The share run (`--shard`), whose file is written only when whole.
+    pub shard: Option<shard::Shard>,
 }
 
 impl SweepOutcome {
@@ -82,11 +104,25 @@ impl SweepOutcome {
             ));
             lines.extend(self.failures.iter().map(|f| format!("  {f}")));
         }
-        if self.skipped > 0 {
+        if self.skipped > 0 || self.cut_short > 0 {
+            let cut = if self.cut_short > 0 {
+                format!(", {} cut short", self.cut_short)
+            } else {
+                String::new()
+            };
             lines.push(format!(
-                "the sweep was interrupted: {} of {} runs finished, {} not started; the files hold the finished runs",
+                "the sweep was interrupted: {} of {} runs finished{cut}, {} not started; the files hold the finished runs",
                 self.completed, self.tasks, self.skipped
             ));
+        }
+        match self.shard {
+            _ if lines.is_empty() => {}
+            Some(sh) => lines.push(format!(
+                "shard {}/{} wrote no file; run it again (it replaces nothing until it finishes)",
+                sh.index, sh.count
+            )),
+            None => lines
+                .push("run the same command with --resume to run only the missing runs".to_owned()),
         }
         if lines.is_empty() {
             Ok(())
@@ -95,6 +131,9 @@ impl SweepOutcome {
         }
     }
 }
+
+/// Room for the charts (twelve PNG and SVG files, a few hundred KiB each).
+const CHART_BYTES: u64 = 8 << 20;
 
 /// One (point, replication) run.
 struct Task {
@@ -113,6 +152,9 @@ struct Task {
 /// re-validates), and every point is built before any run starts, so an
 /// unknown path or a bad value fails fast. `runner` is the simulation.
 /// Raising `stop` (see [`interrupt_flag`]) skips the runs not yet started.
+/// Each run is recorded in the [`journal`] when it starts and, durably, when
+/// it finishes; with `cfg.resume` the runs the journal already holds are not
+/// run again. Once the files hold every run, the journal is marked complete.
 ///
 /// Failed runs do not make this return `Err`: the others are written, and
 /// the failures are in the outcome (see [`SweepOutcome::check`]).
@@ -159,10 +201,72 @@ where
         }
     }
 
-    let outcomes = exec::execute(&tasks, cfg.threads, stop, |t| {
+    if let Some(sh) = cfg.shard {
+        if cfg.resume {
+            bail!(
+                "--resume does not apply to a shard: run the shard again, it replaces its own file"
+            );
+        }
+        let reps = plan.replications as usize;
+        tasks.retain(|t| sh.owns(t.point * reps + t.replication as usize));
+    }
+
+    let expected: u64 = tasks
+        .iter()
+        .map(|t| tables::estimated_bytes(&scenarios[t.point], t.keep_hosts, t.keep_series))
+        .sum::<u64>()
+        + if cfg.charts { CHART_BYTES } else { 0 };
+    crate::report::prepare_output_dir(&cfg.out_dir, expected)?;
+    // A shard keeps no running journal: its file is written whole at the end.
+    let (journal, mut records, unfinished) = if cfg.shard.is_some() {
+        (None, Vec::new(), 0)
+    } else {
+        let opened = Journal::open(&cfg.out_dir, &Identity::of(base)?, cfg.resume)?;
+        (Some(opened.journal), opened.done, opened.unfinished)
+    };
+    for r in &records {
+        let matches = tasks.iter().any(|t| {
+            (
+                t.point,
+                t.replication,
+                t.seed.run_seed(),
+                t.keep_hosts,
+                t.keep_series,
+            ) == (
+                r.point,
+                r.replication,
+                r.run_seed,
+                r.host_up.is_some(),
+                r.cloud_series.is_some(),
+            )
+        });
+        if !matches || r.values.len() != tables::metric_names().len() {
+            bail!(
+                "{} records point {} replication {} (run seed {}), which this sweep does not have; remove it to start over",
+                cfg.out_dir.join(journal::JOURNAL_FILE).display(),
+                r.point,
+                r.replication,
+                r.run_seed
+            );
+        }
+    }
+    let resumed = records.len();
+    let done: BTreeSet<(usize, u32)> = records.iter().map(|r| (r.point, r.replication)).collect();
+    let pending: Vec<&Task> = tasks
+        .iter()
+        .filter(|t| !done.contains(&(t.point, t.replication)))
+        .collect();
+
+    let journal_error =
+        |j: &Journal, e| anyhow!("cannot record the run in {}: {e}", j.path().display());
+    let outcomes = exec::execute(&pending, cfg.threads, stop, |t| {
+        if let Some(j) = &journal {
+            j.started(t.point, t.replication)
+                .map_err(|e| journal_error(j, e))?;
+        }
         let scenario = &scenarios[t.point];
         let result = runner(scenario, t.seed)?;
-        Ok(RunRecord::new(
+        let record = RunRecord::new(
             t.point,
             t.replication,
             t.seed.run_seed(),
@@ -170,13 +274,16 @@ where
             &result,
             t.keep_hosts,
             t.keep_series,
-        ))
+        );
+        if let Some(j) = &journal {
+            j.finished(&record).map_err(|e| journal_error(j, e))?;
+        }
+        Ok(record)
     })?;
 
-    let mut records = Vec::new();
     let mut failures = Vec::new();
-    let mut skipped = 0;
-    for (task, outcome) in tasks.iter().zip(outcomes) {
+    let (mut skipped, mut cut_short) = (0, 0);
+    for (task, outcome) in pending.iter().zip(outcomes) {
         match outcome {
             Outcome::Done(r) => records.push(r),
             Outcome::Failed(message) => failures.push(TaskFailure {
@@ -185,26 +292,44 @@ where
                 run_seed: task.seed.run_seed(),
                 message,
             }),
+            Outcome::CutShort(_) => cut_short += 1,
             Outcome::Skipped => skipped += 1,
         }
     }
     records.sort_by_key(|r| (r.point, r.replication));
     failures.sort_by_key(|f| (f.point.index, f.replication));
 
-    std::fs::create_dir_all(&cfg.out_dir)
-        .map_err(|e| anyhow!("cannot create {}: {e}", cfg.out_dir.display()))?;
+    if let Some(sh) = cfg.shard {
+        let files = if records.len() == tasks.len() {
+            shard::write(&cfg.out_dir, sh, base, &records)?
+        } else {
+            Vec::new()
+        };
+        return Ok(SweepOutcome {
+            files,
+            tasks: tasks.len(),
+            completed: records.len(),
+            failures,
+            skipped,
+            cut_short,
+            resumed: 0,
+            resumed_unfinished: 0,
+            shard: Some(sh),
+        });
+    }
     let name = if base.name.is_empty() {
         "scenario"
     } else {
         &base.name
     };
-    let estimates: Vec<Option<f64>> = scenarios
-        .iter()
-        .map(|s| crate::estimate::Estimate::of(s).map(|e| e.per_host_total()))
-        .collect();
-    let mut files = tables::write_all(&cfg.out_dir, name, &plan, &records, &estimates)?;
+    let mut files = tables::write_all(&cfg.out_dir, name, &plan, &records, base)?;
     if cfg.charts && !records.is_empty() {
         files.extend(crate::plot::plot_dir(&cfg.out_dir)?);
+    }
+    if let Some(journal) = journal.filter(|_| records.len() == tasks.len()) {
+        journal
+            .complete()
+            .with_context(|| format!("cannot write {}", journal.path().display()))?;
     }
     Ok(SweepOutcome {
         files,
@@ -212,6 +337,10 @@ where
         completed: records.len(),
         failures,
         skipped,
+        cut_short,
+        resumed,
+        resumed_unfinished: unfinished,
+        shard: None,
     })
 }
 

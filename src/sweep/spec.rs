@@ -46,6 +46,11 @@ impl Default for SweepSpec {
     }
 }
 
+/// The most runs a sweep may have: far beyond any practical sweep, and low
+/// enough that planning one never exhausts memory (a typo such as
+/// `replications = 4294967295` is refused instead of aborting).
+pub const MAX_RUNS: u64 = 1_000_000;
+
 /// How an axis value is written, which fixes the unit of its numeric x.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AxisKind {
@@ -128,7 +133,7 @@ fn kind_name(k: AxisKind) -> &'static str {
 }
 
 /// The numeric x of one axis value; the error completes "sweep.values[i] = v …".
-fn numeric_value(v: &toml::Value) -> Result<(AxisKind, f64), String> {
+pub(crate) fn numeric_value(v: &toml::Value) -> Result<(AxisKind, f64), String> {
     match v {
         toml::Value::Integer(i) => Ok((AxisKind::Number, *i as f64)),
         toml::Value::Float(f) if f.is_finite() => Ok((AxisKind::Number, *f)),
@@ -260,12 +265,20 @@ impl SweepSpec {
             }
         };
 
+        let series_count = series.as_ref().map_or(1, |s| s.values.len());
+        let runs = (series_count * axis.values.len()) as u64 * u64::from(self.replications);
+        if runs > MAX_RUNS {
+            return Err(format!(
+                "the sweep has {runs} runs ({} points × {} replications); at most {MAX_RUNS} are allowed",
+                series_count * axis.values.len(),
+                self.replications
+            ));
+        }
         let coord = |a: &Axis, i: usize| Coord {
             path: a.path.clone(),
             value: a.values[i].clone(),
             x: a.xs[i],
         };
-        let series_count = series.as_ref().map_or(1, |s| s.values.len());
         let mut points = Vec::with_capacity(series_count * axis.values.len());
         for s in 0..series_count {
             for v in 0..axis.values.len() {
@@ -402,8 +415,16 @@ mod tests {
                 "must differ from sweep.axis",
             ),
             (
+                "replications = 4294967295",
+                "the sweep has 30064771065 runs (7 points × 4294967295 replications); at most 1000000 are allowed",
+            ),
+            (
                 "cdf_points = [3]",
                 "sweep.cdf_points[0] = 3 is not one of sweep.values",
+            ),
+            (
+                "replications = 4294967295",
+                "the sweep has 30064771065 runs (7 points × 4294967295 replications); at most 1000000 are allowed",
             ),
         ];
         for (text, want) in cases {

@@ -14,13 +14,16 @@
 //! `replication` or `host`); the first is the x axis, the second, if any,
 //! the series axis.
 
-use super::spec::{Point, SweepPlan};
+use super::spec::{Coord, Point, SweepPlan};
 use super::stats::Estimate;
+use crate::estimate::Estimate as Analytic;
 use crate::metrics::stats::Distribution;
 use crate::metrics::{HostMetrics, RunResult};
 use crate::protocol::message::Reason;
+use crate::report::Headline;
 use crate::report::write_atomic;
 use crate::scenario::Scenario;
+use crate::scenario::load::set_path;
 use anyhow::Context;
 use std::path::Path;
 
@@ -60,30 +63,19 @@ pub fn ci_high_column(metric: &str) -> String {
 /// What one run measured, as `(column, value)`; `None` where the run has no
 /// such figure (no resolves, no host online), written as an empty cell.
 pub fn measures(r: &RunResult) -> Vec<(String, Option<f64>)> {
-    let online: Vec<&HostMetrics> = r.hosts.iter().filter(|h| h.online_secs > 0.0).collect();
-    let up: Vec<f64> = online.iter().filter_map(|h| h.up_bytes_per_s()).collect();
-    let down: Vec<f64> = online.iter().filter_map(|h| h.down_bytes_per_s()).collect();
-    let any = !online.is_empty();
-    let mean = |v: &[f64]| any.then(|| v.iter().sum::<f64>() / v.len() as f64);
-    let d = Distribution::of(&up);
+    let h = Headline::of(r);
+    let up = |f: fn(&Distribution) -> f64| h.up.as_ref().map(f);
     let mut m = vec![
-        (UP.to_string(), mean(&up)),
-        ("up_p50_B_per_s".to_string(), any.then_some(d.p50)),
-        (UP_P95.to_string(), any.then_some(d.p95)),
-        ("up_p99_B_per_s".to_string(), any.then_some(d.p99)),
-        ("up_max_B_per_s".to_string(), any.then_some(d.max)),
-        ("down_B_per_s".to_string(), mean(&down)),
-        (
-            CLOUD.to_string(),
-            (r.measured_secs > 0.0).then(|| r.total_sent().bytes as f64 / r.measured_secs),
-        ),
+        (UP.to_string(), up(|d| d.mean)),
+        ("up_p50_B_per_s".to_string(), up(|d| d.p50)),
+        (UP_P95.to_string(), up(|d| d.p95)),
+        ("up_p99_B_per_s".to_string(), up(|d| d.p99)),
+        ("up_max_B_per_s".to_string(), up(|d| d.max)),
+        ("down_B_per_s".to_string(), h.down.as_ref().map(|d| d.mean)),
+        (CLOUD.to_string(), h.cloud_bytes_per_s),
     ];
     for reason in Reason::ALL {
-        let rates: Vec<f64> = online
-            .iter()
-            .map(|h| h.sent_bytes_by_reason[reason.index()] as f64 / h.online_secs)
-            .collect();
-        m.push((reason_metric(reason), mean(&rates)));
+        m.push((reason_metric(reason), h.up_mean_by_reason[reason.index()]));
     }
     m.extend([
         (
@@ -138,14 +130,28 @@ impl RunRecord {
             run_seed,
             values: measures(r).into_iter().map(|(_, v)| v).collect(),
             host_up: keep_hosts.then(|| {
-                r.hosts
-                    .iter()
+                r.rated_hosts()
                     .filter_map(HostMetrics::up_bytes_per_s)
                     .collect()
             }),
             cloud_series: keep_series.then(|| cloud_series(scenario, r)),
         }
     }
+}
+
+/// A generous estimate of the bytes one run adds to the sweep's files and
+/// journal: its metrics in the journal, `runs.csv` and `sweep.csv` (4 KiB),
+/// 64 bytes a host for kept host rates (journal and `host_rates.csv`),
+/// 160 bytes a window for a kept time series.
+pub fn estimated_bytes(s: &Scenario, keep_hosts: bool, keep_series: bool) -> u64 {
+    let measured = s
+        .duration
+        .0
+        .as_micros()
+        .saturating_sub(s.warmup.0.as_micros());
+    let windows = measured / s.metrics.window.0.as_micros().max(1) + 1;
+    4096 + u64::from(keep_hosts) * u64::from(s.hosts.count) * 64
+        + u64::from(keep_series) * windows * 160
 }
 
 /// Cloud upload rate per window. Windows are `metrics.window` wide except a
@@ -198,15 +204,27 @@ fn write_csv(
     .with_context(|| format!("cannot write {}", path.display()))
 }
 
+/// The analytic estimate ([`ESTIMATE_UP`]) at a point: `base` with the
+/// point's settings applied as `--set` applies them; `None` where the
+/// estimate is undefined.
+fn estimate_at(base: &Scenario, coords: &[Coord]) -> Option<f64> {
+    let mut table = toml::Table::try_from(base).ok()?;
+    for c in coords {
+        set_path(&mut table, &c.path, c.value.clone()).ok()?;
+    }
+    let point: Scenario = toml::Value::Table(table).try_into().ok()?;
+    Analytic::of(&point).map(|e| e.per_host_total())
+}
+
 /// Writes the four CSV files into `dir`; `records` must be sorted by
-/// (point, replication); `estimates` holds each point's [`ESTIMATE_UP`].
-/// Returns the paths written.
+/// (point, replication); `base` is the swept scenario, from which each
+/// point's [`ESTIMATE_UP`] is computed. Returns the paths written.
 pub fn write_all(
     dir: &Path,
     scenario_name: &str,
     plan: &SweepPlan,
     records: &[RunRecord],
-    estimates: &[Option<f64>],
+    base: &Scenario,
 ) -> anyhow::Result<Vec<std::path::PathBuf>> {
     let metrics = metric_names();
     let axes = axis_header(plan);
@@ -259,7 +277,7 @@ pub fn write_all(
             .chain(axis_cells(point))
             .chain([runs.len().to_string()])
             .chain(stats)
-            .chain([cell(estimates.get(point.index).copied().flatten())])
+            .chain([cell(estimate_at(base, &point.coords))])
             .collect()
     });
     write_csv(&path, header, rows)?;

@@ -132,6 +132,8 @@ pub(crate) fn sweep_into(dir: &Path, s: &Scenario, threads: usize) -> SweepOutco
         out_dir: dir.to_path_buf(),
         threads,
         charts: false,
+        resume: false,
+        shard: None,
     };
     run_sweep(
         &cfg,
@@ -306,6 +308,8 @@ fn failing_runs_are_reported_with_point_and_seed_and_others_written() {
         out_dir: dir.path().to_path_buf(),
         threads: 2,
         charts: false,
+        resume: false,
+        shard: None,
     };
     let runner = |sc: &Scenario, seed: StreamSeed| {
         match (seed.point, seed.replication) {
@@ -358,6 +362,8 @@ fn interrupted_sweep_writes_finished_runs_and_says_so() {
         out_dir: dir.path().to_path_buf(),
         threads: 1,
         charts: false,
+        resume: false,
+        shard: None,
     };
     let stop = AtomicBool::new(false);
     let started = std::sync::atomic::AtomicUsize::new(0);
@@ -391,6 +397,8 @@ fn bad_paths_and_specs_fail_before_any_run() {
         out_dir: tempfile::tempdir().unwrap().path().join("out"),
         threads: 1,
         charts: false,
+        resume: false,
+        shard: None,
     };
     let never =
         |_: &Scenario, _: StreamSeed| -> anyhow::Result<RunResult> { panic!("must not run") };

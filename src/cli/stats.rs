@@ -1,0 +1,136 @@
+//! `--stats` (how fast a run went and how much memory it took) and the
+//! preflight memory check with `--force`.
+
+use super::Failure;
+use crate::sim::Work;
+use crate::sim::footprint::Estimate;
+use std::time::Duration;
+
+/// Figures of one run or one sweep for `--stats`.
+pub struct Stats {
+    pub work: Work,
+    pub wall: Duration,
+    /// Hosts per run (for memory per host; 0 when runs differ in size).
+    pub hosts: u64,
+    pub estimate: Estimate,
+}
+
+impl Stats {
+    /// Prints the figures for people, then one line of `key=value` pairs
+    /// for scripts (always last, keys stable).
+    pub fn print(&self) {
+        let wall = self.wall.as_secs_f64().max(1e-9);
+        let w = &self.work;
+        let events_per_s = w.events as f64 / wall;
+        let datagrams_per_s = w.datagrams as f64 / wall;
+        let speed = w.simulated_secs / wall;
+        let rss = peak_rss_kib();
+        let per_host = rss
+            .filter(|_| self.hosts > 0)
+            .map(|k| k * 1024 / self.hosts);
+        say!(
+            "performance        {} events in {:.2} s · {:.2} M events/s · {:.2} M datagrams/s · {:.0} simulated s per wall s",
+            w.events,
+            wall,
+            events_per_s / 1e6,
+            datagrams_per_s / 1e6,
+            speed
+        );
+        say!(
+            "memory             peak RSS {}{} · estimated {} before the run",
+            rss.map_or("unknown".into(), |k| size(k * 1024)),
+            per_host.map_or(String::new(), |b| format!(
+                " ({:.2} KiB per host)",
+                b as f64 / 1024.0
+            )),
+            size(self.estimate.bytes)
+        );
+        say!(
+            "events={} datagrams={} wall_s={:.3} events_per_s={:.0} datagrams_per_s={:.0} sim_s_per_wall_s={:.1} peak_rss_kib={} hosts={} rss_per_host_b={} estimate_kib={}",
+            w.events,
+            w.datagrams,
+            wall,
+            events_per_s,
+            datagrams_per_s,
+            speed,
+            rss.map_or("".into(), |k| k.to_string()),
+            self.hosts,
+            per_host.map_or("".into(), |b| b.to_string()),
+            self.estimate.bytes / 1024
+        );
+    }
+}
+
+fn size(bytes: u64) -> String {
+    let mib = bytes as f64 / (1024.0 * 1024.0);
+    if mib < 10_240.0 {
+        format!("{mib:.1} MiB")
+    } else {
+        format!("{:.1} GiB", mib / 1024.0)
+    }
+}
+
+/// Refuses a run whose estimated memory exceeds what the machine has free,
+/// unless forced. `what` names the run in the message.
+pub fn preflight(estimate_bytes: u64, force: bool, what: &str) -> Result<(), Failure> {
+    let Some(available) = mem_available_kib().map(|k| k * 1024) else {
+        return Ok(()); // not Linux: nothing to compare with
+    };
+    if estimate_bytes <= available || force {
+        return Ok(());
+    }
+    Err(Failure::Input(format!(
+        "{what} needs about {} of memory, but only {} is available; use fewer hosts or names, or --force to run anyway",
+        size(estimate_bytes),
+        size(available)
+    )))
+}
+
+/// Peak resident set size of this process (`VmHWM`), in KiB.
+pub fn peak_rss_kib() -> Option<u64> {
+    proc_field("/proc/self/status", "VmHWM:")
+}
+
+/// Memory available for new work (`MemAvailable`), in KiB.
+fn mem_available_kib() -> Option<u64> {
+    proc_field("/proc/meminfo", "MemAvailable:")
+}
+
+/// A `Name:   123 kB` line of a /proc file, in KiB.
+fn proc_field(path: &str, name: &str) -> Option<u64> {
+    let text = std::fs::read_to_string(path).ok()?;
+    parse_kib(&text, name)
+}
+
+fn parse_kib(text: &str, name: &str) -> Option<u64> {
+    let line = text.lines().find(|l| l.starts_with(name))?;
+    line[name.len()..].split_whitespace().next()?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_kib_fields() {
+        let status = "Name:\tpnrpsim\nVmPeak:\t  2000 kB\nVmHWM:\t   1234 kB\n";
+        assert_eq!(parse_kib(status, "VmHWM:"), Some(1234));
+        assert_eq!(parse_kib(status, "VmRSS:"), None);
+        #[cfg(target_os = "linux")]
+        assert!(peak_rss_kib().is_some_and(|k| k > 0));
+    }
+
+    #[test]
+    fn preflight_refuses_only_what_does_not_fit() {
+        assert!(preflight(1, false, "this run").is_ok());
+        if mem_available_kib().is_some() {
+            let huge = u64::MAX / 2;
+            let err = preflight(huge, false, "this run").unwrap_err();
+            assert!(
+                matches!(&err, Failure::Input(m) if m.contains("--force")),
+                "{err:?}"
+            );
+            assert!(preflight(huge, true, "this run").is_ok());
+        }
+    }
+}

@@ -1,0 +1,277 @@
+//! Design comparison: the same scenario under several `[[design]]`
+//! variants, each run with replications, side by side.
+//!
+//! All designs use the same seeds for replication r (common random
+//! numbers), so that the ratio of a design's cost to the first design's can
+//! be taken per replication: pairing removes the run-to-run noise both
+//! designs share and gives a tight confidence interval on the ratio.
+
+use crate::engine::StreamSeed;
+use crate::metrics::RunResult;
+use crate::plot::bars::{Bar, BarChart, BarGroup, render_bars};
+use crate::protocol::message::Reason;
+use crate::report::write_atomic;
+use crate::scenario::{Design, Scenario};
+use crate::sweep::exec::{Outcome, execute};
+use crate::sweep::stats::Estimate;
+use crate::sweep::tables::{measures, metric_names, reason_metric};
+use anyhow::{Context, bail};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+
+/// Metrics of the comparison table, by their `runs.csv` names.
+const UP: &str = "up_B_per_s";
+const UP_P95: &str = "up_p95_B_per_s";
+const SUCCESS: &str = "resolve_success_ratio";
+
+/// One design's replications.
+pub struct DesignRuns {
+    pub design: Design,
+    /// `measures` of each replication, in [`metric_names`] order.
+    pub runs: Vec<Vec<Option<f64>>>,
+}
+
+pub struct Comparison {
+    pub scenario: String,
+    pub metrics: Vec<String>,
+    pub designs: Vec<DesignRuns>,
+}
+
+/// Runs every design `replications` times (`threads` workers, 0 = one per
+/// core). `make` builds a design's scenario. Any failed run fails the
+/// comparison: a ratio over a partial set of replications would be biased.
+pub fn compare<M, R>(
+    base: &Scenario,
+    make: M,
+    replications: u32,
+    threads: usize,
+    runner: R,
+    stop: &AtomicBool,
+) -> anyhow::Result<Comparison>
+where
+    M: Fn(&Design) -> Result<Scenario, String>,
+    R: Fn(&Scenario, StreamSeed) -> anyhow::Result<RunResult> + Sync,
+{
+    if base.designs.len() < 2 {
+        bail!(
+            "a comparison needs at least two [[design]] tables (found {})",
+            base.designs.len()
+        );
+    }
+    let scenarios = base
+        .designs
+        .iter()
+        .map(|d| make(d).map_err(|e| anyhow::anyhow!("design `{}`: {e}", d.name)))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let tasks: Vec<(usize, u32)> = (0..scenarios.len())
+        .flat_map(|d| (0..replications).map(move |r| (d, r)))
+        .collect();
+    let outcomes = execute(&tasks, threads, stop, |&(d, r)| {
+        let seed = StreamSeed {
+            seed: base.seed,
+            point: 0,
+            replication: u64::from(r),
+        };
+        Ok(measures(&runner(&scenarios[d], seed)?)
+            .into_iter()
+            .map(|(_, v)| v)
+            .collect::<Vec<_>>())
+    })?;
+    let mut designs: Vec<DesignRuns> = base
+        .designs
+        .iter()
+        .map(|d| DesignRuns {
+            design: d.clone(),
+            runs: Vec::new(),
+        })
+        .collect();
+    for (&(d, r), outcome) in tasks.iter().zip(outcomes) {
+        match outcome {
+            Outcome::Done(values) => designs[d].runs.push(values),
+            Outcome::Failed(e) | Outcome::CutShort(e) => bail!(
+                "design `{}`, replication {r} (seed {}): {e}",
+                base.designs[d].name,
+                StreamSeed {
+                    seed: base.seed,
+                    point: 0,
+                    replication: u64::from(r)
+                }
+                .run_seed()
+            ),
+            Outcome::Skipped => bail!("interrupted: the comparison was not completed"),
+        }
+    }
+    Ok(Comparison {
+        scenario: base.name.clone(),
+        metrics: metric_names(),
+        designs,
+    })
+}
+
+impl Comparison {
+    fn column(&self, metric: &str) -> usize {
+        self.metrics
+            .iter()
+            .position(|m| m == metric)
+            .unwrap_or_else(|| panic!("`{metric}` is a metric of runs.csv"))
+    }
+
+    fn values(&self, d: usize, metric: &str) -> Vec<f64> {
+        let c = self.column(metric);
+        self.designs[d]
+            .runs
+            .iter()
+            .filter_map(|run| run[c])
+            .collect()
+    }
+
+    pub fn estimate(&self, d: usize, metric: &str) -> Option<Estimate> {
+        Estimate::of(&self.values(d, metric))
+    }
+
+    /// Design `d`'s metric over the first design's, per paired replication.
+    pub fn ratio(&self, d: usize, metric: &str) -> Option<Estimate> {
+        let c = self.column(metric);
+        let pairs: Vec<f64> = self.designs[d]
+            .runs
+            .iter()
+            .zip(&self.designs[0].runs)
+            .filter_map(|(a, b)| match (a[c], b[c]) {
+                (Some(a), Some(b)) if b > 0.0 => Some(a / b),
+                _ => None,
+            })
+            .collect();
+        Estimate::of(&pairs)
+    }
+
+    /// Metrics shown: per-host upload mean and p95, each reason that costs
+    /// anything in some design, and resolve success.
+    fn shown(&self) -> Vec<String> {
+        let mut shown = vec![UP.to_string(), UP_P95.to_string()];
+        for r in Reason::ALL {
+            let m = reason_metric(r);
+            if (0..self.designs.len()).any(|d| self.estimate(d, &m).is_some_and(|e| e.mean > 0.0)) {
+                shown.push(m);
+            }
+        }
+        shown.push(SUCCESS.to_string());
+        shown
+    }
+
+    /// The side-by-side table printed by `pnrpsim compare`.
+    pub fn table(&self) -> String {
+        let fmt = |e: Option<Estimate>| match e {
+            Some(Estimate {
+                mean,
+                ci95: Some((lo, hi)),
+                ..
+            }) => format!("{mean:.2} [{lo:.2}, {hi:.2}]"),
+            Some(e) => format!("{:.2}", e.mean),
+            None => "n/a".to_string(),
+        };
+        let mut rows: Vec<Vec<String>> = Vec::new();
+        let mut head = vec!["metric (95% CI)".to_string()];
+        head.extend(self.designs.iter().map(|d| d.design.name.clone()));
+        rows.push(head);
+        for m in self.shown() {
+            let mut row = vec![m.clone()];
+            row.extend((0..self.designs.len()).map(|d| fmt(self.estimate(d, &m))));
+            rows.push(row);
+        }
+        for m in [UP, UP_P95] {
+            let mut row = vec![format!("{m} ÷ {}", self.designs[0].design.name)];
+            row.extend((0..self.designs.len()).map(|d| fmt(self.ratio(d, m))));
+            rows.push(row);
+        }
+        let widths: Vec<usize> = (0..rows[0].len())
+            .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+            .collect();
+        let mut out = String::new();
+        for row in rows {
+            for (c, cell) in row.iter().enumerate() {
+                let pad = widths[c] - cell.chars().count();
+                if c == 0 {
+                    let _ = write!(out, "{cell}{}", " ".repeat(pad));
+                } else {
+                    let _ = write!(out, "  {}{cell}", " ".repeat(pad));
+                }
+            }
+            out.push('\n');
+        }
+        out
+    }
+
+    /// `compare.csv`: one row per (design, metric) with mean, CI, n, and the
+    /// paired ratio to the first design.
+    pub fn write_csv(&self, dir: &Path) -> anyhow::Result<PathBuf> {
+        let path = dir.join("compare.csv");
+        let cell = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v:.6}"));
+        write_atomic(&path, |w| {
+            let mut csv = csv::Writer::from_writer(w);
+            csv.write_record([
+                "design",
+                "metric",
+                "n",
+                "mean",
+                "ci95_low",
+                "ci95_high",
+                "ratio_to_first",
+                "ratio_ci95_low",
+                "ratio_ci95_high",
+            ])?;
+            for (d, design) in self.designs.iter().enumerate() {
+                for m in &self.metrics {
+                    let e = self.estimate(d, m);
+                    let r = self.ratio(d, m);
+                    csv.write_record([
+                        design.design.name.clone(),
+                        m.clone(),
+                        e.map_or(String::new(), |e| e.n.to_string()),
+                        cell(e.map(|e| e.mean)),
+                        cell(e.and_then(|e| e.ci95).map(|c| c.0)),
+                        cell(e.and_then(|e| e.ci95).map(|c| c.1)),
+                        cell(r.map(|r| r.mean)),
+                        cell(r.and_then(|r| r.ci95).map(|c| c.0)),
+                        cell(r.and_then(|r| r.ci95).map(|c| c.1)),
+                    ])?;
+                }
+            }
+            csv.flush()
+        })
+        .with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(path)
+    }
+
+    /// Grouped bar chart: per-host upload mean, p95 and each costly reason,
+    /// one bar per design.
+    pub fn chart(&self, dir: &Path) -> anyhow::Result<[PathBuf; 2]> {
+        let groups = self
+            .shown()
+            .into_iter()
+            .filter(|m| m != SUCCESS)
+            .map(|m| BarGroup {
+                label: m
+                    .trim_start_matches("up_")
+                    .trim_end_matches("_B_per_s")
+                    .replace('_', " "),
+                bars: (0..self.designs.len())
+                    .map(|d| {
+                        let e = self.estimate(d, &m);
+                        Bar {
+                            value: e.map_or(0.0, |e| e.mean),
+                            ci: e.and_then(|e| e.ci95),
+                        }
+                    })
+                    .collect(),
+            })
+            .collect();
+        let chart = BarChart {
+            title: format!("{}: upload per host by design", self.scenario),
+            y_label: "upload per host (B/s), mean with 95% CI".to_string(),
+            series: self.designs.iter().map(|d| d.design.name.clone()).collect(),
+            groups,
+        };
+        render_bars(&chart, dir, "compare")
+    }
+}

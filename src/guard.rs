@@ -1,0 +1,157 @@
+//! The wall-clock limit of `--max-wall`: runs that stop cleanly when time
+//! is up, instead of being killed by a CI job's timeout with nothing to show.
+//!
+//! A run is simulated in slices of simulated time; between slices the wall
+//! clock is read, and once the limit has passed the run ends with
+//! [`CutShort`]. Slicing does not change the result: events are processed in
+//! the same order whatever the slice boundaries (a test below checks this).
+
+use crate::engine::{SimDuration, SimTime, StreamSeed};
+use crate::metrics::RunResult;
+use crate::scenario::Scenario;
+use crate::sim::Simulation;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+/// Simulated time between two looks at the wall clock: short enough that a
+/// large cloud overshoots the limit by seconds at most, long enough that
+/// reading the clock costs nothing measurable.
+const SLICE: SimDuration = SimDuration::from_secs(1);
+
+/// A run or task that was stopped on purpose before it finished; sweeps
+/// count it as not run (it is run again on `--resume`), not as failed.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct CutShort(pub String);
+
+/// A wall-clock budget started at [`WallLimit::start`].
+#[derive(Clone, Copy, Debug)]
+pub struct WallLimit {
+    limit: Duration,
+    deadline: Instant,
+}
+
+impl WallLimit {
+    pub fn start(limit: Duration) -> Self {
+        WallLimit {
+            limit,
+            deadline: Instant::now() + limit,
+        }
+    }
+
+    pub fn reached(&self) -> bool {
+        Instant::now() >= self.deadline
+    }
+
+    /// Raises `flag` when the limit is reached, from a background thread,
+    /// so that a sweep starts no new run after that (see
+    /// [`crate::sweep::exec::execute`]). The thread ends with the process.
+    pub fn raise_at_deadline(&self, flag: &'static AtomicBool) {
+        let deadline = self.deadline;
+        std::thread::spawn(move || {
+            std::thread::sleep(deadline.saturating_duration_since(Instant::now()));
+            flag.store(true, Ordering::SeqCst);
+        });
+    }
+
+    /// The limit as given, for messages (`--max-wall 90s`).
+    pub fn describe(&self) -> String {
+        format!(
+            "--max-wall {}",
+            SimDuration::from_secs_f64(self.limit.as_secs_f64())
+        )
+    }
+}
+
+/// Parses a `--max-wall` value: a positive duration with a unit (`"30min"`).
+pub fn parse_wall_limit(text: &str) -> Result<Duration, String> {
+    let d = crate::scenario::units::parse_duration(text)?;
+    if d == SimDuration::ZERO {
+        return Err(format!("must be longer than zero (got \"{text}\")"));
+    }
+    Ok(Duration::from_micros(d.as_micros()))
+}
+
+/// [`crate::sim::run`], stopped with [`CutShort`] once `limit` is reached.
+pub fn run_within(
+    s: &Scenario,
+    seed: StreamSeed,
+    limit: Option<&WallLimit>,
+) -> anyhow::Result<(RunResult, crate::sim::Work)> {
+    let Some(limit) = limit else {
+        return crate::sim::run_counted(s, seed);
+    };
+    let end = SimTime::ZERO + s.duration.0;
+    let mut sim = Simulation::new(s, seed)?;
+    while sim.now() < end {
+        if limit.reached() {
+            return Err(CutShort(format!(
+                "stopped by {} after {:.0}s of {} simulated",
+                limit.describe(),
+                sim.now().as_secs_f64(),
+                s.duration
+            ))
+            .into());
+        }
+        sim.run_until(sim.now() + SLICE);
+    }
+    let work = sim.work();
+    Ok((sim.finish(seed), work))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::units::Duration as SDuration;
+
+    fn small() -> Scenario {
+        let mut s = Scenario {
+            name: "guard".into(),
+            duration: SDuration::secs(600),
+            warmup: SDuration::secs(120),
+            ..Scenario::default()
+        };
+        s.hosts.count = 60;
+        s.churn.enabled = true;
+        s.churn.session.mean = SDuration::secs(300);
+        s
+    }
+
+    #[test]
+    fn slicing_gives_the_same_result_as_one_go() {
+        let s = small();
+        let seed = StreamSeed::single(9);
+        let whole = crate::sim::run_counted(&s, seed).unwrap();
+        let limit = WallLimit::start(Duration::from_secs(3600));
+        let sliced = run_within(&s, seed, Some(&limit)).unwrap();
+        assert!(whole.0.events > 1000, "the run did something");
+        assert_eq!(whole, sliced);
+    }
+
+    #[test]
+    fn a_reached_limit_cuts_the_run_short() {
+        let limit = WallLimit::start(Duration::ZERO);
+        let err = run_within(&small(), StreamSeed::single(1), Some(&limit)).unwrap_err();
+        assert!(err.is::<CutShort>());
+        assert_eq!(
+            err.to_string(),
+            "stopped by --max-wall 0s after 0s of 10min simulated"
+        );
+    }
+
+    #[test]
+    fn wall_limits_parse_with_units() {
+        assert_eq!(parse_wall_limit("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_wall_limit("1.5h"), Ok(Duration::from_secs(5400)));
+        assert!(
+            parse_wall_limit("0s")
+                .unwrap_err()
+                .contains("longer than zero")
+        );
+        assert!(
+            parse_wall_limit("90")
+                .unwrap_err()
+                .contains("invalid duration")
+        );
+    }
+}

@@ -1,0 +1,115 @@
+//! Grouped bar charts: one group per metric, one bar per series (design),
+//! each with its 95 % confidence interval.
+
+use super::FONT;
+use super::chart::{Drawable, color, save};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use std::path::{Path, PathBuf};
+
+/// One bar: a mean and, when known, its confidence interval.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Bar {
+    pub value: f64,
+    pub ci: Option<(f64, f64)>,
+}
+
+pub struct BarGroup {
+    pub label: String,
+    /// One bar per series, in series order.
+    pub bars: Vec<Bar>,
+}
+
+pub struct BarChart {
+    pub title: String,
+    pub y_label: String,
+    /// Legend names of the series.
+    pub series: Vec<String>,
+    pub groups: Vec<BarGroup>,
+}
+
+impl BarChart {
+    fn top(&self) -> f64 {
+        let top = self
+            .groups
+            .iter()
+            .flat_map(|g| &g.bars)
+            .map(|b| b.ci.map_or(b.value, |(_, hi)| hi.max(b.value)))
+            .fold(0.0, f64::max);
+        if top > 0.0 { top * 1.12 } else { 1.0 }
+    }
+}
+
+impl Drawable for BarChart {
+    fn draw_on<DB: DrawingBackend>(&self, root: DrawingArea<DB, Shift>) -> anyhow::Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        root.fill(&WHITE)?;
+        let groups = self.groups.len().max(1) as f64;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(&self.title, (FONT, 26).into_font())
+            .margin(20)
+            .x_label_area_size(70)
+            .y_label_area_size(90)
+            .build_cartesian_2d(0.0..groups, 0.0..self.top())?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .disable_x_axis()
+            .y_desc(&self.y_label)
+            .axis_desc_style((FONT, 20))
+            .label_style((FONT, 16))
+            .draw()?;
+        let n = self.series.len().max(1) as f64;
+        let width = 0.8 / n;
+        for (s, name) in self.series.iter().enumerate() {
+            let c = color(s);
+            let bars = self.groups.iter().enumerate().filter_map(|(g, group)| {
+                let bar = group.bars.get(s)?;
+                let x0 = g as f64 + 0.1 + s as f64 * width;
+                Some(Rectangle::new(
+                    [(x0, 0.0), (x0 + width * 0.9, bar.value)],
+                    c.filled(),
+                ))
+            });
+            chart
+                .draw_series(bars)?
+                .label(name)
+                .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 16, y + 6)], c.filled()));
+            let whiskers = self.groups.iter().enumerate().filter_map(|(g, group)| {
+                let (lo, hi) = group.bars.get(s)?.ci?;
+                let x = g as f64 + 0.1 + (s as f64 + 0.45) * width;
+                Some(PathElement::new(
+                    vec![(x, lo.max(0.0)), (x, hi)],
+                    BLACK.stroke_width(2),
+                ))
+            });
+            chart.draw_series(whiskers)?;
+        }
+        let style = TextStyle::from((FONT, 16).into_font()).pos(Pos::new(HPos::Center, VPos::Top));
+        for (g, group) in self.groups.iter().enumerate() {
+            let (px, py) = chart.backend_coord(&(g as f64 + 0.5, 0.0));
+            root.draw(&Text::new(
+                group.label.clone(),
+                (px, py + 10),
+                style.clone(),
+            ))?;
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK.mix(0.4))
+            .label_font((FONT, 16))
+            .draw()?;
+        root.present()?;
+        Ok(())
+    }
+}
+
+/// Writes `<stem>.png` and `<stem>.svg` of a grouped bar chart.
+pub fn render_bars(chart: &BarChart, dir: &Path, stem: &str) -> anyhow::Result<[PathBuf; 2]> {
+    save(chart, dir, stem)
+}

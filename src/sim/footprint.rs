@@ -1,0 +1,93 @@
+//! A preflight estimate of the memory a run will need, so that a run too
+//! big for the machine is refused before it starts instead of being killed
+//! by the kernel an hour in.
+//!
+//! The estimate is a model of the simulator's data structures, not of the
+//! protocol: a fixed part (program, event wheel), a part per host (host
+//! state, counters, events in flight), a part per name (its registration
+//! and the requests it keeps pending), a part per cache entry (the entry
+//! and its edge in the connectivity graph), and a part per re-registration
+//! (the ID table never shrinks). The costs were fitted to the peak RSS of
+//! release runs; `tests/footprint.rs` checks the estimate against measured
+//! runs, so a change to the data structures that breaks the model fails a
+//! test.
+
+use crate::scenario::Scenario;
+
+/// Program, libraries, the event wheel and output buffers.
+const FIXED_BYTES: f64 = 6.0 * 1024.0 * 1024.0;
+/// Host state, counters and events in flight, per host.
+const HOST_BYTES: f64 = 950.0;
+/// Per name of a host: its registration, and the requests, resolves and
+/// events its publication keeps in flight.
+const NAME_BYTES: f64 = 640.0;
+/// One cache entry (12 bytes, with the vector's growth slack) and its edge
+/// in the connectivity graph while that is being computed.
+const ENTRY_BYTES: f64 = 24.0;
+/// One more registration in the ID table (re-registrations).
+const REGISTRATION_BYTES: f64 = 40.0;
+/// The model fits measured peaks within ±10 %; a refusal should err on the
+/// side of not starting a run that would not fit.
+const MARGIN: f64 = 1.1;
+
+/// The estimate, with the figures it was made from.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Estimate {
+    pub bytes: u64,
+    /// Cache entries expected per host.
+    pub entries_per_host: f64,
+    /// PNRP IDs expected to be registered over the whole run.
+    pub registrations: f64,
+}
+
+/// Estimates the peak memory of one run of `s`.
+pub fn estimate(s: &Scenario) -> Estimate {
+    let hosts = f64::from(s.hosts.count);
+    let names = f64::from(s.hosts.names_per_host);
+    let live = hosts * names;
+    let entries = entries_per_host(s, live);
+    let again = reregistrations(s) * names;
+    let bytes = FIXED_BYTES
+        + hosts * (HOST_BYTES + names * NAME_BYTES + entries * ENTRY_BYTES)
+        + again * REGISTRATION_BYTES;
+    Estimate {
+        bytes: (bytes * MARGIN) as u64,
+        entries_per_host: entries,
+        registrations: live + again,
+    }
+}
+
+/// Cache entries of a host with m local IDs: the leaf sets (2 ·
+/// leaf_per_side per ID) and the bands of the levels above them. Measured
+/// over 10^3–10^5 hosts and 1–32 names (README, "Performance"), the bands
+/// hold about 1.85 · capacity · m^0.6 entries: bands of nearby local IDs
+/// merge, and the upper levels are shared; the cloud's size barely matters
+/// because the deepest levels never fill.
+fn entries_per_host(s: &Scenario, live: f64) -> f64 {
+    let p = &s.pnrp;
+    let m = f64::from(s.hosts.names_per_host);
+    let leaves = 2.0 * f64::from(p.leaf_set_per_side) * m;
+    let bands = 1.85 * f64::from(p.cache_level_capacity) * m.powf(0.6);
+    (leaves + bands).min((live - 1.0).max(0.0))
+}
+
+/// Hosts that register their names again under new IDs during the run:
+/// every join after a downtime and every address change.
+fn reregistrations(s: &Scenario) -> f64 {
+    let hosts = f64::from(s.hosts.count);
+    let secs = s.duration.as_secs_f64();
+    let mut n = 0.0;
+    if s.churn.enabled {
+        let cycle = s.churn.session.mean.as_secs_f64() + s.churn.downtime.mean.as_secs_f64();
+        if cycle > 0.0 {
+            n += hosts * secs / cycle;
+        }
+    }
+    if let Some(every) = s.workload.address_change_interval {
+        let every = every.as_secs_f64();
+        if every > 0.0 {
+            n += hosts * secs / every;
+        }
+    }
+    n
+}

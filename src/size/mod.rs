@@ -1,0 +1,271 @@
+//! Sizing: the largest value of an axis (names per host by default) whose
+//! per-host bandwidth stays within a budget, settled at 95 % confidence,
+//! and the inverse question (what budget does a given value need).
+//!
+//! The search only reports what its runs support. A value is *within*
+//! budget when the upper end of the 95 % confidence interval of the chosen
+//! statistic is at or below the budget, *over* when the lower end is above
+//! it, and *unsettled* otherwise; unsettled values get more replications, up
+//! to a limit. The answer is a value that is within with its successor over.
+
+use crate::engine::StreamSeed;
+use crate::metrics::RunResult;
+use crate::scenario::Scenario;
+use crate::sweep::exec::{Outcome, execute};
+use crate::sweep::stats::Estimate;
+use crate::sweep::tables::{measures, metric_names};
+use anyhow::{anyhow, bail};
+use std::collections::BTreeMap;
+use std::sync::atomic::AtomicBool;
+
+/// Which per-host statistic must fit the budget.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Statistic {
+    Mean,
+    P95,
+    P99,
+}
+
+impl Statistic {
+    fn column(self) -> &'static str {
+        match self {
+            Statistic::Mean => "up_B_per_s",
+            Statistic::P95 => "up_p95_B_per_s",
+            Statistic::P99 => "up_p99_B_per_s",
+        }
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            Statistic::Mean => "mean",
+            Statistic::P95 => "p95",
+            Statistic::P99 => "p99",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Within,
+    Over,
+    Unsettled,
+}
+
+/// What the runs at one axis value say.
+#[derive(Clone, Debug)]
+pub struct Evaluation {
+    pub value: i64,
+    pub estimate: Estimate,
+    pub verdict: Verdict,
+}
+
+/// How the search runs.
+#[derive(Clone, Debug)]
+pub struct Search {
+    pub axis: String,
+    pub statistic: Statistic,
+    /// Bytes per second.
+    pub budget: f64,
+    pub replications: u32,
+    pub max_replications: u32,
+    pub threads: usize,
+    /// Largest axis value tried while bracketing.
+    pub max_value: i64,
+}
+
+pub struct Answer {
+    /// Largest value within budget (`None`: not even the smallest).
+    pub within: Option<Evaluation>,
+    /// The next value, over budget.
+    pub over: Option<Evaluation>,
+    /// Every evaluation, by value.
+    pub evaluations: Vec<Evaluation>,
+    pub runs: usize,
+}
+
+/// Runs replications of the scenario at axis values and remembers them.
+pub struct Evaluator<'a, M, R> {
+    search: &'a Search,
+    base: &'a Scenario,
+    make: M,
+    runner: R,
+    stop: &'a AtomicBool,
+    samples: BTreeMap<i64, Vec<f64>>,
+    pub runs: usize,
+}
+
+impl<'a, M, R> Evaluator<'a, M, R>
+where
+    M: Fn(i64) -> Result<Scenario, String>,
+    R: Fn(&Scenario, StreamSeed) -> anyhow::Result<RunResult> + Sync,
+{
+    pub fn new(
+        search: &'a Search,
+        base: &'a Scenario,
+        make: M,
+        runner: R,
+        stop: &'a AtomicBool,
+    ) -> Self {
+        Evaluator {
+            search,
+            base,
+            make,
+            runner,
+            stop,
+            samples: BTreeMap::new(),
+            runs: 0,
+        }
+    }
+
+    fn verdict(&self, e: &Estimate) -> Verdict {
+        match e.ci95 {
+            Some((_, hi)) if hi <= self.search.budget => Verdict::Within,
+            Some((lo, _)) if lo > self.search.budget => Verdict::Over,
+            _ => Verdict::Unsettled,
+        }
+    }
+
+    /// Runs more replications at `value` until its verdict is settled or the
+    /// replication limit is reached.
+    pub fn evaluate(&mut self, value: i64) -> anyhow::Result<Evaluation> {
+        let scenario =
+            (self.make)(value).map_err(|e| anyhow!("{} = {value}: {e}", self.search.axis))?;
+        let column = metric_names()
+            .iter()
+            .position(|m| m == self.search.statistic.column())
+            .expect("the statistic is a sweep metric");
+        loop {
+            let have = self.samples.get(&value).map_or(0, Vec::len) as u32;
+            let want = if have == 0 {
+                self.search.replications
+            } else {
+                (have + self.search.replications).min(self.search.max_replications)
+            };
+            if want > have {
+                let reps: Vec<u32> = (have..want).collect();
+                let outcomes = execute(&reps, self.search.threads, self.stop, |&r| {
+                    let seed = StreamSeed {
+                        seed: self.base.seed,
+                        point: value as u64,
+                        replication: u64::from(r),
+                    };
+                    let m = measures(&(self.runner)(&scenario, seed)?);
+                    m[column]
+                        .1
+                        .ok_or_else(|| anyhow!("no host was online long enough to be rated"))
+                })?;
+                for (r, outcome) in reps.iter().zip(outcomes) {
+                    match outcome {
+                        Outcome::Done(v) => self.samples.entry(value).or_default().push(v),
+                        Outcome::Failed(e) | Outcome::CutShort(e) => {
+                            bail!("{} = {value}, replication {r}: {e}", self.search.axis)
+                        }
+                        Outcome::Skipped => bail!("interrupted"),
+                    }
+                    self.runs += 1;
+                }
+            }
+            let estimate = Estimate::of(&self.samples[&value]).expect("at least one run");
+            let verdict = self.verdict(&estimate);
+            let exhausted = self.samples[&value].len() as u32 >= self.search.max_replications;
+            if verdict != Verdict::Unsettled || exhausted {
+                return Ok(Evaluation {
+                    value,
+                    estimate,
+                    verdict,
+                });
+            }
+        }
+    }
+
+    fn evaluations(&self) -> Vec<Evaluation> {
+        self.samples
+            .iter()
+            .map(|(&value, s)| {
+                let estimate = Estimate::of(s).expect("non-empty");
+                Evaluation {
+                    value,
+                    verdict: self.verdict(&estimate),
+                    estimate,
+                }
+            })
+            .collect()
+    }
+}
+
+/// Finds the largest axis value within budget, starting the bracket at
+/// `guess` (an analytic estimate, or 1).
+pub fn largest_within<M, R>(ev: &mut Evaluator<'_, M, R>, guess: i64) -> anyhow::Result<Answer>
+where
+    M: Fn(i64) -> Result<Scenario, String>,
+    R: Fn(&Scenario, StreamSeed) -> anyhow::Result<RunResult> + Sync,
+{
+    let max = ev.search.max_value;
+    let unsettled = |e: &Evaluation| {
+        anyhow!(
+            "cannot settle {} = {} against the budget at 95% confidence: {} {:.1} B/s, CI [{:.1}, {:.1}] straddles {:.1} B/s even after {} replications",
+            ev.search.axis,
+            e.value,
+            ev.search.statistic.name(),
+            e.estimate.mean,
+            e.estimate.ci95.map_or(f64::NAN, |c| c.0),
+            e.estimate.ci95.map_or(f64::NAN, |c| c.1),
+            ev.search.budget,
+            e.estimate.n
+        )
+    };
+    // Bracket: grow from the guess until over, shrink until within.
+    let mut lo: Option<Evaluation> = None;
+    let mut hi: Option<Evaluation> = None;
+    let mut v = guess.clamp(1, max);
+    loop {
+        let e = ev.evaluate(v)?;
+        match e.verdict {
+            Verdict::Within => {
+                let next = (v * 2).min(max);
+                lo = Some(e);
+                if hi.is_some() || v == max {
+                    break;
+                }
+                v = next;
+            }
+            Verdict::Over => {
+                hi = Some(e);
+                if lo.is_some() || v == 1 {
+                    break;
+                }
+                v = (v / 2).max(1);
+            }
+            Verdict::Unsettled => return Err(unsettled(&e)),
+        }
+    }
+    // Bisect between the last value within and the first over.
+    while let (Some(l), Some(h)) = (&lo, &hi) {
+        if h.value - l.value <= 1 {
+            break;
+        }
+        let mid = l.value + (h.value - l.value) / 2;
+        let e = ev.evaluate(mid)?;
+        match e.verdict {
+            Verdict::Within => lo = Some(e),
+            Verdict::Over => hi = Some(e),
+            Verdict::Unsettled => return Err(unsettled(&e)),
+        }
+    }
+    let evaluations = ev.evaluations();
+    let over = evaluations.iter().filter(|e| e.verdict == Verdict::Over);
+    let within = evaluations.iter().filter(|e| e.verdict == Verdict::Within);
+    if let (Some(o), Some(w)) = (over.map(|e| e.value).min(), within.map(|e| e.value).max()) {
+        if o < w {
+            bail!(
+                "{} is not monotone in cost: {o} is over the budget but the larger {w} is within it",
+                ev.search.axis
+            );
+        }
+    }
+    Ok(Answer {
+        within: lo,
+        over: hi,
+        evaluations,
+        runs: ev.runs,
+    })
+}

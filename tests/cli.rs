@@ -1,0 +1,173 @@
+//! The `pnrpsim` binary end to end: exit codes, one-line errors, no partial
+//! outputs, and sweeps that do not depend on the thread count.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn pnrpsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pnrpsim"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+const SMALL: &str = "duration = \"6min\"\nwarmup = \"1min\"\n[hosts]\ncount = 120\n[metrics]\nmin_online = \"1min\"\n";
+
+#[test]
+fn run_writes_tables_and_prints_the_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write(dir.path(), "small.toml", SMALL);
+    let out = dir.path().join("out");
+    let o = pnrpsim(&["run", &scenario, "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("upload B/s"), "{stdout}");
+    for f in [
+        "summary.csv",
+        "hosts.csv",
+        "messages.csv",
+        "reasons.csv",
+        "timeseries.csv",
+        "hops.csv",
+    ] {
+        assert!(out.join(f).is_file(), "{f} written");
+    }
+    // Nothing but the tables: no temporary files left behind.
+    let names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(names.iter().all(|n| n.ends_with(".csv")), "{names:?}");
+}
+
+#[test]
+fn bad_input_exits_2_with_one_line_naming_the_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: Vec<(String, Vec<String>, &str)> = vec![
+        (
+            write(dir.path(), "a.toml", "[hosts]\ncount = 0\n"),
+            vec![],
+            "a.toml:2:9: hosts.count: must be at least 1",
+        ),
+        (
+            write(dir.path(), "b.toml", "[hosts\n"),
+            vec![],
+            "b.toml:1:7",
+        ),
+        (
+            write(dir.path(), "c.toml", "hostz = 3\n"),
+            vec![],
+            "unknown field `hostz`",
+        ),
+        (
+            write(dir.path(), "d.toml", "[network]\nloss = 1.5\n"),
+            vec![],
+            "network.loss",
+        ),
+        (
+            write(dir.path(), "e.toml", "duration = \"0s\"\n"),
+            vec![],
+            "duration: must be longer than 0s",
+        ),
+        (
+            write(dir.path(), "f.toml", "[pnrp]\nrefresh_interval = 86400\n"),
+            vec![],
+            "pnrp.refresh_interval",
+        ),
+        (
+            write(dir.path(), "g.toml", SMALL),
+            vec!["--set".into(), "hosts.cont=5".into()],
+            "unknown parameter `hosts.cont`",
+        ),
+    ];
+    for (file, extra, expected) in cases {
+        let mut args = vec!["run".to_string(), file.clone()];
+        args.extend(extra);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let o = pnrpsim(&args);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{file}: {stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+        assert!(
+            stderr.contains(expected),
+            "{file}: expected `{expected}` in {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}
+
+#[test]
+fn unwritable_output_directory_is_refused_before_running() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write(dir.path(), "small.toml", SMALL);
+    let blocker = write(dir.path(), "file", "not a directory");
+    let out = format!("{blocker}/out");
+    let o = pnrpsim(&["run", &scenario, "--out", &out]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("cannot create output directory"),
+        "{stderr}"
+    );
+    assert!(o.stdout.is_empty(), "nothing ran");
+}
+
+#[test]
+fn validate_checks_without_running() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write(dir.path(), "small.toml", SMALL);
+    let o = pnrpsim(&["validate", &scenario]);
+    assert!(o.status.success());
+    assert!(String::from_utf8_lossy(&o.stdout).contains("ok"));
+    let o = pnrpsim(&["validate", &scenario, "--set", "hosts.names_per_host=0"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn sweep_output_is_identical_for_one_and_two_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "{SMALL}[sweep]\nreplications = 2\naxis = \"hosts.names_per_host\"\nvalues = [1, 2, 3]\n"
+    );
+    let scenario = write(dir.path(), "sweep.toml", &text);
+    let run = |threads: &str| {
+        let out = dir.path().join(format!("t{threads}"));
+        let o = pnrpsim(&[
+            "sweep",
+            &scenario,
+            "--threads",
+            threads,
+            "--no-charts",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        [
+            "runs.csv",
+            "sweep.csv",
+            "host_rates.csv",
+            "cloud_series.csv",
+        ]
+        .map(|f| std::fs::read(out.join(f)).unwrap())
+    };
+    let one = run("1");
+    let two = run("2");
+    assert_eq!(one, two, "byte-identical for 1 and 2 threads");
+    let runs = String::from_utf8_lossy(&one[0]);
+    assert_eq!(runs.lines().count(), 1 + 3 * 2, "a row per replication");
+}
+
+#[test]
+fn help_exists_for_every_command() {
+    for cmd in ["run", "validate", "sweep", "plot"] {
+        let o = pnrpsim(&[cmd, "--help"]);
+        assert!(o.status.success(), "{cmd} --help");
+        assert!(String::from_utf8_lossy(&o.stdout).contains("Usage"));
+    }
+}

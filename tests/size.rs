@@ -1,0 +1,141 @@
+//! `pnrpsim size` on a small cloud: its answer is within budget and the next
+//! value is not, as an independent sweep around the answer confirms.
+
+use std::process::Command;
+
+const SCENARIO: &str = r#"
+duration = "10min"
+warmup = "3min"
+seed = 5
+[hosts]
+count = 150
+[churn]
+enabled = true
+session = { dist = "exponential", mean = "20min" }
+downtime = { dist = "exponential", mean = "10min" }
+[metrics]
+min_online = "2min"
+connectivity_every = "10min"
+"#;
+
+fn pnrpsim(args: &[&str]) -> (i32, String, String) {
+    let o = Command::new(env!("CARGO_BIN_EXE_pnrpsim"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+/// Mean upload (B/s) a host with `names` names needs, from `size --names`.
+fn need(scenario: &str, names: i64) -> f64 {
+    let (code, out, err) = pnrpsim(&[
+        "size",
+        scenario,
+        "--metric",
+        "mean",
+        "--names",
+        &names.to_string(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let text = out
+        .lines()
+        .find(|l| l.contains("a host needs"))
+        .expect(&out);
+    let bytes = text
+        .split('(')
+        .nth(1)
+        .unwrap()
+        .split(" B/s")
+        .next()
+        .unwrap();
+    bytes.parse().unwrap()
+}
+
+#[test]
+fn size_answer_is_confirmed_by_a_sweep_around_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("small.toml");
+    std::fs::write(&scenario, SCENARIO).unwrap();
+    let scenario = scenario.to_str().unwrap();
+    // A budget halfway between the costs of 2 and 3 names per host (heavy
+    // churn makes publication, hence names, dominate the cost).
+    let budget = (need(scenario, 2) + need(scenario, 3)) / 2.0;
+    let budget_arg = format!("{budget:.1}B/s");
+    let (code, out, err) = pnrpsim(&[
+        "size",
+        scenario,
+        "--metric",
+        "mean",
+        "--budget",
+        &budget_arg,
+        "--max-replications",
+        "30",
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    let answer: i64 = out
+        .lines()
+        .find_map(|l| l.strip_prefix("answer: hosts.names_per_host = "))
+        .expect(&out)
+        .trim()
+        .parse()
+        .unwrap();
+    assert!((1..=4).contains(&answer), "answer {answer} near 2: {out}");
+    assert!(out.contains("stays within budget at 95% confidence"));
+    assert!(out.contains("exceeds it at 95% confidence"));
+
+    // Independent check: a sweep (other seeds) over answer and answer + 1.
+    let sweep_out = dir.path().join("sweep");
+    let values = format!("sweep.values=[{answer}, {}]", answer + 1);
+    let (code, _, err) = pnrpsim(&[
+        "sweep",
+        scenario,
+        "--set",
+        &values,
+        "--set",
+        "sweep.replications=10",
+        "--no-charts",
+        "--out",
+        sweep_out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let text = std::fs::read_to_string(sweep_out.join("sweep.csv")).unwrap();
+    let mut rows = text.lines();
+    let header: Vec<&str> = rows.next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let (hi, lo) = (col("up_B_per_s_ci95_high"), col("up_B_per_s_ci95_low"));
+    let at: Vec<Vec<f64>> = rows
+        .map(|r| {
+            r.split(',')
+                .map(|c| c.parse().unwrap_or(f64::NAN))
+                .collect()
+        })
+        .collect();
+    assert!(
+        at[0][hi] <= budget,
+        "answer within budget: CI high {} vs {budget}",
+        at[0][hi]
+    );
+    assert!(
+        at[1][lo] > budget,
+        "next value over budget: CI low {} vs {budget}",
+        at[1][lo]
+    );
+}
+
+#[test]
+fn budgets_without_units_or_below_one_name_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("small.toml");
+    std::fs::write(&scenario, SCENARIO).unwrap();
+    let scenario = scenario.to_str().unwrap();
+    let (code, _, err) = pnrpsim(&["size", scenario, "--budget", "300"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--budget: invalid rate \"300\""), "{err}");
+    let (code, _, err) = pnrpsim(&["size", scenario, "--budget", "0.1B/s"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("even hosts.names_per_host = 1 costs"), "{err}");
+}
