@@ -11,6 +11,8 @@
 //! - [`metrics`] and [`report`]: what a run measured, and how it is written.
 //! - [`sweep`] and [`plot`]: parallel sweeps with confidence intervals,
 //!   and the charts drawn from their CSV files.
+//! - [`estimate`]: a closed-form estimate of the same figures, printed
+//!   and drawn beside the simulated ones as a sanity check.
 //! - [`check`]: scenario files as regression tests (`[[expect]]`,
 //!   fingerprints, JUnit reports).
 //! - [`guard`]: the wall-clock limit of `--max-wall`.
@@ -20,6 +22,7 @@ pub mod check;
 pub mod cli;
 pub mod design;
 pub mod engine;
+pub mod estimate;
 pub mod guard;
 pub mod metrics;
 pub mod network;

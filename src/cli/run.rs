@@ -97,6 +97,10 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
         })?;
     let wall = started.elapsed();
     say!("{}", report::summary::summary_table(&result).trim_end());
+    say!(
+        "{}",
+        crate::estimate::comparison_table(&s, &result).trim_end()
+    );
     let files = report::csv_tables::write_run_tables(&out, &result)?;
     say!("wrote {} tables to {}", files.len(), out.display());
     if args.perf.stats {

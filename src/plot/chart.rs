@@ -59,6 +59,8 @@ pub struct Curve {
     pub label: String,
     pub color: RGBColor,
     pub width: u32,
+    /// Drawn dashed: a model or reference line rather than measured data.
+    pub dashed: bool,
     pub marker: Marker,
     pub points: Vec<(f64, f64)>,
     /// `(x, low, high)` of each error bar.
@@ -253,26 +255,43 @@ where
             )])?;
             chart.draw_series([whisker(plo), whisker(phi)])?;
         }
-        let anno = chart
-            .draw_series(LineSeries::new(points.iter().copied(), line))?
-            .label(curve.label.as_str());
-        let stroke = move || PathElement::new([(-2, 0), (22, 0)], line);
+        let anno = if curve.dashed {
+            chart.draw_series(DashedLineSeries::new(
+                points.iter().copied(),
+                DASH,
+                DASH_GAP,
+                line,
+            ))?
+        } else {
+            chart.draw_series(LineSeries::new(points.iter().copied(), line))?
+        };
+        // The legend key: two strokes, apart when the curve is dashed, with
+        // the marker on top. A curve without a label has no legend entry
+        // (the second edge of a band drawn as two dashed lines, say).
+        if !curve.label.is_empty() {
+            let (end, start) = if curve.dashed { (7, 13) } else { (10, 10) };
+            let key = move |at| {
+                EmptyElement::at(at)
+                    + PathElement::new([(-2, 0), (end, 0)], line)
+                    + PathElement::new([(start, 0), (22, 0)], line)
+            };
+            let anno = anno.label(curve.label.as_str());
+            match curve.marker {
+                Marker::None => anno.legend(key),
+                Marker::Circle => {
+                    anno.legend(move |at| key(at) + Circle::new((10, 0), 5, color.filled()))
+                }
+                Marker::Triangle => {
+                    anno.legend(move |at| key(at) + TriangleMarker::new((10, 0), 7, color.filled()))
+                }
+            };
+        }
         match curve.marker {
-            Marker::None => {
-                anno.legend(move |at| EmptyElement::at(at) + stroke());
-            }
+            Marker::None => {}
             Marker::Circle => {
-                anno.legend(move |at| {
-                    EmptyElement::at(at) + stroke() + Circle::new((10, 0), 5, color.filled())
-                });
                 chart.draw_series(points.iter().map(|&p| Circle::new(p, 5, color.filled())))?;
             }
             Marker::Triangle => {
-                anno.legend(move |at| {
-                    EmptyElement::at(at)
-                        + stroke()
-                        + TriangleMarker::new((10, 0), 7, color.filled())
-                });
                 chart.draw_series(
                     points
                         .iter()
@@ -294,6 +313,10 @@ where
     Ok(())
 }
 
+/// Dash length and gap of a dashed curve, in pixels.
+const DASH: u32 = 12;
+const DASH_GAP: u32 = 8;
+
 const LEGEND_MARGIN: u32 = 14;
 const LEGEND_KEY: u32 = 30;
 const LEGEND_FONT: u32 = 17;
@@ -305,7 +328,8 @@ fn legend_corner(c: &Chart, xt: &Ticks, yt: &Ticks, area: (u32, u32)) -> SeriesL
         .bands
         .iter()
         .map(|b| &b.label)
-        .chain(c.curves.iter().map(|c| &c.label));
+        .chain(c.curves.iter().map(|c| &c.label))
+        .filter(|l| !l.is_empty());
     let longest = labels.clone().map(|l| l.chars().count()).max().unwrap_or(0);
     // Plotters' legend: margin, key, text (DejaVu Sans averages about 0.55
     // em per character), about 1.4 em per entry.
@@ -395,6 +419,7 @@ mod tests {
                 label: "a curve".to_string(),
                 color: color(0),
                 width: 2,
+                dashed: false,
                 marker: Marker::Circle,
                 points,
                 errors: Vec::new(),

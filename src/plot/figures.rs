@@ -5,8 +5,8 @@ use super::chart::{Axis, Band, Chart, Curve, Marker, color, lighten, render};
 use super::data::{Table, axis_label, setting_label};
 use crate::protocol::message::Reason;
 use crate::sweep::tables::{
-    CLOUD, CLOUD_SERIES_CSV, HOST_RATES_CSV, REGISTRATIONS, RESOLVE_HOPS, SWEEP_CSV, UP, UP_P95,
-    ci_high_column, ci_low_column, mean_column, reason_metric,
+    CLOUD, CLOUD_SERIES_CSV, ESTIMATE_UP, HOST_RATES_CSV, REGISTRATIONS, RESOLVE_HOPS, SWEEP_CSV,
+    UP, UP_P95, ci_high_column, ci_low_column, mean_column, reason_metric,
 };
 use plotters::style::RGBColor;
 use std::path::{Path, PathBuf};
@@ -114,6 +114,21 @@ impl<'a> Summary<'a> {
         Ok(out)
     }
 
+    /// `(x, estimate)` of the analytic estimate at the given rows, if
+    /// `sweep.csv` has the column (older sweeps do not).
+    fn analytic(&self, rows: &[usize]) -> anyhow::Result<Option<Vec<(f64, f64)>>> {
+        let Ok(col) = self.t.col(ESTIMATE_UP) else {
+            return Ok(None);
+        };
+        let mut points = Vec::new();
+        for &row in rows {
+            if let Some(y) = self.t.num(row, col)? {
+                points.push((self.t.req(row, self.x_col)?, y));
+            }
+        }
+        Ok(Some(points))
+    }
+
     /// Log when the axis values are positive and span a factor of 10.
     fn x_scale(&self) -> anyhow::Result<Scale> {
         let xs = (0..self.t.rows.len())
@@ -145,6 +160,7 @@ fn estimate_curve(
         label,
         color,
         width,
+        dashed: false,
         marker,
         points: e.iter().map(|&(x, y, _)| (x, y)).collect(),
         errors: e
@@ -182,6 +198,17 @@ fn bandwidth(s: &Summary, scale: Scale) -> anyhow::Result<Chart> {
             Marker::Triangle,
             &p95,
         ));
+        if let Some(points) = s.analytic(rows)? {
+            curves.push(Curve {
+                label: with_group("analytic estimate", &group),
+                color: color(i),
+                width: 2,
+                dashed: true,
+                marker: Marker::None,
+                points,
+                errors: Vec::new(),
+            });
+        }
     }
     let (x_name, _) = super::data::axis_name(s.x_header());
     let kind = if scale == Scale::Log {
@@ -299,6 +326,7 @@ fn host_cdf(t: &Table, scenario: &str) -> anyhow::Result<Chart> {
                 label,
                 color: color(i),
                 width: 3,
+                dashed: false,
                 marker: Marker::None,
                 points,
                 errors: Vec::new(),
@@ -362,6 +390,7 @@ fn cloud_series(t: &Table, scenario: &str) -> anyhow::Result<Chart> {
             label: "per time window".to_string(),
             color: color(0),
             width: 2,
+            dashed: false,
             marker: Marker::None,
             points: points.into_iter().map(|(x, y)| (x / div, y)).collect(),
             errors: Vec::new(),

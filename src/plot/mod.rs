@@ -10,6 +10,11 @@ mod chart;
 mod data;
 mod figures;
 
+/// The chart model, for charts that are not drawn from a sweep (the
+/// validation charts of `docs/validation.md`).
+pub use axes::Scale;
+pub use chart::{Axis, Band, Chart, Curve, Marker, color, lighten, render};
+
 use anyhow::{anyhow, bail};
 use plotters::style::{FontStyle, register_font as plotters_register_font};
 use std::path::{Path, PathBuf};

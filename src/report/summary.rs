@@ -39,7 +39,7 @@ fn distribution_row(label: &str, d: Option<Distribution>, fmt: fn(f64) -> String
 /// Lays out rows with the first column padded to `label_width` and the other
 /// columns right-aligned to their widest cell (if `right_align`) or
 /// left-aligned (for free text), two spaces apart.
-fn grid(rows: &[Vec<String>], label_width: usize, right_align: bool) -> String {
+pub(crate) fn grid(rows: &[Vec<String>], label_width: usize, right_align: bool) -> String {
     let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
     let mut widths = vec![0; columns];
     widths[0] = label_width;

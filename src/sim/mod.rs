@@ -108,11 +108,16 @@ pub fn params(s: &Scenario) -> Params {
 /// Hosts a joining host is told about: "previously known hosts, else
 /// multicast, else a seed server" — modelled as a seed server that knows
 /// the reachable online hosts.
-const SEEDS_PER_JOIN: usize = 10;
+pub const SEEDS_PER_JOIN: usize = 10;
+
+/// Sees every message as it is put on the wire: (time, sender, recipient,
+/// message). Validation studies use it to follow one procedure message by
+/// message (e.g. the waves of a flood cascade); runs never set one.
+pub type Observer<'s> = Box<dyn FnMut(SimTime, HostIx, HostIx, &Message) + 's>;
 
 /// A running simulation. [`run`] drives one from start to end; tests and
-/// validation studies can also step it and intervene (make a host leave)
-/// to observe single procedures.
+/// validation studies can also step it and intervene (make a host leave,
+/// register a new name, watch the messages) to observe single procedures.
 pub struct Simulation<'s> {
     scenario: &'s Scenario,
     params: Params,
@@ -139,6 +144,7 @@ pub struct Simulation<'s> {
     outbox: Outbox,
     warmup: SimTime,
     end: SimTime,
+    observer: Option<Observer<'s>>,
 }
 
 /// Runs one scenario with one seed.
@@ -239,6 +245,7 @@ impl<'s> Simulation<'s> {
             outbox: Outbox::default(),
             warmup,
             end,
+            observer: None,
         };
         let spread = s.hosts.join_spread.0.as_micros();
         for h in 0..n {
@@ -285,6 +292,37 @@ impl<'s> Simulation<'s> {
         if self.hosts[host.0 as usize].online {
             self.go_offline_as(now, host, graceful);
         }
+    }
+
+    /// Makes online `host` register one more peer name now, under a new
+    /// random name and a fresh PNRP ID, as an application would; returns
+    /// the ID. Validation studies use it to watch one registration (its
+    /// resolve and flood cascade) in a quiet cloud.
+    ///
+    /// # Panics
+    /// If `host` is offline: an offline host registers nothing.
+    pub fn register_new_name(&mut self, host: HostIx) -> IdIx {
+        assert!(
+            self.hosts[host.0 as usize].online,
+            "register_new_name: host {} is offline",
+            host.0
+        );
+        let now = self.queue.now();
+        let name = self.plan.catalogue.len() as u32;
+        self.plan.catalogue.push(self.rng_work.random());
+        self.name_online.push(1);
+        self.hosts[host.0 as usize].names.push(name);
+        self.register_name(now, host, name, Reason::Registration, false)
+    }
+
+    /// Calls `observer` for every message sent from now on (see [`Observer`]).
+    pub fn observe(&mut self, observer: impl FnMut(SimTime, HostIx, HostIx, &Message) + 's) {
+        self.observer = Some(Box::new(observer));
+    }
+
+    /// The table of every PNRP ID registered so far (ground truth).
+    pub fn ids(&self) -> &IdTable {
+        &self.ids
     }
 
     /// The IDs `host` has registered.
@@ -450,6 +488,9 @@ impl<'s> Simulation<'s> {
     /// Puts a message on the wire: counts it, then delivers it after the
     /// network's delay unless a fragment is lost.
     fn transmit(&mut self, now: SimTime, from: HostIx, to: HostIx, msg: Message) {
+        if let Some(observe) = &mut self.observer {
+            observe(now, from, to, &msg);
+        }
         let fragments = self
             .acc
             .sent(from, to, &msg, &self.network, &self.params.sizes);
@@ -511,23 +552,38 @@ impl<'s> Simulation<'s> {
     /// interval after its registration.
     fn register_names(&mut self, now: SimTime, host: HostIx, reason: Reason) {
         let names = self.hosts[host.0 as usize].names.clone();
-        let prefix = self.hosts[host.0 as usize].prefix;
-        let interval = self.params.refresh_interval;
         let initial = self.hosts[host.0 as usize].epoch == 1 && reason == Reason::Registration;
         for name in names {
-            let name = self.plan.catalogue[name as usize];
-            let suffix: u64 = self.rng_work.random();
-            let location = (u128::from(prefix) << 64) | u128::from(suffix);
-            let ix = self.ids.insert(U256::from_parts(name, location), host);
-            let first_refresh = if initial {
-                SimDuration(self.rng_work.random_range(1..=interval.0.max(1)))
-            } else {
-                interval
-            };
-            self.react(now, host, |node, env, out| {
-                node.register(ix, reason, first_refresh, env, out)
-            });
+            self.register_name(now, host, name, reason, initial);
         }
+    }
+
+    /// Registers catalogue name `name` on `host` under a fresh PNRP ID (the
+    /// host's prefix and a new random suffix); its first refresh comes at a
+    /// random phase of the cycle if `random_phase`, else one interval on.
+    fn register_name(
+        &mut self,
+        now: SimTime,
+        host: HostIx,
+        name: u32,
+        reason: Reason,
+        random_phase: bool,
+    ) -> IdIx {
+        let interval = self.params.refresh_interval;
+        let prefix = self.hosts[host.0 as usize].prefix;
+        let name = self.plan.catalogue[name as usize];
+        let suffix: u64 = self.rng_work.random();
+        let location = (u128::from(prefix) << 64) | u128::from(suffix);
+        let ix = self.ids.insert(U256::from_parts(name, location), host);
+        let first_refresh = if random_phase {
+            SimDuration(self.rng_work.random_range(1..=interval.0.max(1)))
+        } else {
+            interval
+        };
+        self.react(now, host, |node, env, out| {
+            node.register(ix, reason, first_refresh, env, out)
+        });
+        ix
     }
 
     fn retire_names(&mut self, host: HostIx) {

@@ -322,7 +322,7 @@ where
     } else {
         &base.name
     };
-    let mut files = tables::write_all(&cfg.out_dir, name, &plan, &records)?;
+    let mut files = tables::write_all(&cfg.out_dir, name, &plan, &records, base)?;
     if cfg.charts && !records.is_empty() {
         files.extend(crate::plot::plot_dir(&cfg.out_dir)?);
     }

@@ -280,7 +280,7 @@ impl Merged {
         } else {
             &self.scenario.name
         };
-        let mut files = tables::write_all(dir, name, &self.plan, &self.records)?;
+        let mut files = tables::write_all(dir, name, &self.plan, &self.records, &self.scenario)?;
         if charts && !self.records.is_empty() {
             files.extend(crate::plot::plot_dir(dir)?);
         }

@@ -14,14 +14,16 @@
 //! `replication` or `host`); the first is the x axis, the second, if any,
 //! the series axis.
 
-use super::spec::{Point, SweepPlan};
+use super::spec::{Coord, Point, SweepPlan};
 use super::stats::Estimate;
+use crate::estimate::Estimate as Analytic;
 use crate::metrics::stats::Distribution;
 use crate::metrics::{HostMetrics, RunResult};
 use crate::protocol::message::Reason;
 use crate::report::Headline;
 use crate::report::write_atomic;
 use crate::scenario::Scenario;
+use crate::scenario::load::set_path;
 use anyhow::Context;
 use std::path::Path;
 
@@ -36,6 +38,9 @@ pub const UP: &str = "up_B_per_s";
 pub const UP_P95: &str = "up_p95_B_per_s";
 pub const CLOUD: &str = "cloud_B_per_s";
 pub const RESOLVE_HOPS: &str = "resolve_hops";
+/// `sweep.csv` only: the analytic estimate of per-host upload at the point
+/// ([`crate::estimate`]), bytes per online host-second; empty if undefined.
+pub const ESTIMATE_UP: &str = "estimate_up_B_per_s";
 pub const REGISTRATIONS: &str = "registrations";
 
 /// Per-host upload caused by one reason, mean over hosts; the reasons add
@@ -199,13 +204,27 @@ fn write_csv(
     .with_context(|| format!("cannot write {}", path.display()))
 }
 
+/// The analytic estimate ([`ESTIMATE_UP`]) at a point: `base` with the
+/// point's settings applied as `--set` applies them; `None` where the
+/// estimate is undefined.
+fn estimate_at(base: &Scenario, coords: &[Coord]) -> Option<f64> {
+    let mut table = toml::Table::try_from(base).ok()?;
+    for c in coords {
+        set_path(&mut table, &c.path, c.value.clone()).ok()?;
+    }
+    let point: Scenario = toml::Value::Table(table).try_into().ok()?;
+    Analytic::of(&point).map(|e| e.per_host_total())
+}
+
 /// Writes the four CSV files into `dir`; `records` must be sorted by
-/// (point, replication). Returns the paths written.
+/// (point, replication); `base` is the swept scenario, from which each
+/// point's [`ESTIMATE_UP`] is computed. Returns the paths written.
 pub fn write_all(
     dir: &Path,
     scenario_name: &str,
     plan: &SweepPlan,
     records: &[RunRecord],
+    base: &Scenario,
 ) -> anyhow::Result<Vec<std::path::PathBuf>> {
     let metrics = metric_names();
     let axes = axis_header(plan);
@@ -239,6 +258,7 @@ pub fn write_all(
                 .iter()
                 .flat_map(|m| [mean_column(m), ci_low_column(m), ci_high_column(m)]),
         )
+        .chain([ESTIMATE_UP.to_string()])
         .collect();
     let rows = records.chunk_by(|a, b| a.point == b.point).map(|runs| {
         let point = &plan.points[runs[0].point];
@@ -257,6 +277,7 @@ pub fn write_all(
             .chain(axis_cells(point))
             .chain([runs.len().to_string()])
             .chain(stats)
+            .chain([cell(estimate_at(base, &point.coords))])
             .collect()
     });
     write_csv(&path, header, rows)?;

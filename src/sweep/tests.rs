@@ -423,3 +423,23 @@ fn bad_paths_and_specs_fail_before_any_run() {
     );
     assert!(!cfg.out_dir.exists());
 }
+
+#[test]
+fn sweep_csv_carries_the_analytic_estimate_of_each_point() {
+    let s = scenario("replications = 2\nvalues = [1, 8]");
+    let dir = tempfile::tempdir().unwrap();
+    sweep_into(dir.path(), &s, 1).check().unwrap();
+    let (header, rows) = csv_rows(dir.path(), tables::SWEEP_CSV);
+    let col = header
+        .iter()
+        .position(|h| h == tables::ESTIMATE_UP)
+        .unwrap();
+    for (row, m) in rows.iter().zip([1u32, 8]) {
+        let mut point = s.clone();
+        point.hosts.names_per_host = m;
+        let expected = crate::estimate::Estimate::of(&point)
+            .unwrap()
+            .per_host_total();
+        assert_eq!(row[col], expected.to_string(), "names per host {m}");
+    }
+}

@@ -77,6 +77,11 @@ fn every_chart_renders_from_csv_as_png_and_svg() {
     .collect();
     assert_eq!(names, want);
     check_files(&files, "synthetic");
+    // The analytic estimate of sweep.csv is drawn (dashed) on the upload charts.
+    for chart in ["bandwidth_linear.svg", "bandwidth_loglog.svg"] {
+        let svg = fs::read_to_string(dir.path().join(chart)).unwrap();
+        assert!(svg.contains("analytic estimate"), "{chart}");
+    }
 
     // Given a file of the sweep instead of its directory, the same charts.
     let again = plot_dir(&dir.path().join("sweep.csv")).unwrap();

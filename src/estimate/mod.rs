@@ -1,0 +1,207 @@
+//! A closed-form estimate of a scenario's bandwidth, by reason, to put
+//! beside every simulated figure as a sanity check.
+//!
+//! The estimate multiplies how often each procedure runs (from the
+//! population model, [`population`]) by what one run of it costs (message
+//! counts from the procedure, path lengths from log10(registrations) in
+//! [`paths`], sizes from the simulator's own message model in [`wire`]).
+//! Per reason, whole cloud, in bytes/s:
+//!
+//! | reason | rate | cost of one |
+//! |---|---|---|
+//! | join | joins/s | synchronisation with min(sync_peers, 10, H−1) peers |
+//! | registration | joins/s · m | ID + 1 resolve from one entry, with its INQUIREs |
+//! | flood | (joins/s + address changes/s) · m | §4.4 cascade and flood-backs |
+//! | refresh | refreshes/s, and address changes/s · m | one-hop resolve; a settled host's registration resolve |
+//! | resolve | resolves/host/h · H_online / 3600 | application resolve with CPA fetch |
+//! | app_query | the same | the application's query and answer, fragmented |
+//! | maintenance | joins/s · (levels − 1) · C(1 − φ)^(C−1) | a balancing resolve for each level above the deepest that has a hole |
+//! | split_detection | 1 / (split_detection_interval · (1 + ghosts)) | seed hop and own-successor hop |
+//! | unregistration | departures/s · graceful share · m | revoke cascade and replacement FLOODs |
+//!
+//! Per host, the estimate is the cloud rate over the mean number of hosts
+//! online: bytes per online host-second. It leaves out loss, firewalls and
+//! shared names (docs/validation.md lists where it and the simulation
+//! differ, and why).
+
+mod costs;
+pub mod paths;
+pub mod population;
+mod renewal;
+mod report;
+mod wire;
+
+pub use population::Population;
+pub use report::comparison_table;
+
+use crate::protocol::message::{IdList, Reason};
+use crate::scenario::Scenario;
+use costs::Costs;
+use paths::Paths;
+use wire::Wire;
+
+/// The estimate of one scenario.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Estimate {
+    pub population: Population,
+    /// LOOKUP hops of an application resolve.
+    pub resolve_hops: f64,
+    /// Cache levels per host.
+    pub cache_levels: f64,
+    /// Bytes sent per second by the whole cloud, by [`Reason`] index.
+    pub cloud_bytes_per_s: [f64; Reason::COUNT],
+}
+
+impl Estimate {
+    /// `None` when the scenario measures nothing (warm-up ≥ duration) or
+    /// no host is ever online.
+    pub fn of(s: &Scenario) -> Option<Estimate> {
+        let pop = Population::of(s)?;
+        if pop.online <= 0.0 {
+            return None;
+        }
+        let paths = Paths::new(s, pop.registrations);
+        let p = &s.pnrp;
+        let costs = Costs {
+            wire: Wire::new(s),
+            sends_unanswered: f64::from(1 + p.retries),
+            leaf: f64::from(p.leaf_set_per_side),
+            flood_list_max: f64::from(p.flood_list_max),
+            stale_hop: pop.stale_hop,
+            stale_host: pop.stale_host,
+            ghosts: pop.ghosts,
+        };
+        let m = f64::from(s.hosts.names_per_host);
+        let others = (pop.online - 1.0).max(0.0);
+        let address_changes = s
+            .workload
+            .address_change_interval
+            .map_or(0.0, |i| pop.online / i.as_secs_f64().max(1e-9));
+        let settled_start = f64::from(p.cache_level_capacity);
+        let levels = paths.cache_levels();
+
+        let mut bytes = [0.0; Reason::COUNT];
+        let mut add = |r: Reason, x: f64| bytes[r.index()] += x;
+        let peers = f64::from(p.sync_peers)
+            .min(crate::sim::SEEDS_PER_JOIN as f64)
+            .min(others);
+        let advertised = (p.advertise_ids as usize).min(IdList::CAPACITY);
+        add(
+            Reason::Join,
+            pop.joins_per_s * costs.join(peers, advertised, m > 0.0),
+        );
+        add(
+            Reason::Registration,
+            pop.joins_per_s * m * costs.registration(paths.registration(1.0)),
+        );
+        add(
+            Reason::Flood,
+            (pop.joins_per_s + address_changes) * m * costs.flood_cascade(),
+        );
+        add(
+            Reason::Refresh,
+            pop.refreshes_per_s * costs.refresh()
+                + address_changes * m * costs.registration(paths.registration(settled_start)),
+        );
+        if others > 0.0 && m > 0.0 {
+            let w = &s.workload;
+            let per_s = w.resolves_per_host_per_hour / 3600.0 * pop.online;
+            add(
+                Reason::Resolve,
+                per_s * costs.app_resolve(paths.app_resolve()),
+            );
+            // Every resolve is taken to succeed and be followed by the query.
+            let query = costs.wire.app_data(w.app_query_request.0)
+                + costs.wire.app_data(w.app_query_response.0);
+            add(Reason::AppQuery, per_s * query);
+        }
+        // A level of C entries spread at random has a hole wider than the
+        // balancing fraction φ of its span with probability about
+        // C·(1 − φ)^(C − 1) (union bound over the C gaps).
+        let c = settled_start;
+        let holey = (c * (1.0 - p.balance_gap_fraction).powf(c - 1.0)).min(1.0);
+        add(
+            Reason::Maintenance,
+            pop.joins_per_s
+                * (levels - 1.0).max(0.0)
+                * holey
+                * costs.balancing(paths.app_resolve()),
+        );
+        if others > 0.0 {
+            // Ghost IDs make the neighbourhood look denser, the cloud-size
+            // estimate larger and split detection rarer by 1/(1 + g).
+            let per_s =
+                1.0 / p.split_detection_interval.as_secs_f64().max(1e-9) / (1.0 + pop.ghosts);
+            add(Reason::SplitDetection, per_s * costs.split_detection());
+        }
+        add(
+            Reason::Unregistration,
+            pop.departures_per_s * s.churn.graceful_share * m * costs.unregistration(),
+        );
+        Some(Estimate {
+            population: pop,
+            resolve_hops: paths.app_resolve(),
+            cache_levels: levels,
+            cloud_bytes_per_s: bytes,
+        })
+    }
+
+    /// Bytes/s per online host for one reason.
+    pub fn per_host(&self, r: Reason) -> f64 {
+        self.cloud_bytes_per_s[r.index()] / self.population.online
+    }
+
+    /// Bytes/s per online host, all reasons.
+    pub fn per_host_total(&self) -> f64 {
+        self.cloud_bytes_per_s.iter().sum::<f64>() / self.population.online
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_static_cloud_pays_only_resolves_refresh_and_split_detection() {
+        let e = Estimate::of(&Scenario::default()).unwrap();
+        for r in [
+            Reason::Join,
+            Reason::Registration,
+            Reason::Flood,
+            Reason::Maintenance,
+            Reason::Unregistration,
+        ] {
+            assert_eq!(e.per_host(r), 0.0, "{r:?}");
+        }
+        for r in [Reason::Refresh, Reason::Resolve, Reason::SplitDetection] {
+            assert!(e.per_host(r) > 0.0, "{r:?}");
+        }
+        let sum: f64 = Reason::ALL.iter().map(|&r| e.per_host(r)).sum();
+        assert!((sum - e.per_host_total()).abs() < 1e-12);
+        // One split detection per 10 s for the whole cloud.
+        let split = e.cloud_bytes_per_s[Reason::SplitDetection.index()];
+        assert!(split > 40.0 && split < 80.0, "{split}");
+    }
+
+    #[test]
+    fn publication_per_name_grows_only_with_the_path_length() {
+        let with_names = |m: u32| {
+            let mut s = Scenario::default();
+            s.churn.enabled = true;
+            s.hosts.names_per_host = m;
+            let e = Estimate::of(&s).unwrap();
+            let publication = e.per_host(Reason::Registration) + e.per_host(Reason::Flood);
+            publication / f64::from(m)
+        };
+        let (one, many) = (with_names(1), with_names(10));
+        // Tenfold registrations: one more hop of the registration resolve.
+        assert!(many > one && many < 1.1 * one, "{one} {many}");
+    }
+
+    #[test]
+    fn nothing_measured_gives_no_estimate() {
+        let mut s = Scenario::default();
+        s.warmup = s.duration;
+        assert_eq!(Estimate::of(&s), None);
+    }
+}
