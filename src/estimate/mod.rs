@@ -15,7 +15,7 @@
 //! | refresh | refreshes/s, and address changes/s · m | one-hop resolve; a settled host's registration resolve |
 //! | resolve | resolves/host/h · H_online / 3600 | application resolve with CPA fetch |
 //! | app_query | the same | the application's query and answer, fragmented |
-//! | maintenance | joins/s · (levels − 1) · C(1 − φ)^(C−1) | a balancing resolve for each level above the deepest that has a hole |
+//! | maintenance | (joins/s · min(1, C(1 − φ)^(C−1)) + departures/s · C · e^(−Cφ)(1 + Cφ)) · (levels − 1) | a balancing resolve for each level above the deepest that has a hole, and for each hole a departed entry leaves |
 //! | split_detection | 1 / (split_detection_interval · (1 + ghosts)) | seed hop and own-successor hop |
 //! | unregistration | departures/s · graceful share · m | revoke cascade and replacement FLOODs |
 //!
@@ -119,12 +119,20 @@ impl Estimate {
         // balancing fraction φ of its span with probability about
         // C·(1 − φ)^(C − 1) (union bound over the C gaps).
         let c = settled_start;
-        let holey = (c * (1.0 - p.balance_gap_fraction).powf(c - 1.0)).min(1.0);
+        let phi = p.balance_gap_fraction;
+        let holey = (c * (1.0 - phi).powf(c - 1.0)).min(1.0);
+        // Churn reopens holes: an entry whose owner left is dropped when a
+        // lookup finds it silent, and the gap it leaves in a level of C
+        // random entries (two neighbouring gaps of mean 1/C of the span)
+        // exceeds φ with probability e^(−Cφ)·(1 + Cφ). The balanced levels
+        // are those above the deepest, C·(levels − 1) entries per host, and
+        // the cloud loses the entries of departing hosts at
+        // departures/s · C·(levels − 1).
+        let reopened = (-c * phi).exp() * (1.0 + c * phi);
+        let balanced = (levels - 1.0).max(0.0);
         add(
             Reason::Maintenance,
-            pop.joins_per_s
-                * (levels - 1.0).max(0.0)
-                * holey
+            (pop.joins_per_s * balanced * holey + pop.departures_per_s * c * balanced * reopened)
                 * costs.balancing(paths.app_resolve()),
         );
         if others > 0.0 {

@@ -744,30 +744,38 @@ impl Cache {
     /// level's span, if it exceeds `fraction` of the span: returns the point
     /// in its middle (the target of a cache-balancing lookup).
     ///
-    /// Only levels that have overflowed once (k < depth) are examined: their
-    /// part of the ring is known to hold more IDs than one level keeps, so a
-    /// wide hole there is a gap in knowledge, not in the cloud.
+    /// A level is examined only where a wide hole is a gap in knowledge,
+    /// not in the cloud: a level that has overflowed once (k < depth), whose
+    /// part of the ring is known to hold more IDs than one level keeps; and
+    /// the deepest level when the cloud-size estimate (§3.2.6.2.1.1) puts
+    /// more than one level's capacity of IDs in its band, so that it fills,
+    /// overflows and opens the next level: levels then follow
+    /// log10(registrations), as the spec's cache does.
     pub fn balancing_target(&self, fraction: f64, ids: &IdTable, p: &CacheParams) -> Option<U256> {
-        let mut memo = self.memo.get();
-        match memo.balance {
-            Some((bits, target)) if bits == fraction.to_bits() => target,
-            _ => {
-                let target = self.find_balancing_target(fraction, ids, p);
-                memo.balance = Some((fraction.to_bits(), target));
-                self.memo.set(memo);
-                target
+        if let Some((bits, target)) = self.memo.get().balance {
+            if bits == fraction.to_bits() {
+                return target;
             }
         }
+        let target = self.find_balancing_target(fraction, ids, p);
+        let mut memo = self.memo.get();
+        memo.balance = Some((fraction.to_bits(), target));
+        self.memo.set(memo);
+        target
     }
 
     fn find_balancing_target(&self, fraction: f64, ids: &IdTable, p: &CacheParams) -> Option<U256> {
         let m = self.locals.len();
+        let regs_log = self
+            .estimated_registrations(ids)
+            .map_or(f64::NEG_INFINITY, f64::log10);
+        let capacity_log = (p.capacity as f64).log10();
         let mut best: Option<(f64, U256)> = None;
         let mut points: Vec<U256> = Vec::with_capacity(self.entries.len() + 3);
         for (li, local) in self.local.iter().enumerate() {
             let lid = local.id;
             let mut half = U256::HALF;
-            for level in 0..self.depth {
+            for level in 0..=self.depth {
                 if level > 0 {
                     half = half.div_u64(u64::from(p.span_ratio));
                 }
@@ -781,6 +789,9 @@ impl Cache {
                     .max(1);
                 let span_log =
                     RING_LOG10 - f64::from(level) * Self::log_ratio(p) + (merged as f64).log10();
+                if level == self.depth && regs_log + span_log - RING_LOG10 <= capacity_log {
+                    break;
+                }
                 self.band_points(&mut points, lid, level, half, ids);
                 // At level 0 the band is the whole ring: gaps are cyclic.
                 if let Some((share, from, to)) = widest_gap(&points, level == 0, span_log) {

@@ -221,7 +221,7 @@ impl Default for Pnrp {
             flood_list_max: 22,
             refresh_interval: Duration::secs(86_400),
             split_detection_interval: Duration::secs(10),
-            balance_gap_fraction: 0.25,
+            balance_gap_fraction: 0.1,
             secured_names: true,
             app_endpoints: 1,
             extended_payload: Size(0),

@@ -12,6 +12,7 @@
 //! runs, so a change to the data structures that breaks the model fails a
 //! test.
 
+use crate::estimate::paths::Paths;
 use crate::scenario::Scenario;
 
 /// Program, libraries, the event wheel and output buffers.
@@ -21,9 +22,10 @@ const HOST_BYTES: f64 = 950.0;
 /// Per name of a host: its registration, and the requests, resolves and
 /// events its publication keeps in flight.
 const NAME_BYTES: f64 = 640.0;
-/// One cache entry (12 bytes, with the vector's growth slack) and its edge
-/// in the connectivity graph while that is being computed.
-const ENTRY_BYTES: f64 = 24.0;
+/// One cache entry (12 bytes, with the vector's growth slack), the
+/// balancing lookups that keep a deeper cache filled, and its edge in the
+/// connectivity graph while that is being computed.
+const ENTRY_BYTES: f64 = 32.0;
 /// One more registration in the ID table (re-registrations).
 const REGISTRATION_BYTES: f64 = 40.0;
 /// The model fits measured peaks within ±10 %; a refusal should err on the
@@ -59,15 +61,17 @@ pub fn estimate(s: &Scenario) -> Estimate {
 
 /// Cache entries of a host with m local IDs: the leaf sets (2 ·
 /// leaf_per_side per ID) and the bands of the levels above them. Measured
-/// over 10^3–10^5 hosts and 1–32 names (README, "Performance"), the bands
-/// hold about 1.85 · capacity · m^0.6 entries: bands of nearby local IDs
-/// merge, and the upper levels are shared; the cloud's size barely matters
-/// because the deepest levels never fill.
+/// over 10^3–10^4 hosts and 1–16 names (`pnrpsim run --stats`), a band level holds about 0.9 ·
+/// capacity entries, the levels follow the estimator's
+/// log_r(registrations / capacity) + ½, and m local IDs multiply the
+/// bands by about √m (bands of nearby local IDs merge, and the upper
+/// levels are shared).
 fn entries_per_host(s: &Scenario, live: f64) -> f64 {
     let p = &s.pnrp;
     let m = f64::from(s.hosts.names_per_host);
     let leaves = 2.0 * f64::from(p.leaf_set_per_side) * m;
-    let bands = 1.85 * f64::from(p.cache_level_capacity) * m.powf(0.6);
+    let levels = Paths::new(s, live).cache_levels();
+    let bands = 0.9 * f64::from(p.cache_level_capacity) * levels * m.sqrt();
     (leaves + bands).min((live - 1.0).max(0.0))
 }
 

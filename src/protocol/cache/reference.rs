@@ -358,10 +358,11 @@ impl RefCache {
     /// level's span, if it exceeds `fraction` of the span: returns the point
     /// in its middle (the target of a cache-balancing lookup).
     ///
-    /// Only levels that have overflowed once (k < depth) are examined: their
-    /// part of the ring is known to hold more IDs than one level keeps, so a
-    /// wide hole there is a gap in knowledge, not in the cloud.
+    /// Levels that have overflowed once (k < depth) are examined, and the
+    /// deepest one when the cloud-size estimate puts more than one level's
+    /// capacity of IDs in its band.
     pub fn balancing_target(&self, fraction: f64, ids: &IdTable, p: &CacheParams) -> Option<U256> {
+        let regs = self.estimated_registrations(ids).unwrap_or(0.0);
         let mut best: Option<(f64, U256)> = None;
         let mut consider = |from: U256, to: U256, span_log: f64| {
             let share = 10f64.powf(from.clockwise_to(to).log10() - span_log);
@@ -372,7 +373,7 @@ impl RefCache {
         for (li, &l) in self.locals.iter().enumerate() {
             let lid = ids.id(l);
             let mut half = U256::HALF;
-            for level in 0..self.depth {
+            for level in 0..=self.depth {
                 if level > 0 {
                     half = half.div_u64(u64::from(p.span_ratio));
                 }
@@ -386,6 +387,10 @@ impl RefCache {
                     .max(1);
                 let span_log = RING_LOG10 - f64::from(level) * RefCache::log_ratio(p)
                     + (merged as f64).log10();
+                let expected = regs * 10f64.powf(span_log - RING_LOG10);
+                if level == self.depth && expected <= p.capacity as f64 {
+                    break;
+                }
                 let lower = lid.wrapping_sub(half);
                 let width = half.wrapping_add(half); // 0 (= whole ring) at level 0
                 let mut inside: Vec<U256> = self
