@@ -609,6 +609,12 @@ impl Cache {
         let id = ids.id(x);
         let e = Entry::new(x, id, self.natural_level(id, p));
         self.touch();
+        if self.entries.len() == self.entries.capacity() {
+            // Grow by a quarter instead of doubling: caches settle at a few
+            // dozen to a few hundred entries, and a doubled vector would
+            // leave up to half of every host's largest structure unused.
+            self.entries.reserve_exact((self.entries.len() / 4).max(8));
+        }
         self.entries.insert(pos, e);
         let slot = self.slot(&e);
         self.counts[slot] += 1;
