@@ -8,8 +8,9 @@
 //! Each chart comes from the same study functions the validation tests
 //! assert on (`tests/validation/studies.rs`), plus the names-per-host sweep
 //! of `scenarios/validation/names_per_host.toml` with its analytic estimate
-//! drawn dashed. Takes about ten minutes on two cores (10^5 registrations
-//! are the longest run). The figures behind each chart are printed.
+//! drawn dashed. Takes about 200 s of CPU, spread over the cores (10^5
+//! registrations are the longest run). The figures behind each chart are
+//! printed.
 
 #[path = "../tests/validation/studies.rs"]
 mod studies;
@@ -110,7 +111,7 @@ fn levels_chart(dir: &Path) -> anyhow::Result<()> {
                 ..curve("mean cache levels (simulated)", 1, at(|p| p.levels))
             },
             dashed(
-                "levels expected: log10(registrations)",
+                "levels, analytic estimate: log10(registrations / 20) + 1/2",
                 1,
                 at(|p| p.estimate_levels),
             ),
