@@ -22,10 +22,10 @@ const HOST_BYTES: f64 = 950.0;
 /// Per name of a host: its registration, and the requests, resolves and
 /// events its publication keeps in flight.
 const NAME_BYTES: f64 = 640.0;
-/// One cache entry (12 bytes, with the vector's growth slack), the
-/// balancing lookups that keep a deeper cache filled, and its edge in the
-/// connectivity graph while that is being computed.
-const ENTRY_BYTES: f64 = 32.0;
+/// One cache entry (12 bytes, and up to a quarter more of the vector's
+/// growth slack) and its 8-byte edge in the connectivity graph while that
+/// is being computed.
+const ENTRY_BYTES: f64 = 24.0;
 /// One more registration in the ID table (re-registrations).
 const REGISTRATION_BYTES: f64 = 40.0;
 /// The model fits measured peaks within ±10 %; a refusal should err on the
