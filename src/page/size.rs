@@ -243,7 +243,7 @@ pub fn method(s: &Scenario, search: &Search, start: Option<Start>, names: bool) 
             factor: Some(k),
             value,
         }) => format!(
-            "Bracketing with the analytic estimate (`src/estimate`, a closed-form model of the same protocol, which predicts the mean upload per online host-second): the estimate puts the largest value within budget at {axis} = {analytic}; one simulated evaluation there gives {k:.2} × the estimate for the {stat}; the estimate scaled by that factor puts it at {axis} = {value}, where the simulated search starts, doubling while within budget and halving while over, then bisecting between the last value within and the first over.",
+            "Bracketing with the analytic estimate (`src/estimate`, a closed-form model of the same protocol, which predicts the mean upload per online host-second): the estimate puts the largest value within budget at {axis} = {analytic}; a simulated evaluation at {axis} = 1 gives {k:.2} × the estimate for the {stat}; the estimate scaled by that factor puts it at {axis} = {value}, where the simulated search starts, doubling while within budget and halving while over, then bisecting between the last value within and the first over.",
             axis = search.axis,
             stat = search.statistic.name()
         ),

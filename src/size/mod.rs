@@ -275,9 +275,9 @@ where
 pub struct Start {
     /// The largest value whose analytic per-host upload is within budget.
     pub analytic: i64,
-    /// The simulated statistic over the estimate at `analytic`: the
-    /// estimate is a mean per online host-second, and a p95 over hosts is
-    /// several times that under churn.
+    /// The simulated statistic over the estimate at 1: the estimate is a
+    /// mean per online host-second, and a p95 over hosts is several times
+    /// that under churn.
     pub factor: Option<f64>,
     /// The largest value whose estimate times `factor` is within budget.
     pub value: i64,
@@ -306,7 +306,7 @@ fn largest_under(cost: impl Fn(i64) -> Option<f64>, budget: f64, max: i64) -> Op
 }
 
 /// The analytic bracket: the estimate ([`crate::estimate`]) gives a first
-/// value, one simulated evaluation there calibrates the estimate to the
+/// value, a simulated evaluation at 1 calibrates the estimate to the
 /// chosen statistic, and the calibrated estimate gives the starting value
 /// of [`largest_within`]. `None` when the estimate is undefined.
 pub fn analytic_start<M, R>(ev: &mut Evaluator<'_, M, R>) -> anyhow::Result<Option<Start>>
@@ -324,10 +324,11 @@ where
     let Some(analytic) = largest_under(|v| cost(ev, v), budget, max) else {
         return Ok(None);
     };
-    let simulated = ev.evaluate(analytic)?.estimate.mean;
-    let factor = cost(ev, analytic)
-        .filter(|c| *c > 0.0)
-        .map(|c| simulated / c);
+    // Calibrated at 1, the cheapest value to simulate: the ratio of the
+    // statistic to the estimate barely moves with the axis (the bracket
+    // absorbs what it does).
+    let simulated = ev.evaluate(1)?.estimate.mean;
+    let factor = cost(ev, 1).filter(|c| *c > 0.0).map(|c| simulated / c);
     let value = match factor {
         Some(k) => largest_under(|v| cost(ev, v).map(|c| c * k), budget, max).unwrap_or(analytic),
         None => analytic,
