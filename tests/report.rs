@@ -4,25 +4,10 @@
 //! table), its chart links point at PNG files beside it, and a command
 //! that fails on bad input leaves no page behind.
 
-use std::path::Path;
-use std::process::Command;
+mod common;
 
-/// Heavy churn on a small cloud: publication dominates, runs take
-/// milliseconds.
-const CLOUD: &str = r#"
-duration = "10min"
-warmup = "3min"
-seed = 5
-[hosts]
-count = 80
-[churn]
-enabled = true
-session = { dist = "exponential", mean = "20min" }
-downtime = { dist = "exponential", mean = "10min" }
-[metrics]
-min_online = "2min"
-connectivity_every = "10min"
-"#;
+use common::{SMALL_CLOUD as CLOUD, answer_of, pnrpsim};
+use std::path::Path;
 
 const DESIGNS: &str = r#"
 [[design]]
@@ -41,18 +26,6 @@ const SWEEP: &str = r#"
 replications = 3
 values = [1, 3]
 "#;
-
-fn pnrpsim(args: &[&str]) -> (i32, String, String) {
-    let o = Command::new(env!("CARGO_BIN_EXE_pnrpsim"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
-}
 
 fn scenario(dir: &Path, name: &str, text: &str) -> String {
     let path = dir.join(name);
@@ -76,7 +49,7 @@ fn check_page(page: &Path) -> String {
     // Provenance: the file's own settings, a --set, a spec default and
     // one of our modelling choices.
     assert!(
-        text.contains("| `hosts.count` | `80` | set by the scenario file |"),
+        text.contains("| `hosts.count` | `150` | set by the scenario file |"),
         "{text}"
     );
     assert!(
@@ -103,7 +76,7 @@ fn check_page(page: &Path) -> String {
     for (label, path, half, double) in [
         ("churn session mean", "churn.session.mean", "10min", "40min"),
         ("refresh interval", "pnrp.refresh_interval", "12h", "2d"),
-        ("cloud size", "hosts.count", "40", "160"),
+        ("cloud size", "hosts.count", "75", "300"),
     ] {
         for setting in [format!("halved ({half})"), format!("doubled ({double})")] {
             let row = format!("| {label} (`{path}`) | {setting} | ");
@@ -132,110 +105,94 @@ fn check_page(page: &Path) -> String {
 
 const SET: &str = "workload.resolves_per_host_per_hour=3.0";
 
-#[test]
-fn size_report_states_question_answer_method_and_sensitivity() {
+/// Runs `pnrpsim <command> <scenario> --set SET --report <page> <args>`
+/// (with `--out` for the commands that write CSV files) in a temporary
+/// directory, checks that it succeeded and that the page is complete, and
+/// returns the directory, the page's text and stdout.
+fn report_of(
+    command: &str,
+    scenario_text: &str,
+    page: &str,
+    args: &[&str],
+) -> (tempfile::TempDir, String, String) {
     let dir = tempfile::tempdir().unwrap();
-    let s = scenario(dir.path(), "tiny.toml", CLOUD);
-    let page = dir.path().join("out/sizing.md");
-    let (code, out, err) = pnrpsim(&[
-        "size",
+    let s = scenario(dir.path(), "study.toml", scenario_text);
+    let page = dir.path().join(page);
+    let csv = dir.path().join("csv");
+    let mut all = vec![
+        command,
         &s,
         "--set",
         SET,
-        "--metric",
-        "mean",
-        // Between the mean costs of 2 and 3 names in this cloud.
-        "--budget",
-        "39B/s",
-        "--max-value",
-        "64",
-        "--max-replications",
-        "30",
         "--report",
         page.to_str().unwrap(),
-    ]);
+    ];
+    if command != "size" {
+        all.extend(["--out", csv.to_str().unwrap()]);
+    }
+    all.extend(args);
+    let (code, out, err) = pnrpsim(&all);
     assert_eq!(code, 0, "{out}{err}");
-    let answer: i64 = out
-        .lines()
-        .find_map(|l| l.strip_prefix("answer: hosts.names_per_host = "))
-        .expect(&out)
-        .trim()
-        .parse()
-        .unwrap();
     let text = check_page(&page);
-    assert!(
-        text.contains("**How many names per host fit in a budget of 0.31 kbit/s (39.0 B/s)"),
-        "{text}"
+    (dir, text, out)
+}
+
+#[test]
+fn size_report_states_question_answer_method_and_sensitivity() {
+    let (dir, text, out) = report_of(
+        "size",
+        CLOUD,
+        "out/sizing.md",
+        // Between the mean costs of 2 and 3 names in this cloud.
+        &[
+            "--metric",
+            "mean",
+            "--budget",
+            "46B/s",
+            "--max-value",
+            "64",
+            "--max-replications",
+            "30",
+        ],
     );
-    assert!(
-        text.contains("a cloud of 80 hosts with exponential churn"),
-        "{text}"
-    );
-    assert!(
-        text.contains(&format!("**hosts.names_per_host = {answer}.**")),
-        "{text}"
-    );
-    assert!(text.contains("at 95 % confidence"), "{text}");
-    assert!(text.contains("analytic estimate"), "{text}");
-    assert!(
-        text.contains("| largest hosts.names_per_host within budget |"),
-        "{text}"
-    );
+    let answer = answer_of(&out);
+    for words in [
+        "**How many names per host fit in a budget of 0.37 kbit/s (46.0 B/s)",
+        "a cloud of 150 hosts with exponential churn",
+        &format!("**hosts.names_per_host = {answer}.**"),
+        "at 95 % confidence",
+        "analytic estimate",
+        "| largest hosts.names_per_host within budget |",
+    ] {
+        assert!(text.contains(words), "no {words}:\n{text}");
+    }
     assert!(dir.path().join("out/sizing-size.png").is_file());
 }
 
 #[test]
 fn compare_report_gives_the_ratio_with_its_interval() {
-    let dir = tempfile::tempdir().unwrap();
-    let s = scenario(dir.path(), "designs.toml", &format!("{CLOUD}{DESIGNS}"));
-    let page = dir.path().join("cmp.md");
-    let out_dir = dir.path().join("csv");
-    let (code, out, err) = pnrpsim(&[
+    let (dir, text, _) = report_of(
         "compare",
-        &s,
-        "--set",
-        SET,
-        "--replications",
-        "3",
-        "--out",
-        out_dir.to_str().unwrap(),
-        "--report",
-        page.to_str().unwrap(),
-    ]);
-    assert_eq!(code, 0, "{out}{err}");
-    let text = check_page(&page);
-    assert!(text.contains("**`many` costs "), "{text}");
-    assert!(
-        text.contains("as much upload per host as `one`**"),
-        "{text}"
+        &format!("{CLOUD}{DESIGNS}"),
+        "cmp.md",
+        &["--replications", "3"],
     );
-    assert!(text.contains("(95 % CI "), "{text}");
-    assert!(
-        text.contains("| `many` | `hosts.names_per_host = 4` |"),
-        "{text}"
-    );
+    for words in [
+        "**`many` costs ",
+        "as much upload per host as `one`**",
+        "(95 % CI ",
+        "| `many` | `hosts.names_per_host = 4` |",
+    ] {
+        assert!(text.contains(words), "no {words}:\n{text}");
+    }
     assert!(dir.path().join("cmp-compare.png").is_file());
 }
 
 #[test]
 fn sweep_report_copies_the_charts_beside_the_page() {
-    let dir = tempfile::tempdir().unwrap();
-    let s = scenario(dir.path(), "sweep.toml", &format!("{CLOUD}{SWEEP}"));
-    let page = dir.path().join("pages/sweep.md");
-    let out_dir = dir.path().join("sweep");
-    let (code, out, err) = pnrpsim(&[
-        "sweep",
-        &s,
-        "--set",
-        SET,
-        "--out",
-        out_dir.to_str().unwrap(),
-        "--report",
-        page.to_str().unwrap(),
-    ]);
-    assert_eq!(code, 0, "{out}{err}");
-    let text = check_page(&page);
-    assert!(text.contains("**From hosts.names_per_host = 1 to hosts.names_per_host = 3, the mean upload per host grows "), "{text}");
+    let (dir, text, _) = report_of("sweep", &format!("{CLOUD}{SWEEP}"), "pages/sweep.md", &[]);
+    let headline = "**From hosts.names_per_host = 1 to hosts.names_per_host = 3, the mean upload per host grows ";
+    assert!(text.contains(headline), "{text}");
     assert!(
         dir.path()
             .join("pages/sweep-bandwidth_linear.png")

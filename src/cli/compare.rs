@@ -41,12 +41,7 @@ pub fn run(args: CompareArgs) -> Result<(), Failure> {
     let out = crate::report::output_dir(args.out.clone(), &s.name)
         .and_then(|out| crate::report::prepare_output_dir(&out, 0).map(|()| out))
         .map_err(|e| Failure::Input(format!("{e:#}")))?;
-    let report = args
-        .report
-        .as_deref()
-        .map(ReportPath::new)
-        .transpose()
-        .map_err(Failure::Input)?;
+    let report = ReportPath::from_arg(args.report.as_deref()).map_err(Failure::Input)?;
     let base = toml::Table::try_from(&s).map_err(|e| Failure::Run(e.into()))?;
     let stop = interrupt_flag()?;
     let threads = args.threads.unwrap_or(0);

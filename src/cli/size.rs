@@ -80,12 +80,7 @@ pub fn run(args: SizeArgs) -> Result<(), Failure> {
         max_value: args.max_value.max(1),
     };
     // Checked before any run: a bad path fails fast and writes nothing.
-    let report = args
-        .report
-        .as_deref()
-        .map(ReportPath::new)
-        .transpose()
-        .map_err(input)?;
+    let report = ReportPath::from_arg(args.report.as_deref()).map_err(input)?;
     let stop = interrupt_flag()?;
     let stat = args.metric.name();
     let found =

@@ -95,12 +95,7 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
         resume: args.resume,
         shard,
     };
-    let report = args
-        .report
-        .as_deref()
-        .map(ReportPath::new)
-        .transpose()
-        .map_err(Failure::Input)?;
+    let report = ReportPath::from_arg(args.report.as_deref()).map_err(Failure::Input)?;
     if report.is_some() && shard.is_some() {
         return Err(Failure::Input(
             "--report needs the whole sweep, not one shard: write it from a sweep run on one machine"

@@ -63,6 +63,11 @@ impl ReportPath {
         })
     }
 
+    /// [`ReportPath::new`] of an optional `--report` argument.
+    pub fn from_arg(path: Option<&Path>) -> Result<Option<ReportPath>, String> {
+        path.map(ReportPath::new).transpose()
+    }
+
     /// The directory of the page, where its charts go.
     pub fn dir(&self) -> &Path {
         &self.dir
