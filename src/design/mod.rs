@@ -256,10 +256,13 @@ impl Comparison {
             .into_iter()
             .filter(|m| m != SUCCESS)
             .map(|m| BarGroup {
-                label: m
-                    .trim_start_matches("up_")
-                    .trim_end_matches("_B_per_s")
-                    .replace('_', " "),
+                label: if m == UP {
+                    "mean".to_owned()
+                } else {
+                    m.trim_start_matches("up_")
+                        .trim_end_matches("_B_per_s")
+                        .replace('_', " ")
+                },
                 bars: (0..self.designs.len())
                     .map(|d| {
                         let e = self.estimate(d, &m);
