@@ -13,6 +13,7 @@
 //!   and the charts drawn from their CSV files.
 //! - [`estimate`]: a closed-form estimate of the same figures, printed
 //!   and drawn beside the simulated ones as a sanity check.
+//! - [`page`]: the one-page Markdown report of `--report`.
 //! - [`check`]: scenario files as regression tests (`[[expect]]`,
 //!   fingerprints, JUnit reports).
 //! - [`guard`]: the wall-clock limit of `--max-wall`.
@@ -26,6 +27,7 @@ pub mod estimate;
 pub mod guard;
 pub mod metrics;
 pub mod network;
+pub mod page;
 pub mod plot;
 pub mod protocol;
 pub mod report;

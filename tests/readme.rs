@@ -53,6 +53,22 @@ fn every_parameter_is_documented_with_its_default() {
     }
 }
 
+/// The report's provenance column (`--report`) comes from the code's copy
+/// of the reference's source column: they must agree on every parameter.
+#[test]
+fn every_parameter_source_matches_the_report_provenance() {
+    let text = readme();
+    for path in parameter_paths() {
+        let row = text
+            .lines()
+            .find(|l| l.starts_with(&format!("| `{path}` |")))
+            .unwrap_or_else(|| panic!("README has no reference row for `{path}`"));
+        let documented = row.split('|').nth(3).unwrap().trim();
+        let coded = pnrpsim::scenario::provenance::source(&path).unwrap_or("—");
+        assert_eq!(documented, coded, "source of `{path}`");
+    }
+}
+
 #[test]
 fn column_reference_is_current() {
     let text = readme();

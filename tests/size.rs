@@ -1,34 +1,9 @@
 //! `pnrpsim size` on a small cloud: its answer is within budget and the next
 //! value is not, as an independent sweep around the answer confirms.
 
-use std::process::Command;
+mod common;
 
-const SCENARIO: &str = r#"
-duration = "10min"
-warmup = "3min"
-seed = 5
-[hosts]
-count = 150
-[churn]
-enabled = true
-session = { dist = "exponential", mean = "20min" }
-downtime = { dist = "exponential", mean = "10min" }
-[metrics]
-min_online = "2min"
-connectivity_every = "10min"
-"#;
-
-fn pnrpsim(args: &[&str]) -> (i32, String, String) {
-    let o = Command::new(env!("CARGO_BIN_EXE_pnrpsim"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
-}
+use common::{SMALL_CLOUD as SCENARIO, answer_of, pnrpsim};
 
 /// Mean upload (B/s) a host with `names` names needs, from `size --names`.
 fn need(scenario: &str, names: i64) -> f64 {
@@ -76,13 +51,7 @@ fn size_answer_is_confirmed_by_a_sweep_around_it() {
         "30",
     ]);
     assert_eq!(code, 0, "{out}{err}");
-    let answer: i64 = out
-        .lines()
-        .find_map(|l| l.strip_prefix("answer: hosts.names_per_host = "))
-        .expect(&out)
-        .trim()
-        .parse()
-        .unwrap();
+    let answer = answer_of(&out);
     assert!((1..=4).contains(&answer), "answer {answer} near 2: {out}");
     assert!(out.contains("stays within budget at 95% confidence"));
     assert!(out.contains("exceeds it at 95% confidence"));

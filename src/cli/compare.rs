@@ -2,11 +2,16 @@
 
 use super::Failure;
 use super::run::ScenarioArgs;
-use crate::design::compare;
+use crate::design::{Comparison, compare};
+use crate::page::ReportPath;
+use crate::page::sensitivity::Sensitivity;
+use crate::scenario::Scenario;
 use crate::scenario::load::{load_file, scenario_with};
+use crate::scenario::provenance::Provenance;
 use crate::sweep::interrupt_flag;
 use clap::Args;
 use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
 
 #[derive(Args, Debug)]
 pub struct CompareArgs {
@@ -21,29 +26,32 @@ pub struct CompareArgs {
     /// Output directory [default: output/<scenario name>/].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Also write a one-page Markdown report (question, answer, chart,
+    /// parameters with their provenance, method, caveats) to FILE.md, with
+    /// its chart beside it. It repeats the comparison with churn session
+    /// mean, refresh interval and cloud size halved and doubled (six more
+    /// comparisons) for its sensitivity table.
+    #[arg(long, value_name = "FILE.md")]
+    pub report: Option<PathBuf>,
 }
 
 pub fn run(args: CompareArgs) -> Result<(), Failure> {
     let s = load_file(&args.scenario.scenario, &args.scenario.sets)
         .map_err(|e| Failure::Input(e.to_string()))?;
-    let out = crate::report::output_dir(args.out, &s.name)
+    let out = crate::report::output_dir(args.out.clone(), &s.name)
         .and_then(|out| crate::report::prepare_output_dir(&out, 0).map(|()| out))
         .map_err(|e| Failure::Input(format!("{e:#}")))?;
+    let report = ReportPath::from_arg(args.report.as_deref()).map_err(Failure::Input)?;
     let base = toml::Table::try_from(&s).map_err(|e| Failure::Run(e.into()))?;
-    let make = |d: &crate::scenario::Design| {
-        let sets: Vec<_> = d.set.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-        scenario_with(&base, &sets)
-    };
     let stop = interrupt_flag()?;
     let threads = args.threads.unwrap_or(0);
-    let cmp =
-        compare(&s, make, args.replications, threads, crate::sim::run, stop).map_err(|e| {
-            if s.designs.len() < 2 {
-                Failure::Input(format!("{}: {e:#}", args.scenario.scenario.display()))
-            } else {
-                Failure::Run(e)
-            }
-        })?;
+    let cmp = compare_at(&s, &base, args.replications, threads, stop).map_err(|e| {
+        if s.designs.len() < 2 {
+            Failure::Input(format!("{}: {e:#}", args.scenario.scenario.display()))
+        } else {
+            Failure::Run(e)
+        }
+    })?;
     say!(
         "{} · {} designs × {} replications (paired seeds)",
         s.name,
@@ -57,12 +65,71 @@ pub fn run(args: CompareArgs) -> Result<(), Failure> {
     }
     say!("{}", cmp.table().trim_end());
     let csv = cmp.write_csv(&out)?;
-    let [png, svg] = cmp.chart(&out)?;
+    let [png, svg] = cmp.chart(&out, "compare")?;
     say!(
         "wrote {}, {}, {}",
         csv.display(),
         png.display(),
         svg.display()
     );
+    if let Some(report) = report {
+        write_report(&args, &s, &base, &cmp, stop, &report)?;
+        say!("wrote {}", report.page.display());
+    }
     Ok(())
+}
+
+/// The comparison of the designs of `s` on the scenario table `table`
+/// (the scenario itself, or a sensitivity variant of it).
+fn compare_at(
+    s: &Scenario,
+    table: &toml::Table,
+    replications: u32,
+    threads: usize,
+    stop: &AtomicBool,
+) -> anyhow::Result<Comparison> {
+    let make = |d: &crate::scenario::Design| {
+        let sets: Vec<_> = d.set.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        scenario_with(table, &sets)
+    };
+    compare(s, make, replications, threads, crate::sim::run, stop)
+}
+
+fn write_report(
+    args: &CompareArgs,
+    s: &Scenario,
+    base: &toml::Table,
+    cmp: &Comparison,
+    stop: &AtomicBool,
+    report: &ReportPath,
+) -> anyhow::Result<()> {
+    use crate::page::compare as page;
+    let (hi, lo) = page::extremes(cmp);
+    let threads = args.threads.unwrap_or(0);
+    let sensitivity = Sensitivity::compute(
+        format!(
+            "ratio `{}` ÷ `{}`, mean upload per host",
+            cmp.designs[hi].design.name, cmp.designs[lo].design.name
+        ),
+        format!(
+            "Each row is simulated: the whole comparison again ({} designs × {} paired replications) on the changed scenario.",
+            cmp.designs.len(),
+            args.replications
+        ),
+        s,
+        base,
+        page::row(cmp, hi, lo),
+        |_, table| {
+            let c = compare_at(s, table, args.replications, threads, stop)?;
+            Ok(page::row(&c, hi, lo))
+        },
+    )?;
+    let [png, _] = cmp.chart(report.dir(), &report.chart_stem("compare"))?;
+    let charts = vec![(
+        "Upload per host by design: mean, p95 and each reason that costs anything (mean over replications, 95 % CI)".to_owned(),
+        png,
+    )];
+    let text = std::fs::read_to_string(&args.scenario.scenario)?;
+    let prov = Provenance::new(&text, &args.scenario.sets);
+    page::page(s, cmp, args.replications, &prov, charts, sensitivity).write(report)
 }

@@ -3,11 +3,18 @@
 
 use super::Failure;
 use super::run::ScenarioArgs;
+use crate::page::sensitivity::{Answer as Row, Sensitivity};
+use crate::page::size::{describe, short_answer};
+use crate::page::{ReportPath, kbit};
+use crate::scenario::Scenario;
 use crate::scenario::load::{load_file, scenario_with};
+use crate::scenario::provenance::Provenance;
 use crate::scenario::units::parse_rate;
-use crate::size::{Evaluation, Evaluator, Search, Statistic, largest_within};
+use crate::size::{Evaluator, Search, Start, Statistic, analytic_start, largest_within};
 use crate::sweep::interrupt_flag;
 use clap::Args;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 #[derive(Args, Debug)]
 pub struct SizeArgs {
@@ -38,24 +45,13 @@ pub struct SizeArgs {
     /// Worker threads [default: one per core].
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
-}
-
-fn kbit(bytes_per_s: f64) -> String {
-    format!(
-        "{:.2} kbit/s ({bytes_per_s:.1} B/s)",
-        bytes_per_s * 8.0 / 1000.0
-    )
-}
-
-fn describe(e: &Evaluation, stat: &str) -> String {
-    let ci = e.estimate.ci95.map_or(String::new(), |(lo, hi)| {
-        format!(", 95% CI {:.1}–{:.1} B/s", lo, hi)
-    });
-    format!(
-        "{} at {stat}{ci}, {} runs",
-        kbit(e.estimate.mean),
-        e.estimate.n
-    )
+    /// Also write a one-page Markdown report (question, answer, charts,
+    /// parameters with their provenance, method, caveats) to FILE.md, with
+    /// its charts beside it. It repeats the search with churn session mean,
+    /// refresh interval and cloud size halved and doubled (six more
+    /// searches) for its sensitivity table.
+    #[arg(long, value_name = "FILE.md")]
+    pub report: Option<PathBuf>,
 }
 
 pub fn run(args: SizeArgs) -> Result<(), Failure> {
@@ -83,47 +79,146 @@ pub fn run(args: SizeArgs) -> Result<(), Failure> {
         threads: args.threads.unwrap_or(0),
         max_value: args.max_value.max(1),
     };
-    let make = |v: i64| scenario_with(&base, &[(args.axis.clone(), toml::Value::Integer(v))]);
+    // Checked before any run: a bad path fails fast and writes nothing.
+    let report = ReportPath::from_arg(args.report.as_deref()).map_err(input)?;
     let stop = interrupt_flag()?;
-    let mut ev = Evaluator::new(&search, &s, make, crate::sim::run, stop);
     let stat = args.metric.name();
+    let found =
+        search_once(&args, &search, &s, &base, stop).map_err(|e| input(format!("{e:#}")))?;
 
     if let Some(n) = args.names {
-        let e = ev.evaluate(n).map_err(|e| input(format!("{e:#}")))?;
+        let e = found.answer.evaluations.first().expect("one evaluation");
         say!("{} · {} = {n}", s.name, args.axis);
-        say!("a host needs {}", describe(&e, stat));
-        return Ok(());
+        say!("a host needs {}", describe(e, stat));
+    } else {
+        print_answer(&s, &search, &found.answer)?;
     }
+    let Some(report) = report else {
+        return Ok(());
+    };
+    let sensitivity = sensitivity(&args, &search, &s, &base, &found, stop)?;
+    write_report(&args, &s, &search, &found, sensitivity, &report)?;
+    say!("wrote {}", report.page.display());
+    Ok(())
+}
 
-    let answer = largest_within(&mut ev, 1).map_err(|e| input(format!("{e:#}")))?;
+/// The answer again with each sensitive parameter halved and doubled: a
+/// whole search (or evaluation, with `--names`) per row.
+fn sensitivity(
+    args: &SizeArgs,
+    search: &Search,
+    s: &Scenario,
+    base: &toml::Table,
+    found: &Found,
+    stop: &AtomicBool,
+) -> anyhow::Result<Sensitivity> {
+    let stat = search.statistic.name();
+    let base_row = found.row(search, args.names.is_some(), stat);
+    let (what, how) = match args.names {
+        Some(n) => (
+            format!("upload per host at {stat} with {} = {n}", args.axis),
+            format!(
+                "Each row is simulated: {} replications of the changed scenario, with the seeds of the main answer.",
+                args.replications
+            ),
+        ),
+        None => (
+            format!("largest {} within budget", args.axis),
+            format!(
+                "Each row is a complete simulated search on the changed scenario (analytic bracket, then bisection with {}–{} replications per value, settled at 95 % confidence), like the main answer.",
+                search.replications, search.max_replications
+            ),
+        ),
+    };
+    Sensitivity::compute(what, how, s, base, base_row, |_, table| {
+        match search_once(args, search, s, table, stop) {
+            Ok(f) => Ok(f.row(search, args.names.is_some(), stat)),
+            Err(_) if stop.load(Ordering::SeqCst) => anyhow::bail!("interrupted"),
+            Err(e) => Ok(Row {
+                text: format!("no answer: {e:#}"),
+                number: None,
+            }),
+        }
+    })
+}
+
+/// One search (or, with `--names`, one evaluation) on a scenario table.
+struct Found {
+    answer: crate::size::Answer,
+    start: Option<Start>,
+}
+
+impl Found {
+    fn row(&self, search: &Search, names: bool, stat: &str) -> Row {
+        match self.answer.evaluations.first() {
+            Some(e) if names => Row {
+                text: describe(e, stat),
+                number: Some(e.estimate.mean),
+            },
+            _ => short_answer(search, &self.answer),
+        }
+    }
+}
+
+fn search_once(
+    args: &SizeArgs,
+    search: &Search,
+    s: &Scenario,
+    table: &toml::Table,
+    stop: &AtomicBool,
+) -> anyhow::Result<Found> {
+    let make = |v: i64| scenario_with(table, &[(args.axis.clone(), toml::Value::Integer(v))]);
+    let mut ev = Evaluator::new(search, s, make, crate::sim::run, stop);
+    if let Some(n) = args.names {
+        let e = ev.evaluate(n)?;
+        let runs = ev.runs;
+        return Ok(Found {
+            answer: crate::size::Answer {
+                within: None,
+                over: None,
+                evaluations: vec![e],
+                runs,
+            },
+            start: None,
+        });
+    }
+    let start = analytic_start(&mut ev)?;
+    Ok(Found {
+        answer: largest_within(&mut ev, start.map_or(1, |s| s.value))?,
+        start,
+    })
+}
+
+fn print_answer(
+    s: &Scenario,
+    search: &Search,
+    answer: &crate::size::Answer,
+) -> Result<(), Failure> {
+    let (axis, budget, stat) = (&search.axis, search.budget, search.statistic.name());
     say!(
-        "{} · budget {} per host at {stat} · axis {}",
+        "{} · budget {} per host at {stat} · axis {axis}",
         s.name,
         kbit(budget),
-        args.axis
     );
     match (&answer.within, &answer.over) {
         (None, Some(over)) => {
-            return Err(input(format!(
-                "even {} = {} costs {} — over the budget of {}",
-                args.axis,
+            return Err(Failure::Input(format!(
+                "even {axis} = {} costs {} — over the budget of {}",
                 over.value,
                 describe(over, stat),
                 kbit(budget)
             )));
         }
         (Some(w), Some(o)) => {
-            say!("answer: {} = {}", args.axis, w.value);
+            say!("answer: {axis} = {}", w.value);
             say!(
-                "  {} = {} stays within budget at 95% confidence: {}; margin {:.1} B/s",
-                args.axis,
+                "  {axis} = {} stays within budget at 95% confidence: {}; margin {:.1} B/s",
                 w.value,
                 describe(w, stat),
                 budget - w.estimate.mean
             );
             say!(
-                "  {} = {} exceeds it at 95% confidence: {}; over by {:.1} B/s",
-                args.axis,
+                "  {axis} = {} exceeds it at 95% confidence: {}; over by {:.1} B/s",
                 o.value,
                 describe(o, stat),
                 o.estimate.mean - budget
@@ -131,8 +226,7 @@ pub fn run(args: SizeArgs) -> Result<(), Failure> {
         }
         (Some(w), None) => {
             say!(
-                "answer: at least {} = {} (the largest value tried) — {}",
-                args.axis,
+                "answer: at least {axis} = {} (the largest value tried) — {}",
                 w.value,
                 describe(w, stat)
             );
@@ -141,4 +235,57 @@ pub fn run(args: SizeArgs) -> Result<(), Failure> {
     }
     say!("{} simulation runs", answer.runs);
     Ok(())
+}
+
+fn write_report(
+    args: &SizeArgs,
+    s: &Scenario,
+    search: &Search,
+    found: &Found,
+    sensitivity: Sensitivity,
+    report: &ReportPath,
+) -> anyhow::Result<()> {
+    use crate::page::size as page;
+    let text = std::fs::read_to_string(&args.scenario.scenario)?;
+    let prov = Provenance::new(&text, &args.scenario.sets);
+    let base = toml::Table::try_from(s)?;
+    let estimate_at = |v: i64| {
+        scenario_with(&base, &[(args.axis.clone(), toml::Value::Integer(v))])
+            .ok()
+            .and_then(|p| page::analytic(&p))
+    };
+    let evaluations = &found.answer.evaluations;
+    let chart = page::chart(
+        report,
+        s,
+        search,
+        evaluations,
+        &estimate_at,
+        args.names.is_none(),
+    )?;
+    let answer = match args.names {
+        Some(n) => vec![
+            format!(
+                "**A host with {} = {n} needs {}.**",
+                args.axis,
+                describe(&evaluations[0], search.statistic.name())
+            ),
+            format!(
+                "The analytic estimate of the mean per online host-second is {}.",
+                estimate_at(n).map_or("undefined".to_owned(), kbit)
+            ),
+        ],
+        None => page::answer_lines(search, &found.answer),
+    };
+    let p = page::page(
+        s,
+        page::question(s, search, args.names),
+        answer,
+        chart.into_iter().collect(),
+        &prov,
+        search,
+        page::method(s, search, found.start, args.names.is_some()),
+        sensitivity,
+    );
+    p.write(report)
 }

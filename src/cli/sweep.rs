@@ -3,8 +3,11 @@
 use super::run::{PerfArgs, ScenarioArgs};
 use super::{Failure, stats};
 use crate::guard::{WallLimit, run_within};
+use crate::page::ReportPath;
+use crate::page::sensitivity::Sensitivity;
 use crate::scenario::Scenario;
 use crate::scenario::load::{load_file, scenario_with};
+use crate::scenario::provenance::Provenance;
 use crate::sweep::shard::Shard;
 use crate::sweep::{SweepConfig, interrupt_flag, run_sweep};
 use clap::Args;
@@ -47,6 +50,13 @@ pub struct SweepArgs {
     /// The shard count N when the shard index comes from the environment.
     #[arg(long, value_name = "N")]
     pub shard_count: Option<u32>,
+    /// Also write a one-page Markdown report (question, answer, charts,
+    /// parameters with their provenance, method, caveats) to FILE.md, with
+    /// the sweep's PNG charts copied beside it. For its sensitivity table
+    /// it reruns the first and last points with churn session mean,
+    /// refresh interval and cloud size halved and doubled.
+    #[arg(long, value_name = "FILE.md", conflicts_with = "shard")]
+    pub report: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -69,7 +79,7 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
     let s = load_file(&args.scenario.scenario, &args.scenario.sets)
         .map_err(|e| Failure::Input(e.to_string()))?;
     let limit = args.max_wall.map(WallLimit::start);
-    let out_dir = crate::report::output_dir(args.out, &s.name)
+    let out_dir = crate::report::output_dir(args.out.clone(), &s.name)
         .map_err(|e| Failure::Input(format!("{e:#}")))?;
     let base = toml::Table::try_from(&s).map_err(|e| Failure::Run(e.into()))?;
     let shard = match &args.shard {
@@ -85,6 +95,13 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
         resume: args.resume,
         shard,
     };
+    let report = ReportPath::from_arg(args.report.as_deref()).map_err(Failure::Input)?;
+    if report.is_some() && shard.is_some() {
+        return Err(Failure::Input(
+            "--report needs the whole sweep, not one shard: write it from a sweep run on one machine"
+                .to_owned(),
+        ));
+    }
     let estimate = preflight(&s, &base, cfg.threads, args.perf.force)?;
     let stop = interrupt_flag()?;
     if let Some(limit) = &limit {
@@ -144,7 +161,57 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
         say!("shard {} of {} (from 0)", sh.index, sh.count);
     }
     outcome.check()?;
+    if let Some(report) = report {
+        write_report(&args, &s, &base, &out_dir, &outcome.files, stop, &report)?;
+        say!("wrote {}", report.page.display());
+    }
     Ok(())
+}
+
+/// The report page of a finished sweep, from its `sweep.csv` and charts.
+fn write_report(
+    args: &SweepArgs,
+    s: &Scenario,
+    base: &toml::Table,
+    out_dir: &std::path::Path,
+    files: &[PathBuf],
+    stop: &std::sync::atomic::AtomicBool,
+    report: &ReportPath,
+) -> anyhow::Result<()> {
+    use crate::page::sweep as page;
+    let plan = s
+        .sweep
+        .clone()
+        .unwrap_or_default()
+        .plan()
+        .map_err(anyhow::Error::msg)?;
+    let rows = page::read_points(out_dir)?;
+    let threads = args.threads.unwrap_or(0);
+    let sensitivity = Sensitivity::compute(
+        "mean upload per host, last point ÷ first point".to_owned(),
+        format!(
+            "Each row is simulated: the first and the last point run again on the changed scenario, {} replications each, with the sweep's seeds.",
+            plan.replications
+        ),
+        s,
+        base,
+        page::base_row(&plan, &rows),
+        |_, table| page::headline_at(table, &plan, threads, stop),
+    )?;
+    let mut charts = Vec::new();
+    for png in files
+        .iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "png"))
+    {
+        let copy = report.copy_chart(png)?;
+        let name = png
+            .file_stem()
+            .map_or(String::new(), |n| n.to_string_lossy().replace('_', " "));
+        charts.push((format!("Sweep chart: {name}"), copy));
+    }
+    let text = std::fs::read_to_string(&args.scenario.scenario)?;
+    let prov = Provenance::new(&text, &args.scenario.sets);
+    page::page(s, &plan, &rows, &prov, charts, sensitivity).write(report)
 }
 
 /// Refuses a sweep whose concurrent runs would not fit in memory: as many

@@ -132,11 +132,16 @@ impl Comparison {
 
     /// Design `d`'s metric over the first design's, per paired replication.
     pub fn ratio(&self, d: usize, metric: &str) -> Option<Estimate> {
+        self.ratio_between(d, 0, metric)
+    }
+
+    /// Design `a`'s metric over design `b`'s, per paired replication.
+    pub fn ratio_between(&self, a: usize, b: usize, metric: &str) -> Option<Estimate> {
         let c = self.column(metric);
-        let pairs: Vec<f64> = self.designs[d]
+        let pairs: Vec<f64> = self.designs[a]
             .runs
             .iter()
-            .zip(&self.designs[0].runs)
+            .zip(&self.designs[b].runs)
             .filter_map(|(a, b)| match (a[c], b[c]) {
                 (Some(a), Some(b)) if b > 0.0 => Some(a / b),
                 _ => None,
@@ -244,17 +249,20 @@ impl Comparison {
     }
 
     /// Grouped bar chart: per-host upload mean, p95 and each costly reason,
-    /// one bar per design.
-    pub fn chart(&self, dir: &Path) -> anyhow::Result<[PathBuf; 2]> {
+    /// one bar per design, as `<stem>.png` and `<stem>.svg` in `dir`.
+    pub fn chart(&self, dir: &Path, stem: &str) -> anyhow::Result<[PathBuf; 2]> {
         let groups = self
             .shown()
             .into_iter()
             .filter(|m| m != SUCCESS)
             .map(|m| BarGroup {
-                label: m
-                    .trim_start_matches("up_")
-                    .trim_end_matches("_B_per_s")
-                    .replace('_', " "),
+                label: if m == UP {
+                    "mean".to_owned()
+                } else {
+                    m.trim_start_matches("up_")
+                        .trim_end_matches("_B_per_s")
+                        .replace('_', " ")
+                },
                 bars: (0..self.designs.len())
                     .map(|d| {
                         let e = self.estimate(d, &m);
@@ -272,6 +280,6 @@ impl Comparison {
             series: self.designs.iter().map(|d| d.design.name.clone()).collect(),
             groups,
         };
-        render_bars(&chart, dir, "compare")
+        render_bars(&chart, dir, stem)
     }
 }

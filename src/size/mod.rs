@@ -269,3 +269,73 @@ where
         runs: ev.runs,
     })
 }
+
+/// Where the search starts, from the analytic estimate.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Start {
+    /// The largest value whose analytic per-host upload is within budget.
+    pub analytic: i64,
+    /// The simulated statistic over the estimate at 1: the estimate is a
+    /// mean per online host-second, and a p95 over hosts is several times
+    /// that under churn.
+    pub factor: Option<f64>,
+    /// The largest value whose estimate times `factor` is within budget.
+    pub value: i64,
+}
+
+/// The largest `v` in `1..=max` with `cost(v) <= budget`, by bisection
+/// (the cost grows with `v`); 1 when even that is over, `None` when the
+/// cost is undefined.
+fn largest_under(cost: impl Fn(i64) -> Option<f64>, budget: f64, max: i64) -> Option<i64> {
+    if cost(1)? > budget {
+        return Some(1);
+    }
+    let (mut lo, mut hi) = (1, max.max(1));
+    if cost(hi)? <= budget {
+        return Some(hi);
+    }
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if cost(mid)? <= budget {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    Some(lo)
+}
+
+/// The analytic bracket: the estimate ([`crate::estimate`]) gives a first
+/// value, a simulated evaluation at 1 calibrates the estimate to the
+/// chosen statistic, and the calibrated estimate gives the starting value
+/// of [`largest_within`]. `None` when the estimate is undefined.
+pub fn analytic_start<M, R>(ev: &mut Evaluator<'_, M, R>) -> anyhow::Result<Option<Start>>
+where
+    M: Fn(i64) -> Result<Scenario, String>,
+    R: Fn(&Scenario, StreamSeed) -> anyhow::Result<RunResult> + Sync,
+{
+    let (budget, max) = (ev.search.budget, ev.search.max_value);
+    let cost = |ev: &Evaluator<'_, M, R>, v: i64| {
+        (ev.make)(v)
+            .ok()
+            .and_then(|s| crate::estimate::Estimate::of(&s))
+            .map(|e| e.per_host_total())
+    };
+    let Some(analytic) = largest_under(|v| cost(ev, v), budget, max) else {
+        return Ok(None);
+    };
+    // Calibrated at 1, the cheapest value to simulate: the ratio of the
+    // statistic to the estimate barely moves with the axis (the bracket
+    // absorbs what it does).
+    let simulated = ev.evaluate(1)?.estimate.mean;
+    let factor = cost(ev, 1).filter(|c| *c > 0.0).map(|c| simulated / c);
+    let value = match factor {
+        Some(k) => largest_under(|v| cost(ev, v).map(|c| c * k), budget, max).unwrap_or(analytic),
+        None => analytic,
+    };
+    Ok(Some(Start {
+        analytic,
+        factor,
+        value,
+    }))
+}

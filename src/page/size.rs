@@ -1,0 +1,314 @@
+//! The report page of `pnrpsim size`: the sizing question, its answer with
+//! the runs that support it, and the same search with each sensitive
+//! parameter halved and doubled.
+
+use super::sensitivity::{Answer as Row, Sensitivity};
+use super::{Page, ReportPath, cloud, common_method, kbit, parameters};
+use crate::estimate::Estimate as Analytic;
+use crate::plot::{Axis, Chart, Curve, Marker, Scale, color, render};
+use crate::scenario::Scenario;
+use crate::scenario::provenance::Provenance;
+use crate::size::{Answer, Evaluation, Search, Start};
+use std::path::PathBuf;
+
+/// `2.00 kbit/s (250.0 B/s) at p95, 95% CI 240.1–248.0 B/s, 5 runs`.
+pub fn describe(e: &Evaluation, stat: &str) -> String {
+    let ci = e.estimate.ci95.map_or(String::new(), |(lo, hi)| {
+        format!(", 95% CI {lo:.1}–{hi:.1} B/s")
+    });
+    format!(
+        "{} at {stat}{ci}, {} runs",
+        kbit(e.estimate.mean),
+        e.estimate.n
+    )
+}
+
+/// What the search found, for the sensitivity column and the ranking.
+pub fn short_answer(search: &Search, a: &Answer) -> Row {
+    match (&a.within, &a.over) {
+        (Some(w), Some(_)) => Row {
+            text: format!("{} ({} runs)", w.value, a.runs),
+            number: Some(w.value as f64),
+        },
+        (Some(w), None) => Row {
+            text: format!("at least {} (largest tried)", w.value),
+            number: Some(w.value as f64),
+        },
+        (None, Some(o)) => Row {
+            text: format!("none: even {} costs {}", o.value, kbit(o.estimate.mean)),
+            number: Some(0.0),
+        },
+        (None, None) => Row {
+            text: format!("no answer for {}", search.axis),
+            number: None,
+        },
+    }
+}
+
+/// The sizing question in words.
+pub fn question(s: &Scenario, search: &Search, names: Option<i64>) -> String {
+    let what = if search.axis == "hosts.names_per_host" {
+        "names per host".to_owned()
+    } else {
+        format!("`{}`", search.axis)
+    };
+    let stat = search.statistic.name();
+    let upload = match search.statistic.name() {
+        "mean" => "mean upload per host (mean over hosts)".to_owned(),
+        p => format!("upload per host at {p} (the {p} over hosts)"),
+    };
+    match names {
+        Some(n) => format!(
+            "**What upload bandwidth does a host need, at {stat}, with {n} {what}, in {}?**",
+            cloud(s)
+        ),
+        None => format!(
+            "**How many {what} fit in a budget of {} of {upload}, in {}?** The answer is the largest value whose cost is within the budget at 95 % confidence, with the next value over it at 95 % confidence.",
+            kbit(search.budget),
+            cloud(s)
+        ),
+    }
+}
+
+/// The answer lines of a budget search.
+pub fn answer_lines(search: &Search, a: &Answer) -> Vec<String> {
+    let stat = search.statistic.name();
+    let axis = &search.axis;
+    let mut lines = Vec::new();
+    match (&a.within, &a.over) {
+        (Some(w), Some(o)) => {
+            lines.push(format!("**{axis} = {}.**", w.value));
+            lines.push(format!(
+                "With {} = {} a host stays within the budget of {} at 95 % confidence: {}; margin {:.1} B/s.",
+                axis,
+                w.value,
+                kbit(search.budget),
+                describe(w, stat),
+                search.budget - w.estimate.mean
+            ));
+            lines.push(format!(
+                "With {} = {} it exceeds the budget at 95 % confidence: {}; over by {:.1} B/s.",
+                axis,
+                o.value,
+                describe(o, stat),
+                o.estimate.mean - search.budget
+            ));
+        }
+        (Some(w), None) => lines.push(format!(
+            "**At least {axis} = {}**, the largest value the search may try (`--max-value`): {}.",
+            w.value,
+            describe(w, stat)
+        )),
+        (None, Some(o)) => lines.push(format!(
+            "**None**: even {axis} = {} costs {}, over the budget of {}.",
+            o.value,
+            describe(o, stat),
+            kbit(search.budget)
+        )),
+        (None, None) => {}
+    }
+    lines.push(format!(
+        "The search took {} simulation runs; every value it evaluated is in the chart and the table below.",
+        a.runs
+    ));
+    lines.push(evaluation_table(search, &a.evaluations));
+    lines
+}
+
+/// Every evaluated value with its verdict.
+fn evaluation_table(search: &Search, evaluations: &[Evaluation]) -> String {
+    let mut out = format!(
+        "| {} | runs | {} upload per host, B/s | 95 % CI, B/s | verdict |\n|---|---|---|---|---|\n",
+        search.axis,
+        search.statistic.name()
+    );
+    for e in evaluations {
+        let ci = e
+            .estimate
+            .ci95
+            .map_or("—".to_owned(), |(lo, hi)| format!("{lo:.1} – {hi:.1}"));
+        let verdict = match e.verdict {
+            crate::size::Verdict::Within => "within budget",
+            crate::size::Verdict::Over => "over budget",
+            crate::size::Verdict::Unsettled => "not settled",
+        };
+        out += &format!(
+            "| {} | {} | {:.1} | {ci} | {verdict} |\n",
+            e.value, e.estimate.n, e.estimate.mean
+        );
+    }
+    out
+}
+
+/// The chart: the simulated statistic at each evaluated value with its
+/// confidence interval, the analytic estimate, and the budget line.
+pub fn chart(
+    to: &ReportPath,
+    s: &Scenario,
+    search: &Search,
+    evaluations: &[Evaluation],
+    estimate_at: &dyn Fn(i64) -> Option<f64>,
+    with_budget: bool,
+) -> anyhow::Result<Option<(String, PathBuf)>> {
+    let stat = search.statistic.name();
+    let hi = evaluations
+        .iter()
+        .map(|e| e.value)
+        .max()
+        .unwrap_or(1)
+        .max(2);
+    let step = (hi / 40).max(1);
+    let estimate: Vec<(f64, f64)> = (1..=hi)
+        .step_by(step as usize)
+        .chain([hi])
+        .filter_map(|v| estimate_at(v).map(|e| (v as f64, e)))
+        .collect();
+    let mut curves = vec![
+        Curve {
+            label: format!("simulated {stat} upload per host (95% CI)"),
+            color: color(0),
+            width: 2,
+            dashed: false,
+            marker: Marker::Circle,
+            points: evaluations
+                .iter()
+                .map(|e| (e.value as f64, e.estimate.mean))
+                .collect(),
+            errors: evaluations
+                .iter()
+                .filter_map(|e| e.estimate.ci95.map(|(l, h)| (e.value as f64, l, h)))
+                .collect(),
+        },
+        Curve {
+            label: "analytic estimate (mean per online host-second)".to_owned(),
+            color: color(7),
+            width: 2,
+            dashed: true,
+            marker: Marker::None,
+            points: estimate,
+            errors: Vec::new(),
+        },
+    ];
+    if with_budget {
+        curves.push(Curve {
+            label: format!("budget {}", kbit(search.budget)),
+            color: color(3),
+            width: 2,
+            dashed: true,
+            marker: Marker::None,
+            points: vec![(1.0, search.budget), (hi as f64, search.budget)],
+            errors: Vec::new(),
+        });
+    }
+    let chart = Chart {
+        title: format!("{}: upload per host against {}", s.name, search.axis),
+        x: Axis {
+            label: search.axis.clone(),
+            scale: Scale::Linear,
+            include_zero: false,
+        },
+        y: Axis {
+            label: format!("upload per host, {stat} (B/s)"),
+            scale: Scale::Linear,
+            include_zero: true,
+        },
+        bands: Vec::new(),
+        curves,
+    };
+    let Some([png, _svg]) = render(&chart, to.dir(), &to.chart_stem("size"))? else {
+        return Ok(None);
+    };
+    Ok(Some((
+        format!(
+            "Simulated {stat} upload per host at each value the search evaluated (mean over replications, 95 % CI), beside the analytic estimate{}",
+            if with_budget { " and the budget" } else { "" }
+        ),
+        png,
+    )))
+}
+
+/// The method bullets of a size search.
+pub fn method(s: &Scenario, search: &Search, start: Option<Start>, names: bool) -> Vec<String> {
+    let mut m = common_method(s);
+    if names {
+        m.push(format!(
+            "The value was run with {} replications (`--replications`).",
+            search.replications
+        ));
+        return m;
+    }
+    m.push(match start {
+        Some(Start {
+            analytic,
+            factor: Some(k),
+            value,
+        }) => format!(
+            "Bracketing with the analytic estimate (`src/estimate`, a closed-form model of the same protocol, which predicts the mean upload per online host-second): the estimate puts the largest value within budget at {axis} = {analytic}; a simulated evaluation at {axis} = 1 gives {k:.2} × the estimate for the {stat}; the estimate scaled by that factor puts it at {axis} = {value}, where the simulated search starts, doubling while within budget and halving while over, then bisecting between the last value within and the first over.",
+            axis = search.axis,
+            stat = search.statistic.name()
+        ),
+        Some(Start { analytic, .. }) => format!(
+            "Bracketing with the analytic estimate (`src/estimate`): it puts the largest value within budget at {} = {analytic}, where the simulated search starts, doubling while within budget and halving while over, then bisecting.",
+            search.axis
+        ),
+        None => format!(
+            "Bracketing: the analytic estimate is undefined for this scenario, so the simulated search starts at {} = 1, doubling while within budget, then bisects.",
+            search.axis
+        ),
+    });
+    m.push(format!(
+        "Each value gets {} replications; a value is *within* budget when the upper end of its 95 % CI is at or below the budget, *over* when the lower end is above it, and otherwise gets {} more replications, up to {}. A value still unsettled then stops the search with an error rather than a guess. The answer is a value within budget whose successor is over budget, and values must be monotone in cost (checked).",
+        search.replications, search.replications, search.max_replications
+    ));
+    m
+}
+
+/// The parameter rows and the notes under them.
+pub fn parameter_section(
+    s: &Scenario,
+    prov: &Provenance,
+    search: &Search,
+) -> (Vec<super::Parameter>, Vec<String>) {
+    let mut rows = parameters(s, prov);
+    for p in rows.iter_mut().filter(|p| p.path == search.axis) {
+        p.value = "searched".to_owned();
+        p.provenance = format!("the answer (searched from 1 to {})", search.max_value);
+    }
+    (rows, Vec::new())
+}
+
+/// Assembles the page.
+#[allow(clippy::too_many_arguments)]
+pub fn page(
+    s: &Scenario,
+    question: String,
+    answer: Vec<String>,
+    charts: Vec<(String, PathBuf)>,
+    prov: &Provenance,
+    search: &Search,
+    method: Vec<String>,
+    sensitivity: Sensitivity,
+) -> Page {
+    let (parameters, parameter_notes) = parameter_section(s, prov, search);
+    Page {
+        title: format!("Sizing {}: {}", s.name, search.axis),
+        command: super::command_line(),
+        question,
+        answer,
+        charts,
+        parameters,
+        parameter_notes,
+        method,
+        sensitivity,
+        caveats: vec![
+            "Halving the session mean doubles the churn: joins, registrations and floods per host-hour follow it, so under heavy churn the cost per name is dominated by publication. Refresh matters mostly when sessions are long compared with the refresh interval.".to_owned(),
+            "The cloud size enters through the path length (one more hop per tenfold registrations): a tenfold larger deployment than the one simulated costs each name about one more hop per registration and resolve.".to_owned(),
+            "Loss, firewalls, Teredo and shared names are as set in the parameter table; the estimate beside the simulation ignores them.".to_owned(),
+        ],
+    }
+}
+
+/// The analytic per-host upload of `s` (bytes per online host-second).
+pub fn analytic(s: &Scenario) -> Option<f64> {
+    Analytic::of(s).map(|e| e.per_host_total())
+}
