@@ -291,7 +291,7 @@ pub fn page(
 ) -> Page {
     let (parameters, parameter_notes) = parameter_section(s, prov, search);
     Page {
-        title: format!("Sizing {}: {}", s.name, search.axis),
+        title: format!("Sizing: {} ({})", search.axis, s.name),
         command: super::command_line(),
         question,
         answer,
