@@ -10,7 +10,7 @@ use crate::scenario::Scenario;
 use crate::scenario::load::{load_file, scenario_with};
 use crate::scenario::provenance::Provenance;
 use crate::scenario::units::parse_rate;
-use crate::size::{Evaluator, Search, Start, Statistic, analytic_start, largest_within};
+use crate::size::{Evaluator, Search, Start, Statistic, Unsettled, analytic_start, largest_within};
 use crate::sweep::interrupt_flag;
 use clap::Args;
 use std::path::PathBuf;
@@ -83,8 +83,15 @@ pub fn run(args: SizeArgs) -> Result<(), Failure> {
     let report = ReportPath::from_arg(args.report.as_deref()).map_err(input)?;
     let stop = interrupt_flag()?;
     let stat = args.metric.name();
-    let found =
-        search_once(&args, &search, &s, &base, stop).map_err(|e| input(format!("{e:#}")))?;
+    // A budget below the cheapest value or a non-monotone axis is bad
+    // input; a value that cannot be settled, a failed run or Ctrl-C is not.
+    let found = search_once(&args, &search, &s, &base, stop).map_err(|e| {
+        if e.is::<Unsettled>() || stop.load(Ordering::SeqCst) {
+            Failure::Run(e)
+        } else {
+            input(format!("{e:#}"))
+        }
+    })?;
 
     if let Some(n) = args.names {
         let e = found.answer.evaluations.first().expect("one evaluation");

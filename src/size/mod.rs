@@ -192,6 +192,12 @@ where
     }
 }
 
+/// A value whose interval still straddles the budget after the most
+/// replications allowed: an outcome of the runs (exit 1), not bad input.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Unsettled(String);
+
 /// Finds the largest axis value within budget, starting the bracket at
 /// `guess` (an analytic estimate, or 1).
 pub fn largest_within<M, R>(ev: &mut Evaluator<'_, M, R>, guess: i64) -> anyhow::Result<Answer>
@@ -201,7 +207,7 @@ where
 {
     let max = ev.search.max_value;
     let unsettled = |e: &Evaluation| {
-        anyhow!(
+        anyhow::Error::new(Unsettled(format!(
             "cannot settle {} = {} against the budget at 95% confidence: {} {:.1} B/s, CI [{:.1}, {:.1}] straddles {:.1} B/s even after {} replications",
             ev.search.axis,
             e.value,
@@ -211,7 +217,7 @@ where
             e.estimate.ci95.map_or(f64::NAN, |c| c.1),
             ev.search.budget,
             e.estimate.n
-        )
+        )))
     };
     // Bracket: grow from the guess until over, shrink until within.
     let mut lo: Option<Evaluation> = None;
