@@ -89,13 +89,17 @@ impl Drawable for BarChart {
             chart.draw_series(whiskers)?;
         }
         let style = TextStyle::from((FONT, 16).into_font()).pos(Pos::new(HPos::Center, VPos::Top));
+        // One word a line, so that neighbouring labels ("split detection",
+        // "unregistration") never run into each other.
         for (g, group) in self.groups.iter().enumerate() {
             let (px, py) = chart.backend_coord(&(g as f64 + 0.5, 0.0));
-            root.draw(&Text::new(
-                group.label.clone(),
-                (px, py + 10),
-                style.clone(),
-            ))?;
+            for (line, word) in group.label.split(' ').enumerate() {
+                root.draw(&Text::new(
+                    word.to_owned(),
+                    (px, py + 10 + 20 * line as i32),
+                    style.clone(),
+                ))?;
+            }
         }
         chart
             .configure_series_labels()
