@@ -108,3 +108,34 @@ fn budgets_without_units_or_below_one_name_are_refused() {
     assert_eq!(code, 2);
     assert!(err.contains("even hosts.names_per_host = 1 costs"), "{err}");
 }
+
+/// A budget at the very mean a value costs cannot be settled at 95 %
+/// confidence with the replications allowed: the search stops with exit
+/// code 1 (a result of the runs, not bad input), names the value and its
+/// interval, and says what the settled values narrowed the answer to.
+#[test]
+fn a_value_that_cannot_be_settled_stops_the_search_with_the_range_so_far() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("small.toml");
+    std::fs::write(&scenario, SCENARIO).unwrap();
+    let scenario = scenario.to_str().unwrap();
+    let budget = format!("{}B/s", need(scenario, 3));
+    let (code, out, err) = pnrpsim(&[
+        "size",
+        scenario,
+        "--metric",
+        "mean",
+        "--budget",
+        &budget,
+        "--max-replications",
+        "5",
+    ]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        err.contains("cannot settle hosts.names_per_host = 3 against the budget"),
+        "{err}"
+    );
+    assert!(err.contains("even after 5 replications"), "{err}");
+    assert!(err.contains("; the answer lies between 2 and 3"), "{err}");
+    assert!(!out.contains("answer:"), "{out}");
+}

@@ -206,9 +206,19 @@ where
     R: Fn(&Scenario, StreamSeed) -> anyhow::Result<RunResult> + Sync,
 {
     let max = ev.search.max_value;
-    let unsettled = |e: &Evaluation| {
+    // What the settled values already say about the answer, so that an
+    // unsettled search still reports the range it narrowed down.
+    let known = |lo: Option<&Evaluation>, hi: Option<&Evaluation>| match (lo, hi) {
+        (Some(l), Some(h)) if h.value - l.value > 1 => {
+            format!("; the answer lies between {} and {}", l.value, h.value - 1)
+        }
+        (Some(l), _) => format!("; the answer is at least {}", l.value),
+        (None, Some(h)) => format!("; the answer is below {}", h.value),
+        (None, None) => String::new(),
+    };
+    let unsettled = |e: &Evaluation, known: String| {
         anyhow::Error::new(Unsettled(format!(
-            "cannot settle {} = {} against the budget at 95% confidence: {} {:.1} B/s, CI [{:.1}, {:.1}] straddles {:.1} B/s even after {} replications",
+            "cannot settle {} = {} against the budget at 95% confidence: {} {:.1} B/s, CI [{:.1}, {:.1}] straddles {:.1} B/s even after {} replications{known}",
             ev.search.axis,
             e.value,
             ev.search.statistic.name(),
@@ -241,7 +251,7 @@ where
                 }
                 v = (v / 2).max(1);
             }
-            Verdict::Unsettled => return Err(unsettled(&e)),
+            Verdict::Unsettled => return Err(unsettled(&e, known(lo.as_ref(), hi.as_ref()))),
         }
     }
     // Bisect between the last value within and the first over.
@@ -254,7 +264,7 @@ where
         match e.verdict {
             Verdict::Within => lo = Some(e),
             Verdict::Over => hi = Some(e),
-            Verdict::Unsettled => return Err(unsettled(&e)),
+            Verdict::Unsettled => return Err(unsettled(&e, known(Some(l), Some(h)))),
         }
     }
     let evaluations = ev.evaluations();
