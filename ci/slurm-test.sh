@@ -87,25 +87,8 @@ for _ in $(seq 100); do
 done
 sinfo -h -o %T | grep -qE '^idle' || { echo "the Slurm node did not come up:"; sinfo; tail -20 "$WORK/log/"*.log; exit 1; }
 
-# The study: the same small scenario as tests/shard.rs.
-cat >"$WORK/study.toml" <<'TOML'
-name = "slurm-test"
-seed = 11
-duration = "20min"
-warmup = "5min"
-[hosts]
-count = 100
-[churn]
-enabled = true
-session = { dist = "exponential", mean = "30min" }
-downtime = { dist = "exponential", mean = "10min" }
-[metrics]
-connectivity_every = "5min"
-[sweep]
-replications = 3
-axis = "hosts.names_per_host"
-values = [1, 2, 3]
-TOML
+# The study: the small scenario that tests/shard.rs runs too.
+cp "$ROOT/tests/data/small-sweep.toml" "$WORK/study.toml"
 
 cd "$WORK"
 job=$(sbatch --parsable --array=0-$((SHARDS - 1)) \

@@ -6,24 +6,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-const SCENARIO: &str = r#"
-name = "shard-test"
-seed = 11
-duration = "20min"
-warmup = "5min"
-[hosts]
-count = 100
-[churn]
-enabled = true
-session = { dist = "exponential", mean = "30min" }
-downtime = { dist = "exponential", mean = "10min" }
-[metrics]
-connectivity_every = "5min"
-[sweep]
-replications = 3
-axis = "hosts.names_per_host"
-values = [1, 2, 3]
-"#;
+/// The sweep that ci/slurm-test.sh also runs on a one-node cluster.
+const SCENARIO: &str = include_str!("data/small-sweep.toml");
 
 fn pnrpsim(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_pnrpsim"))

@@ -30,12 +30,20 @@ fn need(scenario: &str, names: i64) -> f64 {
     bytes.parse().unwrap()
 }
 
+/// The small cloud written to a temporary directory (kept alive by the
+/// returned handle), and its path.
+fn small_scenario() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("small.toml");
+    std::fs::write(&path, SCENARIO).unwrap();
+    let path = path.to_str().unwrap().to_owned();
+    (dir, path)
+}
+
 #[test]
 fn size_answer_is_confirmed_by_a_sweep_around_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let scenario = dir.path().join("small.toml");
-    std::fs::write(&scenario, SCENARIO).unwrap();
-    let scenario = scenario.to_str().unwrap();
+    let (dir, scenario) = small_scenario();
+    let scenario = scenario.as_str();
     // A budget halfway between the costs of 2 and 3 names per host (heavy
     // churn makes publication, hence names, dominate the cost).
     let budget = (need(scenario, 2) + need(scenario, 3)) / 2.0;
@@ -97,10 +105,8 @@ fn size_answer_is_confirmed_by_a_sweep_around_it() {
 
 #[test]
 fn budgets_without_units_or_below_one_name_are_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let scenario = dir.path().join("small.toml");
-    std::fs::write(&scenario, SCENARIO).unwrap();
-    let scenario = scenario.to_str().unwrap();
+    let (_dir, scenario) = small_scenario();
+    let scenario = scenario.as_str();
     let (code, _, err) = pnrpsim(&["size", scenario, "--budget", "300"]);
     assert_eq!(code, 2);
     assert!(err.contains("--budget: invalid rate \"300\""), "{err}");
@@ -115,10 +121,8 @@ fn budgets_without_units_or_below_one_name_are_refused() {
 /// interval, and says what the settled values narrowed the answer to.
 #[test]
 fn a_value_that_cannot_be_settled_stops_the_search_with_the_range_so_far() {
-    let dir = tempfile::tempdir().unwrap();
-    let scenario = dir.path().join("small.toml");
-    std::fs::write(&scenario, SCENARIO).unwrap();
-    let scenario = scenario.to_str().unwrap();
+    let (_dir, scenario) = small_scenario();
+    let scenario = scenario.as_str();
     let budget = format!("{}B/s", need(scenario, 3));
     let (code, out, err) = pnrpsim(&[
         "size",
