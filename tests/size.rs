@@ -40,6 +40,20 @@ fn small_scenario() -> (tempfile::TempDir, String) {
     (dir, path)
 }
 
+/// `pnrpsim size` on the mean upload, with a budget and a replication cap.
+fn size_at_mean(scenario: &str, budget: &str, max_replications: u32) -> (i32, String, String) {
+    pnrpsim(&[
+        "size",
+        scenario,
+        "--metric",
+        "mean",
+        "--budget",
+        budget,
+        "--max-replications",
+        &max_replications.to_string(),
+    ])
+}
+
 #[test]
 fn size_answer_is_confirmed_by_a_sweep_around_it() {
     let (dir, scenario) = small_scenario();
@@ -48,16 +62,7 @@ fn size_answer_is_confirmed_by_a_sweep_around_it() {
     // churn makes publication, hence names, dominate the cost).
     let budget = (need(scenario, 2) + need(scenario, 3)) / 2.0;
     let budget_arg = format!("{budget:.1}B/s");
-    let (code, out, err) = pnrpsim(&[
-        "size",
-        scenario,
-        "--metric",
-        "mean",
-        "--budget",
-        &budget_arg,
-        "--max-replications",
-        "30",
-    ]);
+    let (code, out, err) = size_at_mean(scenario, &budget_arg, 30);
     assert_eq!(code, 0, "{out}{err}");
     let answer = answer_of(&out);
     assert!((1..=4).contains(&answer), "answer {answer} near 2: {out}");
@@ -124,16 +129,7 @@ fn a_value_that_cannot_be_settled_stops_the_search_with_the_range_so_far() {
     let (_dir, scenario) = small_scenario();
     let scenario = scenario.as_str();
     let budget = format!("{}B/s", need(scenario, 3));
-    let (code, out, err) = pnrpsim(&[
-        "size",
-        scenario,
-        "--metric",
-        "mean",
-        "--budget",
-        &budget,
-        "--max-replications",
-        "5",
-    ]);
+    let (code, out, err) = size_at_mean(scenario, &budget, 5);
     assert_eq!(code, 1, "{out}{err}");
     assert!(
         err.contains("cannot settle hosts.names_per_host = 3 against the budget"),

@@ -290,11 +290,32 @@ pub fn ring_neighbours(sim: &Simulation, x: IdIx, k: usize) -> (Vec<HostIx>, Vec
 
 /// The quiet cloud after 10 minutes, with every message from then on
 /// appended to `log`.
-fn watched_quiet_cloud<'a>(s: &'a Scenario, log: &'a RefCell<Vec<Sent>>) -> Simulation<'a> {
-    let mut sim = Simulation::new(s, StreamSeed::single(s.seed)).unwrap();
+/// One event a minute in the quiet cloud, on `count` hosts (host k is
+/// `k · stride` modulo the hosts): `act` makes it happen (and notes what it
+/// needs before it does), the cloud runs a minute, and `read` turns what
+/// was sent in that minute into a figure. `leaf` is ℓ, per side.
+fn each_minute<P, T>(
+    count: u32,
+    stride: u32,
+    mut act: impl FnMut(&mut Simulation<'_>, HostIx, usize) -> P,
+    mut read: impl FnMut(P, &Simulation<'_>, &[Sent], HostIx, usize) -> T,
+) -> Vec<T> {
+    let s = scenario("controlled", &[]);
+    let log: RefCell<Vec<Sent>> = RefCell::new(Vec::new());
+    let mut sim = Simulation::new(&s, StreamSeed::single(s.seed)).unwrap();
     sim.run_until(SimTime(600_000_000));
     sim.observe(|_, from, to, m| log.borrow_mut().push(sent(from, to, m)));
-    sim
+    let leaf = s.pnrp.leaf_set_per_side as usize;
+    (0..count)
+        .map(|k| {
+            let host = HostIx(k * stride % s.hosts.count);
+            log.borrow_mut().clear();
+            let noted = act(&mut sim, host, leaf);
+            let t = sim.now();
+            sim.run_until(t + SimDuration::from_secs(60));
+            read(noted, &sim, &log.borrow(), host, leaf)
+        })
+        .collect()
 }
 
 #[derive(Clone, Debug)]
@@ -319,48 +340,44 @@ pub struct Unregistration {
 
 /// Clean departures of `count` hosts of the quiet cloud, one a minute.
 pub fn unregistrations(count: u32) -> Vec<Unregistration> {
-    let s = scenario("controlled", &[]);
-    let log: RefCell<Vec<Sent>> = RefCell::new(Vec::new());
-    let mut sim = watched_quiet_cloud(&s, &log);
-    let leaf = s.pnrp.leaf_set_per_side as usize;
-    let mut out = Vec::new();
-    for k in 0..count {
-        let host = HostIx(k * 29 % s.hosts.count);
-        let x = sim.locals(host)[0];
-        let (below, above) = ring_neighbours(&sim, x, leaf + 2);
-        let leaf_holders_before = sim.holders(x).iter().filter(|h| h.1).count();
-        log.borrow_mut().clear();
-        sim.depart(host, true);
-        let t = sim.now();
-        sim.run_until(t + SimDuration::from_secs(60));
-        let log = log.borrow();
-        let mut revokes_to = BTreeMap::new();
-        let mut messages = BTreeMap::new();
-        for m in log.iter() {
-            if m.ty == MsgType::FloodRevoke && m.entry == Some(x) {
-                *revokes_to.entry(m.to.0).or_insert(0) += 1;
+    each_minute(
+        count,
+        29,
+        |sim, host, leaf| {
+            let x = sim.locals(host)[0];
+            let (below, above) = ring_neighbours(sim, x, leaf + 2);
+            let leaf_holders_before = sim.holders(x).iter().filter(|h| h.1).count();
+            sim.depart(host, true);
+            (x, below, above, leaf_holders_before)
+        },
+        |(x, below, above, leaf_holders_before), sim, log, host, leaf| {
+            let mut revokes_to = BTreeMap::new();
+            let mut messages = BTreeMap::new();
+            for m in log {
+                if m.ty == MsgType::FloodRevoke && m.entry == Some(x) {
+                    *revokes_to.entry(m.to.0).or_insert(0) += 1;
+                }
+                if m.reason == Reason::Unregistration {
+                    *messages.entry((m.ty, m.reason)).or_insert(0) += 1;
+                }
             }
-            if m.reason == Reason::Unregistration {
-                *messages.entry((m.ty, m.reason)).or_insert(0) += 1;
+            Unregistration {
+                initial: log
+                    .iter()
+                    .filter(|m| m.from == host)
+                    .map(|m| (m.ty, m.to))
+                    .collect(),
+                leaf,
+                below,
+                above,
+                revokes: revokes_to.values().map(|&v| u64::from(v)).sum(),
+                revokes_to,
+                messages,
+                leaf_holders_after: sim.holders(x).iter().filter(|h| h.1).count(),
+                leaf_holders_before,
             }
-        }
-        out.push(Unregistration {
-            initial: log
-                .iter()
-                .filter(|m| m.from == host)
-                .map(|m| (m.ty, m.to))
-                .collect(),
-            leaf,
-            below,
-            above,
-            revokes: revokes_to.values().map(|&v| u64::from(v)).sum(),
-            revokes_to,
-            messages,
-            leaf_holders_after: sim.holders(x).iter().filter(|h| h.1).count(),
-            leaf_holders_before,
-        });
-    }
-    out
+        },
+    )
 }
 
 #[derive(Clone, Debug)]
@@ -385,72 +402,65 @@ pub struct Cascade {
 
 /// New names registered by `count` hosts of the quiet cloud, one a minute.
 pub fn cascades(count: u32) -> Vec<Cascade> {
-    let s = scenario("controlled", &[]);
-    let log: RefCell<Vec<Sent>> = RefCell::new(Vec::new());
-    let mut sim = watched_quiet_cloud(&s, &log);
-    let leaf = s.pnrp.leaf_set_per_side as usize;
-    let mut out = Vec::new();
-    for k in 0..count {
-        let host = HostIx(k * 31 % s.hosts.count);
-        log.borrow_mut().clear();
-        let x = sim.register_new_name(host);
-        let t = sim.now();
-        sim.run_until(t + SimDuration::from_secs(60));
-        let log = log.borrow();
-        let mut reached: BTreeMap<u32, usize> = BTreeMap::new();
-        let mut floods_per_wave: Vec<u32> = Vec::new();
-        let mut first = std::collections::BTreeSet::new();
-        for m in log.iter() {
-            if m.ty != MsgType::Flood || m.entry != Some(x) || m.from == host {
-                continue;
-            }
-            let wave = match reached.get(&m.from.0) {
-                Some(&w) => w + 1,
-                None => {
-                    first.insert(m.from.0);
-                    1
+    each_minute(
+        count,
+        31,
+        |sim, host, _| sim.register_new_name(host),
+        |x, sim, log, host, leaf| {
+            let mut reached: BTreeMap<u32, usize> = BTreeMap::new();
+            let mut floods_per_wave: Vec<u32> = Vec::new();
+            let mut first = std::collections::BTreeSet::new();
+            for m in log.iter() {
+                if m.ty != MsgType::Flood || m.entry != Some(x) || m.from == host {
+                    continue;
                 }
-            };
-            if floods_per_wave.len() < wave {
-                floods_per_wave.resize(wave, 0);
+                let wave = match reached.get(&m.from.0) {
+                    Some(&w) => w + 1,
+                    None => {
+                        first.insert(m.from.0);
+                        1
+                    }
+                };
+                if floods_per_wave.len() < wave {
+                    floods_per_wave.resize(wave, 0);
+                }
+                floods_per_wave[wave - 1] += 1;
+                let at = reached.entry(m.to.0).or_insert(wave);
+                *at = (*at).min(wave);
             }
-            floods_per_wave[wave - 1] += 1;
-            let at = reached.entry(m.to.0).or_insert(wave);
-            *at = (*at).min(wave);
-        }
-        let (below, above) = ring_neighbours(&sim, x, leaf);
-        let holders = sim.holders(x);
-        let holding = |h: &HostIx| holders.iter().any(|(o, l)| o == h && *l);
-        let mut messages = BTreeMap::new();
-        for m in log.iter() {
-            *messages.entry((m.ty, m.reason)).or_insert(0) += 1;
-        }
-        let positions = below
-            .iter()
-            .enumerate()
-            .map(|(i, h)| (-(i as i32) - 1, h))
-            .chain(above.iter().enumerate().map(|(i, h)| (i as i32 + 1, h)));
-        let missing = positions
-            .filter(|(_, h)| !holding(h))
-            .map(|(pos, h)| {
-                let floods = log
-                    .iter()
-                    .filter(|m| m.ty == MsgType::Flood && m.entry == Some(x) && m.to == *h)
-                    .count() as u32;
-                (pos, floods)
-            })
-            .collect();
-        out.push(Cascade {
-            missing,
-            waves: floods_per_wave.len(),
-            floods_per_wave,
-            first_adders: first.len(),
-            leaf_holders: holders.iter().filter(|h| h.1).count(),
-            true_neighbours_holding: below.iter().chain(&above).filter(|h| holding(h)).count(),
-            messages,
-        });
-    }
-    out
+            let (below, above) = ring_neighbours(sim, x, leaf);
+            let holders = sim.holders(x);
+            let holding = |h: &HostIx| holders.iter().any(|(o, l)| o == h && *l);
+            let mut messages = BTreeMap::new();
+            for m in log.iter() {
+                *messages.entry((m.ty, m.reason)).or_insert(0) += 1;
+            }
+            let positions = below
+                .iter()
+                .enumerate()
+                .map(|(i, h)| (-(i as i32) - 1, h))
+                .chain(above.iter().enumerate().map(|(i, h)| (i as i32 + 1, h)));
+            let missing = positions
+                .filter(|(_, h)| !holding(h))
+                .map(|(pos, h)| {
+                    let floods = log
+                        .iter()
+                        .filter(|m| m.ty == MsgType::Flood && m.entry == Some(x) && m.to == *h)
+                        .count() as u32;
+                    (pos, floods)
+                })
+                .collect();
+            Cascade {
+                missing,
+                waves: floods_per_wave.len(),
+                floods_per_wave,
+                first_adders: first.len(),
+                leaf_holders: holders.iter().filter(|h| h.1).count(),
+                true_neighbours_holding: below.iter().chain(&above).filter(|h| holding(h)).count(),
+                messages,
+            }
+        },
+    )
 }
 
 // ----- estimate against the quickstart ------------------------------------------
