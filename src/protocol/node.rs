@@ -16,142 +16,29 @@
 //! backtracking, retransmission (timeout, retries), and the maintenance
 //! timer (split detection, cache balancing, re-synchronisation).
 
-use super::cache::{Cache, CacheParams, Insert};
-use super::id::{HostIx, IdIx, IdTable, U256, closer};
-use super::message::{Body, IdList, Message, Reason, SizeModel};
-use super::resolve::{AppResolve, Resolve};
-use crate::engine::{Rng, SimDuration, SimTime};
+use super::cache::{Cache, Insert};
+use super::id::{HostIx, IdIx, U256, closer};
+use super::message::{Body, IdList, Message, Reason};
+use super::requests::{Pending, Purpose, Requests};
+use super::resolve::{AppResolve, Resolver, Resolves};
+use crate::engine::SimDuration;
 use rand::Rng as _;
 
-/// Protocol parameters, resolved from the scenario.
-#[derive(Clone, Debug)]
-pub struct Params {
-    pub cache: CacheParams,
-    pub maintenance_period: SimDuration,
-    pub sparse_maintenance_period: SimDuration,
-    pub sparse_cache_entries: usize,
-    pub retransmit_timeout: SimDuration,
-    pub retries: u32,
-    pub advertise_ids: usize,
-    pub sync_peers: usize,
-    pub max_hops: u32,
-    pub max_suspicious: u32,
-    pub lookups_per_hop: u32,
-    pub flood_list_max: usize,
-    pub refresh_interval: SimDuration,
-    /// Mean seconds between split detections in the whole cloud.
-    pub split_detection_interval_secs: f64,
-    pub balance_gap_fraction: f64,
-    pub names_per_host: f64,
-    pub sizes: SizeModel,
-}
-
-/// Timers a node arms for itself.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Timer {
-    /// Check whether request `txn` was answered; resend or give up.
-    Retransmit {
-        txn: u32,
-    },
-    Maintenance,
-    Refresh {
-        entry: IdIx,
-    },
-}
-
-/// The end of an application resolve.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ResolveOutcome {
-    pub success: bool,
-    /// LOOKUPs answered on the way.
-    pub hops: u32,
-    /// The host whose CPA was fetched, on success.
-    pub peer: Option<HostIx>,
-    pub latency: SimDuration,
-}
-
-/// What the node wants done.
-#[derive(Default, Debug)]
-pub struct Outbox {
-    pub sends: Vec<(HostIx, Message)>,
-    pub timers: Vec<(SimDuration, Timer)>,
-    pub resolved: Vec<ResolveOutcome>,
-}
-
-impl Outbox {
-    pub fn clear(&mut self) {
-        self.sends.clear();
-        self.timers.clear();
-        self.resolved.clear();
-    }
-}
-
-/// Read-only world facts and the node's random stream for one reaction.
-pub struct Env<'a> {
-    pub now: SimTime,
-    pub ids: &'a IdTable,
-    pub params: &'a Params,
-    pub rng: &'a mut Rng,
-}
-
-/// Why a request is pending, i.e. what to do with its reply or its failure.
-#[derive(Clone, Debug)]
-pub(super) enum Purpose {
-    /// A LOOKUP of resolve `resolve` sent to the owner of `via` (unknown for
-    /// the first hop of a split detection, which starts at a seed host).
-    Lookup {
-        resolve: u32,
-        via: Option<IdIx>,
-    },
-    /// The closing INQUIRE of an application resolve.
-    Fetch {
-        resolve: u32,
-    },
-    /// Return-routability check of a route entry before caching it.
-    Validate {
-        entry: IdIx,
-        cascade: Option<Box<[HostIx]>>,
-    },
-    Solicit,
-    Request,
-    /// An acknowledged FLOOD or revoke; nothing follows either way.
-    Flood,
-}
-
-#[derive(Clone, Debug)]
-struct Pending {
-    txn: u32,
-    to: HostIx,
-    msg: Message,
-    sends: u32,
-    purpose: Purpose,
-}
-
-/// Removes `v[i]` (moving the last item into its place), and gives the
-/// memory back once the list is empty: a host's requests and resolves come
-/// in bursts (joining, flood cascades) and most hosts have none outstanding
-/// most of the time, so keeping every burst's capacity would cost more
-/// memory than the host's cache.
-pub(super) fn take_at<T>(v: &mut Vec<T>, i: usize) -> T {
-    let item = v.swap_remove(i);
-    if v.is_empty() {
-        *v = Vec::new();
-    }
-    item
-}
+/// The node's interface types, defined beside the procedures that share
+/// them and named here too because every driver of a node needs them.
+pub use super::env::{Env, Params};
+pub use super::outbox::{Outbox, ResolveOutcome, Timer};
 
 /// The PNRP state of one host.
 #[derive(Debug, Default)]
 pub struct Node {
-    pub(super) me: HostIx,
+    me: HostIx,
     pub cache: Cache,
-    pending: Vec<Pending>,
-    pub(super) resolves: Vec<Resolve>,
-    next_txn: u32,
-    pub(super) next_resolve: u32,
+    requests: Requests,
+    resolves: Resolves,
     /// Hosts known before joining (previously known peers, multicast or a
     /// seed server): used to synchronise and to start split detection.
-    pub(super) seeds: Vec<HostIx>,
+    seeds: Vec<HostIx>,
     /// Set once the cache has been seeded; registrations wait for it.
     synced: bool,
     sync_outstanding: u32,
@@ -171,55 +58,17 @@ impl Node {
     /// Starts loading the state that handling a message will read first.
     pub fn prefetch(&self) {
         self.cache.prefetch();
-        crate::engine::prefetch(self.pending.as_ptr());
+        self.requests.prefetch();
     }
 
-    fn txn(&mut self) -> u32 {
-        self.next_txn = self.next_txn.wrapping_add(1).max(1);
-        self.next_txn
-    }
-
-    pub(super) fn send(
-        &mut self,
-        out: &mut Outbox,
-        to: HostIx,
-        body: Body,
-        reason: Reason,
-        txn: u32,
-    ) {
-        out.sends.push((to, Message::new(body, reason, txn)));
-    }
-
-    /// Sends a request that expects a reply and arms its retransmission.
-    pub(super) fn request(
-        &mut self,
-        env: &Env,
-        out: &mut Outbox,
-        to: HostIx,
-        body: Body,
-        reason: Reason,
-        purpose: Purpose,
-    ) {
-        let txn = self.txn();
-        let msg = Message::new(body, reason, txn);
-        out.sends.push((to, msg.clone()));
-        out.timers
-            .push((env.params.retransmit_timeout, Timer::Retransmit { txn }));
-        self.pending.push(Pending {
-            txn,
-            to,
-            msg,
-            sends: 1,
-            purpose,
-        });
-    }
-
-    fn take_pending(&mut self, txn: u32, from: HostIx) -> Option<Pending> {
-        let i = self
-            .pending
-            .iter()
-            .position(|p| p.txn == txn && p.to == from)?;
-        Some(take_at(&mut self.pending, i))
+    /// The node's resolution procedure, working on its cache and requests.
+    fn resolver(&mut self) -> Resolver<'_> {
+        Resolver {
+            me: self.me,
+            cache: &mut self.cache,
+            requests: &mut self.requests,
+            resolves: &mut self.resolves,
+        }
     }
 
     // ----- commands from the workload -------------------------------------
@@ -249,7 +98,7 @@ impl Node {
         let publishes = !self.cache.locals().is_empty() || !self.waiting.is_empty();
         for peer in peers {
             self.sync_outstanding += 1;
-            self.request(
+            self.requests.send(
                 env,
                 out,
                 peer,
@@ -293,7 +142,8 @@ impl Node {
 
     fn publish(&mut self, ix: IdIx, reason: Reason, env: &mut Env, out: &mut Outbox) {
         let target = env.ids.id(ix).plus_one();
-        self.start_resolve(target, reason, Some(ix), None, None, env, out);
+        self.resolver()
+            .start_resolve(target, reason, Some(ix), None, None, env, out);
     }
 
     /// Drops a local ID without telling anyone (address change, crash).
@@ -314,7 +164,7 @@ impl Node {
                         entry: x,
                         flooded: flooded.clone(),
                     };
-                    self.send(out, env.ids.owner(n), body, Reason::Unregistration, 0);
+                    out.send(env.ids.owner(n), body, Reason::Unregistration, 0);
                 }
             }
             // Tell the outermost leaf-set member on each side about the
@@ -328,7 +178,7 @@ impl Node {
                             flooded: flooded.clone(),
                             replaces: Some(x),
                         };
-                        self.send(out, env.ids.owner(f), body, Reason::Unregistration, 0);
+                        out.send(env.ids.owner(f), body, Reason::Unregistration, 0);
                     }
                 }
             }
@@ -343,7 +193,8 @@ impl Node {
             name,
             started: env.now,
         };
-        self.start_resolve(target, Reason::Resolve, None, Some(app), None, env, out);
+        self.resolver()
+            .start_resolve(target, Reason::Resolve, None, Some(app), None, env, out);
     }
 
     // ----- timers -----------------------------------------------------------
@@ -365,19 +216,9 @@ impl Node {
     }
 
     fn on_retransmit(&mut self, txn: u32, env: &mut Env, out: &mut Outbox) {
-        let Some(i) = self.pending.iter().position(|p| p.txn == txn) else {
-            return; // answered meanwhile
-        };
-        if self.pending[i].sends <= env.params.retries {
-            let p = &mut self.pending[i];
-            p.sends += 1;
-            out.sends.push((p.to, p.msg.clone()));
-            out.timers
-                .push((env.params.retransmit_timeout, Timer::Retransmit { txn }));
-            return;
+        if let Some(p) = self.requests.on_timer(txn, env, out) {
+            self.on_failure(p, env, out);
         }
-        let p = take_at(&mut self.pending, i);
-        self.on_failure(p, env, out);
     }
 
     /// A request went unanswered after every retry (§3.1.6.3): the target
@@ -388,9 +229,9 @@ impl Node {
                 if let Some(via) = via {
                     self.cache.remove(via, env.ids, &env.params.cache);
                 }
-                self.on_lookup_failure(resolve, env, out);
+                self.resolver().on_lookup_failure(resolve, env, out);
             }
-            Purpose::Fetch { resolve } => self.on_fetch_failure(resolve, env, out),
+            Purpose::Fetch { resolve } => self.resolver().on_fetch_failure(resolve, env, out),
             Purpose::Validate { .. } => {}
             Purpose::Solicit | Purpose::Request => {
                 self.sync_outstanding = self.sync_outstanding.saturating_sub(1);
@@ -447,7 +288,7 @@ impl Node {
                 let local = locals[env.rng.random_range(0..locals.len())];
                 let seed = self.seeds[env.rng.random_range(0..self.seeds.len())];
                 let target = env.ids.id(local).plus_one();
-                self.start_resolve(
+                self.resolver().start_resolve(
                     target,
                     Reason::SplitDetection,
                     None,
@@ -458,11 +299,7 @@ impl Node {
                 );
             }
         }
-        let balancing = self
-            .resolves
-            .iter()
-            .any(|r| r.reason == Reason::Maintenance);
-        if !balancing {
+        if !self.resolves.any(Reason::Maintenance) {
             let target = self
                 .cache
                 .balancing_target(prm.balance_gap_fraction, env.ids, &prm.cache);
@@ -470,7 +307,8 @@ impl Node {
             // it: do not repeat it every period.
             if let Some(t) = target.filter(|&t| Some(t) != self.last_balance) {
                 self.last_balance = Some(t);
-                self.start_resolve(t, Reason::Maintenance, None, None, None, env, out);
+                self.resolver()
+                    .start_resolve(t, Reason::Maintenance, None, None, None, env, out);
             }
         }
     }
@@ -484,10 +322,10 @@ impl Node {
         match msg.body {
             Body::Solicit { .. } => {
                 let ids = self.advertisement(env);
-                self.send(out, from, Body::Advertise { ids }, reason, txn);
+                out.send(from, Body::Advertise { ids }, reason, txn);
             }
             Body::Advertise { ids } => {
-                if self.take_pending(txn, from).is_none() {
+                if self.requests.take(txn, from).is_none() {
                     return;
                 }
                 let mut wanted = IdList::default();
@@ -502,7 +340,7 @@ impl Node {
                         self.sync_done(env, out);
                     }
                 } else {
-                    self.request(
+                    self.requests.send(
                         env,
                         out,
                         from,
@@ -513,7 +351,7 @@ impl Node {
                 }
             }
             Body::Request { ids } => {
-                self.send(out, from, Body::Ack, reason, txn);
+                out.send(from, Body::Ack, reason, txn);
                 for &ix in ids.as_slice() {
                     let body = Body::Flood {
                         entry: ix,
@@ -521,14 +359,14 @@ impl Node {
                         flooded: Box::new([]),
                         replaces: None,
                     };
-                    self.send(out, from, body, reason, 0);
+                    out.send(from, body, reason, 0);
                 }
             }
             Body::Ack => {
                 if let Some(Pending {
                     purpose: Purpose::Request,
                     ..
-                }) = self.take_pending(txn, from)
+                }) = self.requests.take(txn, from)
                 {
                     self.sync_outstanding = self.sync_outstanding.saturating_sub(1);
                     if self.sync_outstanding == 0 {
@@ -543,7 +381,7 @@ impl Node {
                 replaces,
             } => {
                 if ack {
-                    self.send(out, from, Body::Ack, reason, txn);
+                    out.send(from, Body::Ack, reason, txn);
                     if let Some(gone) = replaces {
                         self.cache.remove(gone, env.ids, &env.params.cache);
                     }
@@ -557,7 +395,7 @@ impl Node {
                 }
             }
             Body::FloodRevoke { entry, flooded } => {
-                self.send(out, from, Body::Ack, reason, txn);
+                out.send(from, Body::Ack, reason, txn);
                 self.on_revoke(entry, flooded, reason, env, out);
             }
             Body::Lookup {
@@ -574,7 +412,7 @@ impl Node {
                     cpa: false,
                     extended: 0,
                 };
-                self.send(out, from, body, reason, txn);
+                out.send(from, body, reason, txn);
             }
             Body::Inquire { entry, cpa } => {
                 let mine = self.cache.locals().contains(&entry);
@@ -588,21 +426,21 @@ impl Node {
                     cpa: cpa && mine,
                     extended,
                 };
-                self.send(out, from, body, reason, txn);
+                out.send(from, body, reason, txn);
             }
             Body::Authority { next, .. } => {
-                let Some(p) = self.take_pending(txn, from) else {
+                let Some(p) = self.requests.take(txn, from) else {
                     return;
                 };
                 match p.purpose {
-                    Purpose::Lookup { resolve, via } => {
-                        self.on_lookup_answer(resolve, via, next, env, out)
-                    }
+                    Purpose::Lookup { resolve, via } => self
+                        .resolver()
+                        .on_lookup_answer(resolve, via, next, env, out),
                     Purpose::Fetch { resolve } => {
                         if next.is_some() {
-                            self.finish_app(resolve, true, env, out);
+                            self.resolver().finish_app(resolve, true, env, out);
                         } else {
-                            self.on_fetch_failure(resolve, env, out);
+                            self.resolver().on_fetch_failure(resolve, env, out);
                         }
                     }
                     Purpose::Validate { entry, cascade } => {
@@ -675,11 +513,7 @@ impl Node {
         if owner == self.me || self.cache.contains(x, ids) {
             return;
         }
-        let validating = self
-            .pending
-            .iter()
-            .any(|p| matches!(p.purpose, Purpose::Validate { entry, .. } if entry == x));
-        if validating {
+        if self.requests.validating(x) {
             return;
         }
         let leaf = self.cache.in_leaf_range(ids.id(x), ids, &env.params.cache);
@@ -693,7 +527,7 @@ impl Node {
             entry: x,
             cpa: leaf,
         };
-        self.request(
+        self.requests.send(
             env,
             out,
             owner,
@@ -761,7 +595,8 @@ impl Node {
                 flooded: list.clone(),
                 replaces: None,
             };
-            self.request(env, out, t, body, reason, Purpose::Flood);
+            self.requests
+                .send(env, out, t, body, reason, Purpose::Flood);
         }
         // Flood-back: tell X about us.
         let body = Body::Flood {
@@ -770,7 +605,8 @@ impl Node {
             flooded: Box::new([self.me]),
             replaces: None,
         };
-        self.request(env, out, owner, body, reason, Purpose::Flood);
+        self.requests
+            .send(env, out, owner, body, reason, Purpose::Flood);
     }
 
     fn on_flood(
@@ -818,12 +654,8 @@ impl Node {
                 entry: x,
                 flooded: list.into(),
             };
-            self.request(env, out, to, body, reason, Purpose::Flood);
+            self.requests
+                .send(env, out, to, body, reason, Purpose::Flood);
         }
-    }
-
-    /// Number of requests awaiting a reply (for tests and invariants).
-    pub fn pending_requests(&self) -> usize {
-        self.pending.len()
     }
 }

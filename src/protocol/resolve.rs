@@ -14,9 +14,12 @@
 //! procedure with other targets; an application resolve ends, once it holds
 //! an ID of the wanted name, with an INQUIRE that fetches the CPA.
 
+use super::cache::Cache;
+use super::env::Env;
 use super::id::{HostIx, IdIx, U256, closer};
 use super::message::{Body, Reason};
-use super::node::{Env, Node, Outbox, Purpose, ResolveOutcome, take_at};
+use super::outbox::{Outbox, ResolveOutcome};
+use super::requests::{Purpose, Requests, take_at};
 use crate::engine::SimTime;
 
 #[derive(Clone, Debug)]
@@ -25,11 +28,34 @@ pub(super) struct AppResolve {
     pub started: SimTime,
 }
 
+/// The resolves a node has under way.
+#[derive(Debug, Default)]
+pub(super) struct Resolves {
+    list: Vec<Resolve>,
+    next: u32,
+}
+
+impl Resolves {
+    /// Whether a resolve for `reason` is under way.
+    pub fn any(&self, reason: Reason) -> bool {
+        self.list.iter().any(|r| r.reason == reason)
+    }
+}
+
+/// The parts of a node a resolve works with: it sends through the node's
+/// requests, caches the hops that answer and drops stale entries.
+pub(super) struct Resolver<'n> {
+    pub me: HostIx,
+    pub cache: &'n mut Cache,
+    pub requests: &'n mut Requests,
+    pub resolves: &'n mut Resolves,
+}
+
 #[derive(Clone, Debug)]
-pub(super) struct Resolve {
+struct Resolve {
     handle: u32,
     target: U256,
-    pub reason: Reason,
+    reason: Reason,
     carried: Option<IdIx>,
     app: Option<AppResolve>,
     /// Route entries not yet asked, closest to the target first.
@@ -78,11 +104,11 @@ impl Resolve {
     }
 }
 
-impl Node {
+impl Resolver<'_> {
     /// Starts a resolve of `target`. `first_hop` forces the first LOOKUP to
     /// a given host (split detection starts at a seed server).
     #[allow(clippy::too_many_arguments)]
-    pub(super) fn start_resolve(
+    pub fn start_resolve(
         &mut self,
         target: U256,
         reason: Reason,
@@ -92,8 +118,8 @@ impl Node {
         env: &mut Env,
         out: &mut Outbox,
     ) {
-        self.next_resolve = self.next_resolve.wrapping_add(1);
-        let handle = self.next_resolve;
+        self.resolves.next = self.resolves.next.wrapping_add(1);
+        let handle = self.resolves.next;
         let me = self.me;
         let ids = env.ids;
         // Our own closest entries seed the candidate list; backtracking
@@ -108,7 +134,7 @@ impl Node {
                 None => break,
             }
         }
-        self.resolves.push(Resolve {
+        self.resolves.list.push(Resolve {
             handle,
             target,
             reason,
@@ -124,7 +150,7 @@ impl Node {
         });
         match first_hop.filter(|&s| s != me) {
             Some(seed) => {
-                let i = self.resolves.len() - 1;
+                let i = self.resolves.list.len() - 1;
                 self.lookup(i, seed, None, env, out);
             }
             None => self.step_resolve(handle, env, out),
@@ -132,11 +158,11 @@ impl Node {
     }
 
     fn resolve_index(&self, handle: u32) -> Option<usize> {
-        self.resolves.iter().position(|r| r.handle == handle)
+        self.resolves.list.iter().position(|r| r.handle == handle)
     }
 
     fn lookup(&mut self, i: usize, to: HostIx, via: Option<IdIx>, env: &mut Env, out: &mut Outbox) {
-        let r = &mut self.resolves[i];
+        let r = &mut self.resolves.list[i];
         let body = Body::Lookup {
             target: r.target,
             carried: r.carried,
@@ -144,17 +170,18 @@ impl Node {
         };
         r.note_asked(to);
         let (reason, resolve) = (r.reason, r.handle);
-        self.request(env, out, to, body, reason, Purpose::Lookup { resolve, via });
+        self.requests
+            .send(env, out, to, body, reason, Purpose::Lookup { resolve, via });
     }
 
     /// Sends the next LOOKUP of a resolve, or ends it.
-    pub(super) fn step_resolve(&mut self, handle: u32, env: &mut Env, out: &mut Outbox) {
+    fn step_resolve(&mut self, handle: u32, env: &mut Env, out: &mut Outbox) {
         let Some(i) = self.resolve_index(handle) else {
             return;
         };
         let ids = env.ids;
         let prm = env.params;
-        let r = &mut self.resolves[i];
+        let r = &mut self.resolves.list[i];
         let worn_out = r.hops >= prm.max_hops
             || r.suspicious > prm.max_suspicious
             || r.path.len() > 2 * prm.max_hops as usize;
@@ -178,7 +205,7 @@ impl Node {
             .filter(|&c| r.improves(c, env));
         match next {
             Some(c) if !worn_out => {
-                self.resolves[i].candidates.remove(0);
+                self.resolves.list[i].candidates.remove(0);
                 self.lookup(i, ids.owner(c), Some(c), env, out);
             }
             _ => {
@@ -201,14 +228,14 @@ impl Node {
     }
 
     /// A hop never answered (its entry is already dropped from the cache).
-    pub(super) fn on_lookup_failure(&mut self, handle: u32, env: &mut Env, out: &mut Outbox) {
+    pub fn on_lookup_failure(&mut self, handle: u32, env: &mut Env, out: &mut Outbox) {
         if let Some(i) = self.resolve_index(handle) {
-            self.resolves[i].failed_since_best = true;
+            self.resolves.list[i].failed_since_best = true;
             self.step_resolve(handle, env, out);
         }
     }
 
-    pub(super) fn on_lookup_answer(
+    pub fn on_lookup_answer(
         &mut self,
         handle: u32,
         via: Option<IdIx>,
@@ -229,7 +256,7 @@ impl Node {
                 self.cache.insert(e, ids, &env.params.cache);
             }
         }
-        let r = &mut self.resolves[i];
+        let r = &mut self.resolves.list[i];
         r.hops += 1;
         // The responder's own ID: the entry we reached it by, or the ID it
         // names when it knows nothing closer than itself.
@@ -266,9 +293,9 @@ impl Node {
     }
 
     fn end_resolve(&mut self, i: usize, env: &mut Env, out: &mut Outbox) {
-        let r = &self.resolves[i];
+        let r = &self.resolves.list[i];
         let Some(app) = &r.app else {
-            take_at(&mut self.resolves, i);
+            take_at(&mut self.resolves.list, i);
             return;
         };
         let handle = r.handle;
@@ -280,7 +307,7 @@ impl Node {
                     cpa: true,
                 };
                 let (owner, reason) = (env.ids.owner(b), r.reason);
-                self.request(
+                self.requests.send(
                     env,
                     out,
                     owner,
@@ -295,11 +322,11 @@ impl Node {
 
     /// The owner of the ID we found does not have it any more (or did not
     /// answer): drop that copy and carry on with what else we know.
-    pub(super) fn on_fetch_failure(&mut self, handle: u32, env: &mut Env, out: &mut Outbox) {
+    pub fn on_fetch_failure(&mut self, handle: u32, env: &mut Env, out: &mut Outbox) {
         let Some(i) = self.resolve_index(handle) else {
             return;
         };
-        let r = &mut self.resolves[i];
+        let r = &mut self.resolves.list[i];
         if let Some(stale) = r.best.take() {
             r.rejected.push(stale);
             self.cache.remove(stale, env.ids, &env.params.cache);
@@ -307,11 +334,11 @@ impl Node {
         self.step_resolve(handle, env, out);
     }
 
-    pub(super) fn finish_app(&mut self, handle: u32, success: bool, env: &Env, out: &mut Outbox) {
+    pub fn finish_app(&mut self, handle: u32, success: bool, env: &Env, out: &mut Outbox) {
         let Some(i) = self.resolve_index(handle) else {
             return;
         };
-        let r = take_at(&mut self.resolves, i);
+        let r = take_at(&mut self.resolves.list, i);
         if let Some(app) = r.app {
             out.resolved.push(ResolveOutcome {
                 success,
