@@ -143,7 +143,7 @@ proptest! {
                 }
                 CacheOp::AddLocal(_) | CacheOp::RemoveLocal(_) => {}
             }
-            let fill = cache.max_level_fill(&ids, &p);
+            let fill = cache.max_level_fill();
             prop_assert!(fill as usize <= capacity, "a band holds {} > {}", fill, capacity);
             let known_ids: Vec<U256> = known.iter().map(|&x| ids.id(x)).collect();
             for &local in cache.locals() {

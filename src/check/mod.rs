@@ -50,11 +50,6 @@ impl Verdict {
             Verdict::Skipped => "skipped",
         }
     }
-
-    /// Whether the verdict makes `check` exit with 1.
-    pub fn is_failure(self) -> bool {
-        matches!(self, Verdict::Fail | Verdict::Unset | Verdict::Error)
-    }
 }
 
 /// What a row checks.

@@ -189,11 +189,6 @@ impl Cache {
         self.position(ix, ids).is_ok()
     }
 
-    /// Forgets everything (a host that restarts comes back with an empty cache).
-    pub fn clear(&mut self) {
-        *self = Cache::default();
-    }
-
     /// Number of entries with an ID below `id`.
     fn below(&self, id: U256, ids: &IdTable) -> usize {
         let key = key_of(id);
@@ -875,7 +870,7 @@ impl Cache {
     }
 
     /// The largest number of non-leaf entries in one band of one level.
-    pub fn max_level_fill(&self, _ids: &IdTable, _p: &CacheParams) -> u32 {
+    pub fn max_level_fill(&self) -> u32 {
         self.counts.iter().copied().max().unwrap_or(0)
     }
 }
@@ -984,10 +979,10 @@ mod tests {
                 levels_at.push(c.levels());
             }
             if i % 997 == 0 {
-                assert!(c.max_level_fill(&ids, &P) <= 20);
+                assert!(c.max_level_fill() <= 20);
             }
         }
-        assert!(c.max_level_fill(&ids, &P) <= 20);
+        assert!(c.max_level_fill() <= 20);
         // One more level per tenfold more IDs.
         assert_eq!(levels_at[1], levels_at[0] + 1, "{levels_at:?}");
         assert_eq!(levels_at[2], levels_at[1] + 1, "{levels_at:?}");
@@ -1174,7 +1169,7 @@ mod tests {
                         slow.estimated_registrations(&ids).map(f64::to_bits)
                     );
                     assert_eq!(
-                        fast.max_level_fill(&ids, p),
+                        fast.max_level_fill(),
                         slow.max_level_fill(&ids, p),
                         "max_level_fill, step {step}"
                     );

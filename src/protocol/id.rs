@@ -163,9 +163,6 @@ impl IdTable {
         });
         ix
     }
-    pub fn get(&self, ix: IdIx) -> &Registration {
-        &self.regs[ix.0 as usize]
-    }
     pub fn id(&self, ix: IdIx) -> U256 {
         self.regs[ix.0 as usize].id
     }

@@ -728,7 +728,7 @@ impl<'s> Simulation<'s> {
                 m.online_secs += now.since(h.online_since.max(self.warmup)).as_secs_f64();
                 m.cache_entries = h.node.cache.len() as u32;
                 m.cache_levels = h.node.cache.levels();
-                m.max_level_fill = h.node.cache.max_level_fill(&self.ids, &p);
+                m.max_level_fill = h.node.cache.max_level_fill();
             }
             m.names = h.names.len() as u32;
             m.firewalled = h.firewalled;
