@@ -12,6 +12,8 @@ pub mod message;
 pub use id::U256;
 pub mod cache;
 pub mod env;
+#[cfg(test)]
+pub(crate) mod harness;
 pub mod node;
 pub mod outbox;
 mod requests;
