@@ -2,9 +2,12 @@
 //! per-host state machine. Nothing here does I/O or reads the clock: a host
 //! reacts to a message or timer and returns messages and timers.
 //!
-//! Dependencies inside point one way: `id` → `message` → `cache` → `env`,
-//! `outbox` → `requests` → `resolve` → `node`. The node drives resolution;
-//! resolution knows nothing of the node beyond the parts it is lent.
+//! Dependencies inside point one way: `id`, `message` and `cache` at the
+//! bottom; `env` (what a reaction reads) and `outbox` (what it asks for);
+//! `requests` (pending requests and their retransmission); `resolve`; and
+//! `node` on top. The node drives resolution, and resolution knows nothing
+//! of the node beyond the parts it is lent. `harness` (tests only) drives
+//! real nodes over a FIFO network without the simulation.
 
 pub mod id;
 pub mod message;

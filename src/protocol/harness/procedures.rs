@@ -402,6 +402,17 @@ fn lookups_to(h: &Harness, to: HostIx) -> Vec<&Datagram> {
     h.sent(MsgType::Lookup).filter(|d| d.to == to).collect()
 }
 
+/// The route entries `host`'s AUTHORITY replies named, in order.
+fn answers_from(h: &Harness, host: HostIx) -> Vec<Option<IdIx>> {
+    h.sent(MsgType::Authority)
+        .filter(|d| d.from == host)
+        .map(|d| match d.msg.body {
+            Body::Authority { next, .. } => next,
+            _ => unreachable!("filtered"),
+        })
+        .collect()
+}
+
 /// Backtracking (§3.1.4.4.2, §3.1.5.6.1, example §4.1.3): when a hop does
 /// not answer, the resolver asks the previous hop again with the failed
 /// one on the flagged path, which then offers its next-best entry.
@@ -420,15 +431,7 @@ fn backtracking_after_a_hop_fails() {
     };
     assert_eq!(path(to_a[0]), [] as [HostIx; 0]);
     assert_eq!(path(to_a[1]), [a, b]);
-    let answers: Vec<Option<IdIx>> = h
-        .sent(MsgType::Authority)
-        .filter(|d| d.from == a)
-        .map(|d| match d.msg.body {
-            Body::Authority { next, .. } => next,
-            _ => unreachable!("filtered"),
-        })
-        .collect();
-    assert_eq!(answers, [Some(b_id), Some(b2_id)]);
+    assert_eq!(answers_from(&h, a), [Some(b_id), Some(b2_id)]);
     let outcomes = h.resolved();
     assert_eq!(outcomes.len(), 1);
     assert!(outcomes[0].1.success);
@@ -444,15 +447,7 @@ fn backtracking_when_a_hop_has_no_closer_entry() {
     h.run_for(SimDuration::from_secs(10));
 
     // b answers with its own ID: nothing it knows is closer.
-    let from_b: Vec<Option<IdIx>> = h
-        .sent(MsgType::Authority)
-        .filter(|d| d.from == b)
-        .map(|d| match d.msg.body {
-            Body::Authority { next, .. } => next,
-            _ => unreachable!("filtered"),
-        })
-        .collect();
-    assert_eq!(from_b, [Some(b_id)]);
+    assert_eq!(answers_from(&h, b), [Some(b_id)]);
     // deviation: §4.1.3 (and the NextHopStack of §3.1.5.6.1) has the
     // resolver backtrack to Node 1 with Node 2 on the flagged path, where
     // Node 1 offers Node 2a; the model backtracks only after a hop fails,
