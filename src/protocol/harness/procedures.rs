@@ -496,3 +496,42 @@ fn retransmit_gives_up_after_the_retries() {
     assert!(!h.cache(r).contains(near_id, &h.ids));
     assert!(h.cache(r).contains(far_id, &h.ids));
 }
+
+/// A FLOOD that is never acknowledged (§3.2.6.3): once its retries are
+/// spent, the sender removes the silent recipient's route entry.
+#[test]
+fn unacknowledged_flood_drops_the_silent_neighbour() {
+    let n = 24;
+    let (mut h, cloud, joiner, x) = cloud_and_newcomer(n, 3, Knowledge::LeafSets);
+    // Member 2 sits in x's leaf set, so the cascade floods x to it; it
+    // hears nothing any more.
+    let (silent, silent_id) = cloud[2];
+    h.deafen(silent, true);
+    let far = |k: u64| cloud[((n / 2 + k) % n) as usize].0;
+    h.join(joiner, &[x], &[far(2), far(4)]);
+    h.run_for(SimDuration::from_secs(30));
+
+    let floods_to_silent: Vec<&Datagram> = h
+        .sent(MsgType::Flood)
+        .filter(|d| d.to == silent && flood(d).is_some_and(|(e, _)| e == x))
+        .collect();
+    let sender = floods_to_silent
+        .first()
+        .expect("x is flooded to member 2")
+        .from;
+    let from_sender: Vec<&Datagram> = floods_to_silent
+        .iter()
+        .copied()
+        .filter(|d| d.from == sender)
+        .collect();
+    // Sent once and retransmitted `retries` times (see
+    // `retransmit_gives_up_after_the_retries` for the deviation).
+    assert_eq!(from_sender.len(), 1 + h.params.retries as usize);
+    assert!(from_sender.iter().all(|d| d.fate == Fate::Dropped));
+    assert!(!h.cache(sender).contains(silent_id, &h.ids));
+    // Hosts that never flooded it keep it.
+    let flooders: Vec<HostIx> = floods_to_silent.iter().map(|d| d.from).collect();
+    assert!(cloud.iter().any(|&(m, _)| m != silent
+        && !flooders.contains(&m)
+        && h.cache(m).contains(silent_id, &h.ids)));
+}
