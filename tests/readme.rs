@@ -1,17 +1,22 @@
-//! The README's references must match the code: every scenario parameter
-//! is documented with its true default, and the output column reference is
-//! the one the code generates. Run with `PNRPSIM_UPDATE_README=1` to
-//! regenerate the column block after changing a table.
+//! The documentation's references must match the code: every scenario
+//! parameter is documented in docs/reference/scenario.md with its true
+//! default and source, the output column reference in
+//! docs/reference/outputs.md is the one the code generates, and the
+//! README's set-up commands name real files. Run with
+//! `PNRPSIM_UPDATE_README=1` to regenerate the column block after changing a
+//! table.
 
 use pnrpsim::scenario::Scenario;
 use pnrpsim::scenario::load::parameter_paths;
 
 const README: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
+const SCENARIO_REFERENCE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/reference/scenario.md");
+const OUTPUT_REFERENCE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/reference/outputs.md");
 const BEGIN: &str = "<!-- columns:begin (generated from report::column_reference(); `cargo test --test readme` checks it) -->\n";
 const END: &str = "<!-- columns:end -->";
 
-fn readme() -> String {
-    std::fs::read_to_string(README).expect("README.md")
+fn read(path: &str) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
 /// The default of a parameter as TOML text, `None` where it has none.
@@ -28,13 +33,13 @@ fn default_of(path: &str) -> Option<String> {
 
 #[test]
 fn every_parameter_is_documented_with_its_default() {
-    let text = readme();
+    let text = read(SCENARIO_REFERENCE);
     let sweep = pnrpsim::sweep::SweepSpec::default();
     for path in parameter_paths() {
         let row = text
             .lines()
             .find(|l| l.starts_with(&format!("| `{path}` |")))
-            .unwrap_or_else(|| panic!("README has no reference row for `{path}`"));
+            .unwrap_or_else(|| panic!("the scenario reference has no row for `{path}`"));
         let documented = row.split('|').nth(2).unwrap().trim().trim_matches('`');
         let actual = match path.strip_prefix("sweep.") {
             Some(field) => {
@@ -47,7 +52,7 @@ fn every_parameter_is_documented_with_its_default() {
             Some(v) => assert_eq!(documented, v, "default of `{path}`"),
             None => assert!(
                 documented == "—" || documented == "absent" || documented == "[]",
-                "`{path}` has no default but the README says {documented}"
+                "`{path}` has no default but the scenario reference says {documented}"
             ),
         }
     }
@@ -57,12 +62,12 @@ fn every_parameter_is_documented_with_its_default() {
 /// of the reference's source column: they must agree on every parameter.
 #[test]
 fn every_parameter_source_matches_the_report_provenance() {
-    let text = readme();
+    let text = read(SCENARIO_REFERENCE);
     for path in parameter_paths() {
         let row = text
             .lines()
             .find(|l| l.starts_with(&format!("| `{path}` |")))
-            .unwrap_or_else(|| panic!("README has no reference row for `{path}`"));
+            .unwrap_or_else(|| panic!("the scenario reference has no row for `{path}`"));
         let documented = row.split('|').nth(3).unwrap().trim();
         let coded = pnrpsim::scenario::provenance::source(&path).unwrap_or("—");
         assert_eq!(documented, coded, "source of `{path}`");
@@ -71,24 +76,24 @@ fn every_parameter_source_matches_the_report_provenance() {
 
 #[test]
 fn column_reference_is_current() {
-    let text = readme();
+    let text = read(OUTPUT_REFERENCE);
     let start = text.find(BEGIN).expect("column block start") + BEGIN.len();
     let end = text.find(END).expect("column block end");
     let generated = format!("{}\n", pnrpsim::report::column_reference().trim_end());
     if std::env::var_os("PNRPSIM_UPDATE_README").is_some() {
         let updated = format!("{}{}{}", &text[..start], generated, &text[end..]);
-        std::fs::write(README, updated).unwrap();
+        std::fs::write(OUTPUT_REFERENCE, updated).unwrap();
         return;
     }
     assert!(
         text[start..end] == generated,
-        "README column reference is stale: run PNRPSIM_UPDATE_README=1 cargo test --test readme"
+        "docs/reference/outputs.md column reference is stale: run PNRPSIM_UPDATE_README=1 cargo test --release --test readme"
     );
 }
 
 #[test]
 fn setup_commands_point_at_real_files() {
-    let text = readme();
+    let text = read(README);
     assert!(text.contains("cargo run --release -- run scenarios/quickstart.toml"));
     assert!(text.contains("cargo test --release"));
     let quickstart = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/quickstart.toml");

@@ -1,7 +1,7 @@
 //! A sweep split into shards run as separate processes, then merged, gives
 //! the same bytes as a one-process sweep; merge refuses a missing or a
 //! foreign shard and writes nothing. Also checks the Kubernetes manifest
-//! the README's "Running on a cluster" relies on.
+//! docs/cluster.md relies on.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -216,7 +216,7 @@ fn bad_shard_specs_are_refused() {
     );
 }
 
-/// The fields the README's Kubernetes instructions rely on.
+/// The fields the Kubernetes instructions of docs/cluster.md rely on.
 #[test]
 fn kubernetes_manifest_is_an_indexed_job_sharing_a_volume_then_a_merge() {
     use serde_yaml::Value;

@@ -16,7 +16,10 @@ macro_rules! say {
 
 mod check;
 mod compare;
+mod examples;
+mod init;
 mod run;
+mod shell;
 mod size;
 mod stats;
 mod sweep;
@@ -32,7 +35,8 @@ use std::process::ExitCode;
     long_about = "Simulates a PNRP cloud (Peer Name Resolution Protocol, [MS-PNRP]) from a TOML \
 scenario file and reports bytes per host per second by message type and reason, so that the \
 cost of registering more names per host can be sized before deployment.\n\n\
-Exit codes: 0 success, 1 run or output failure, 2 bad input."
+Exit codes: 0 success, 1 run or output failure, 2 bad input.",
+    after_help = examples::TOP
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -42,28 +46,45 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Run one scenario, print a summary and write CSV tables.
+    #[command(after_help = examples::RUN)]
     Run(run::RunArgs),
     /// Check a scenario file (and --set overrides) without running it.
+    #[command(after_help = examples::VALIDATE)]
     Validate(run::ValidateArgs),
     /// Run the scenario's [sweep] grid in parallel, with replications,
     /// confidence intervals, CSV tables and charts.
+    #[command(after_help = examples::SWEEP)]
     Sweep(sweep::SweepArgs),
     /// Join the shard files of a sweep split with `sweep --shard` into the
     /// tables and charts a one-process sweep writes (checked: every run
     /// exactly once, one scenario, one pnrpsim version).
+    #[command(after_help = examples::MERGE)]
     Merge(sweep::MergeArgs),
     /// Redraw a sweep's charts from its CSV files, without re-running.
+    #[command(after_help = examples::PLOT)]
     Plot(sweep::PlotArgs),
     /// Run scenario files as regression tests: check their [[expect]]
     /// entries and fingerprints, optionally write JUnit XML or --bless.
-    #[command(long_about = check::LONG_ABOUT)]
+    #[command(long_about = check::LONG_ABOUT, after_help = examples::CHECK)]
     Check(check::CheckArgs),
     /// Run the scenario's [[design]] variants with replications and compare
     /// their bandwidth side by side, with ratios to the first design.
+    #[command(after_help = examples::COMPARE)]
     Compare(compare::CompareArgs),
     /// Find how many names per host (or another axis) fit a per-host
     /// bandwidth budget at 95% confidence, or what budget N names need.
+    #[command(after_help = examples::SIZE)]
     Size(size::SizeArgs),
+    /// Write a commented scenario to start from: quickstart, sizing,
+    /// compare, ci or cluster.
+    #[command(after_help = examples::INIT)]
+    Init(init::InitArgs),
+    /// Print shell completions (bash, zsh, fish, elvish, powershell).
+    #[command(after_help = examples::COMPLETIONS)]
+    Completions(shell::CompletionsArgs),
+    /// Print the man page, generated from the same definitions as --help.
+    #[command(after_help = examples::MAN)]
+    Man(shell::ManArgs),
 }
 
 /// Failures, sorted by the exit code they map to.
@@ -92,6 +113,9 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::check(args),
         Command::Compare(args) => compare::run(args),
         Command::Size(args) => size::run(args),
+        Command::Init(args) => init::run(args),
+        Command::Completions(args) => shell::completions(args),
+        Command::Man(args) => shell::man(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -63,11 +63,12 @@ fn load(args: &ScenarioArgs) -> Result<Scenario, Failure> {
 pub fn validate(args: ValidateArgs) -> Result<(), Failure> {
     let s = load(&args.scenario)?;
     say!(
-        "{}: ok (scenario \"{}\", {} hosts × {} names, {} simulated)",
+        "{}: ok (scenario \"{}\", {} hosts × {} name{}, {} simulated)",
         args.scenario.scenario.display(),
         s.name,
         s.hosts.count,
         s.hosts.names_per_host,
+        if s.hosts.names_per_host == 1 { "" } else { "s" },
         s.duration
     );
     Ok(())
