@@ -184,3 +184,6 @@ impl<'a> Writer<'a> {
         self.bytes(&host_address(host, n));
     }
 }
+
+#[cfg(test)]
+mod tests;
