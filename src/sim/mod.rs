@@ -322,6 +322,11 @@ impl<'s> Simulation<'s> {
         self.observer = Some(Box::new(observer));
     }
 
+    /// Whether `host` reaches IPv6 through Teredo.
+    pub fn is_teredo(&self, host: HostIx) -> bool {
+        self.network.is_teredo(host.0)
+    }
+
     /// The table of every PNRP ID registered so far (ground truth).
     pub fn ids(&self) -> &IdTable {
         &self.ids
