@@ -1,5 +1,5 @@
 //! The structures that messages carry (§2.2.3) and the arrays of §2.2.
-//! `len()` is the structure alone; `field_len()` adds the FieldID/Length
+//! `buffer_len()` is the structure alone; `field_len()` adds the FieldID/Length
 //! pair and the padding to the next 4-byte boundary.
 
 use super::{HostIx, IdTable, Writer, field_id, pad4};
@@ -67,14 +67,14 @@ pub struct RouteEntry {
 }
 
 impl RouteEntry {
-    pub fn len(&self) -> usize {
+    pub fn buffer_len(&self) -> usize {
         ROUTE_ENTRY_FIXED + 16 * usize::from(self.addresses)
     }
     pub fn field_len(&self) -> usize {
-        pad4(4 + self.len())
+        pad4(4 + self.buffer_len())
     }
     pub(super) fn emit(&self, w: &mut Writer, ids: &IdTable) {
-        w.field(field_id::ROUTING_ENTRY, 4 + self.len());
+        w.field(field_id::ROUTING_ENTRY, 4 + self.buffer_len());
         w.id(self.id, ids);
         w.u8(4);
         w.u8(0);
@@ -137,7 +137,7 @@ impl Cpa {
         }
     }
 
-    pub fn len(&self) -> usize {
+    pub fn buffer_len(&self) -> usize {
         CPA_FIXED
             + if self.secured { HASH } else { 0 }
             + HASH
@@ -151,7 +151,7 @@ impl Cpa {
     /// The structure after a FieldID/Length pair of type `id`, without
     /// padding (the caller aligns if another field follows).
     pub(super) fn emit(&self, w: &mut Writer, id: u16, ids: &IdTable) {
-        let len = self.len();
+        let len = self.buffer_len();
         w.field(id, 4 + len);
         let seed = u64::from(self.id.0) << 8;
         w.le16(len as u16);
@@ -223,17 +223,17 @@ pub struct ExtendedPayload {
 const EXTENDED_FIXED: usize = 8 + 8 + 32 + 16 + 10;
 
 impl ExtendedPayload {
-    pub fn len(&self) -> usize {
+    pub fn buffer_len(&self) -> usize {
         EXTENDED_FIXED + usize::from(self.payload) + SIGNATURE
     }
     pub fn field_len(&self) -> usize {
-        pad4(4 + self.len())
+        pad4(4 + self.buffer_len())
     }
     pub(super) fn emit(&self, w: &mut Writer, ids: &IdTable) {
         let e = usize::from(self.payload);
-        w.field(field_id::EXTENDED_PAYLOAD, 4 + self.len());
+        w.field(field_id::EXTENDED_PAYLOAD, 4 + self.buffer_len());
         let seed = (u64::from(self.id.0) << 8) | 0x40;
-        w.le16(self.len() as u16);
+        w.le16(self.buffer_len() as u16);
         w.bytes(&[0x00, 0x02]);
         w.le16(0);
         w.le16((EXTENDED_FIXED + e) as u16);
@@ -289,12 +289,12 @@ pub struct AuthorityBuffer {
 pub(super) const FLAGS_FIELD_LEN: usize = 8;
 
 impl AuthorityBuffer {
-    pub fn len(&self) -> usize {
+    pub fn buffer_len(&self) -> usize {
         FLAGS_FIELD_LEN
             + self.classifier.map_or(0, |c| c.field_len())
             + self.extended.map_or(0, |e| e.field_len())
             + self.route_entry.map_or(0, |r| r.field_len())
-            + self.cpa.map_or(0, |c| 4 + c.len())
+            + self.cpa.map_or(0, |c| 4 + c.buffer_len())
     }
     pub(super) fn emit(&self, w: &mut Writer, ids: &IdTable) {
         w.field(field_id::FLAGS_FIELD, 6);

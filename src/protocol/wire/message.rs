@@ -88,10 +88,13 @@ pub struct Authority {
 
 impl Authority {
     pub fn fragments(&self) -> usize {
-        self.buffer.len().div_ceil(self.fragment.max(1)).max(1)
+        self.buffer
+            .buffer_len()
+            .div_ceil(self.fragment.max(1))
+            .max(1)
     }
     fn chunk(&self, i: usize) -> std::ops::Range<usize> {
-        let len = self.buffer.len();
+        let len = self.buffer.buffer_len();
         let start = (i * self.fragment).min(len);
         start..((i + 1) * self.fragment).min(len)
     }
@@ -171,7 +174,7 @@ impl Repr<'_> {
                 } => {
                     FLOOD_CONTROLS_LEN
                         + ID_FIELD_LEN
-                        + revoke.map_or(0, |c| pad4(4 + c.len()))
+                        + revoke.map_or(0, |c| pad4(4 + c.buffer_len()))
                         + route(route_entry)
                         + endpoint_array_len(flooded.len())
                 }
@@ -179,7 +182,8 @@ impl Repr<'_> {
                     FLAGS_FIELD_LEN + ID_FIELD_LEN + if *cpa { NONCE_LEN } else { 0 }
                 }
                 Repr::Authority(a) => {
-                    a.fragments() * (HEADER_LEN + AUTHORITY_FIXED) - HEADER_LEN + a.buffer.len()
+                    a.fragments() * (HEADER_LEN + AUTHORITY_FIXED) - HEADER_LEN
+                        + a.buffer.buffer_len()
                 }
                 Repr::Ack { .. } => ACKED_LEN,
                 Repr::Lookup {
@@ -271,7 +275,7 @@ impl Repr<'_> {
             }
             Repr::Authority(a) => {
                 acked(&mut w, a.acked);
-                let len = a.buffer.len();
+                let len = a.buffer.buffer_len();
                 let chunk = a.chunk(i);
                 w.field(field_id::SPLIT_CONTROLS, 8);
                 w.be16(len as u16);

@@ -299,7 +299,7 @@ fn authority_layouts() {
         fragment: AUTHORITY_FRAGMENT,
     };
     let buffer = 8 + 44 + 316 + 60 + 4 + 465;
-    assert_eq!(a.buffer.len(), buffer);
+    assert_eq!(a.buffer.buffer_len(), buffer);
     let b = emit(&Repr::Authority(a), 0);
     assert_eq!(b.len(), 28 + buffer);
     assert_eq!(
@@ -461,7 +461,7 @@ proptest! {
         }
         prop_assert_eq!(total, repr.buffer_len());
         if let Repr::Authority(a) = repr {
-            prop_assert_eq!(buffer.len(), a.buffer.len());
+            prop_assert_eq!(buffer.len(), a.buffer.buffer_len());
             fields(&buffer);
         }
     }
