@@ -180,32 +180,37 @@ fn wire_type(name: &str) -> Option<u8> {
     })
 }
 
+/// tshark's version line, or SKIPPED for `test` when there is none.
+fn tshark_or_skip(test: &str) -> Option<String> {
+    let version = tshark_version();
+    if version.is_none() {
+        eprintln!("SKIPPED {test}: tshark is not installed (.ci/run installs it with apt-get)");
+    }
+    version
+}
+
+/// Runs the quickstart with `extra` options and `--pcap`; returns the
+/// capture and the output directory (in `dir`).
+fn capture(dir: &Path, extra: &[&str]) -> (std::path::PathBuf, std::path::PathBuf) {
+    let (pcap, out) = (dir.join("c.pcap"), dir.join("out"));
+    let mut args = vec!["run", QUICKSTART, "--out", out.to_str().unwrap()];
+    args.extend(["--pcap", pcap.to_str().unwrap()]);
+    args.extend(extra);
+    let (code, _, err) = pnrpsim(&args);
+    assert_eq!(code, 0, "{err}");
+    (pcap, out)
+}
+
 #[test]
 fn wireshark_dissects_the_quickstart_capture() {
-    let Some(version) = tshark_version() else {
-        eprintln!(
-            "SKIPPED wireshark_dissects_the_quickstart_capture: tshark is not installed (.ci/run installs it with apt-get)"
-        );
+    let Some(version) = tshark_or_skip("wireshark_dissects_the_quickstart_capture") else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let pcap = dir.path().join("q.pcap");
-    let out = dir.path().join("q");
     // Every host over the measured period: the capture must hold exactly
     // the datagrams the simulator counted.
-    let (code, _, err) = pnrpsim(&[
-        "run",
-        QUICKSTART,
-        "--out",
-        out.to_str().unwrap(),
-        "--pcap",
-        pcap.to_str().unwrap(),
-        "--pcap-hosts",
-        "1000",
-        "--pcap-window",
-        "10min..1h",
-    ]);
-    assert_eq!(code, 0, "{err}");
+    let window = ["--pcap-hosts", "1000", "--pcap-window", "10min..1h"];
+    let (pcap, out) = capture(dir.path(), &window);
     let frames = tshark(&pcap);
     let ours = payloads(&fs::read(&pcap).unwrap());
     assert_eq!(frames.len(), ours.len());
@@ -270,30 +275,14 @@ fn wireshark_dissects_the_quickstart_capture() {
 
 #[test]
 fn teredo_frames_dissect_as_encapsulated_ipv6() {
-    if tshark_version().is_none() {
-        eprintln!(
-            "SKIPPED teredo_frames_dissect_as_encapsulated_ipv6: tshark is not installed (.ci/run installs it with apt-get)"
-        );
+    if tshark_or_skip("teredo_frames_dissect_as_encapsulated_ipv6").is_none() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let pcap = dir.path().join("t.pcap");
-    let out = dir.path().join("t");
-    let (code, _, err) = pnrpsim(&[
-        "run",
-        QUICKSTART,
-        "--set",
-        "hosts.teredo_share=0.5",
-        "--out",
-        out.to_str().unwrap(),
-        "--pcap",
-        pcap.to_str().unwrap(),
-        "--pcap-hosts",
-        "20",
-        "--pcap-window",
-        "10min..20min",
-    ]);
-    assert_eq!(code, 0, "{err}");
+    let (pcap, out) = capture(
+        dir.path(),
+        &["--set", "hosts.teredo_share=0.5", "--pcap-hosts", "20"],
+    );
     let teredo: Vec<bool> = csv(&out.join("hosts.csv"))
         .iter()
         .map(|r| r["teredo"] == "1")
