@@ -78,13 +78,27 @@ pub fn run_within(
     seed: StreamSeed,
     limit: Option<&WallLimit>,
 ) -> anyhow::Result<(RunResult, crate::sim::Work)> {
-    let Some(limit) = limit else {
-        return crate::sim::run_counted(s, seed);
-    };
-    let end = SimTime::ZERO + s.duration.0;
+    match limit {
+        None => crate::sim::run_counted(s, seed),
+        Some(_) => run_watched(s, seed, limit, |_| {}, |_| {}),
+    }
+}
+
+/// [`run_within`] with hooks into the simulation: `start` before the
+/// first event (to set an observer), `end` after the last, before the
+/// result is taken (to read what the observer needs the ID table for).
+pub fn run_watched<'s>(
+    s: &'s Scenario,
+    seed: StreamSeed,
+    limit: Option<&WallLimit>,
+    start: impl FnOnce(&mut Simulation<'s>),
+    end: impl FnOnce(&Simulation<'s>),
+) -> anyhow::Result<(RunResult, crate::sim::Work)> {
+    let stop = SimTime::ZERO + s.duration.0;
     let mut sim = Simulation::new(s, seed)?;
-    while sim.now() < end {
-        if limit.reached() {
+    start(&mut sim);
+    while sim.now() < stop {
+        if let Some(limit) = limit.filter(|l| l.reached()) {
             return Err(CutShort(format!(
                 "stopped by {} after {:.0}s of {} simulated",
                 limit.describe(),
@@ -95,6 +109,7 @@ pub fn run_within(
         }
         sim.run_until(sim.now() + SLICE);
     }
+    end(&sim);
     let work = sim.work();
     Ok((sim.finish(seed), work))
 }

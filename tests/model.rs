@@ -97,20 +97,26 @@ fn bytes_add_up_and_fixed_size_messages_have_their_documented_size() {
         assert_eq!(by_reason, total.bytes);
         assert_eq!(by_host, total.bytes);
         assert_eq!(by_host_reason, total.bytes);
-        // Fixed-size messages: payload from the model doc's table + header.
-        for (ty, payload) in [(MsgType::Ack, 20), (MsgType::Inquire, 76)] {
-            let t = r.sent_by_type(ty);
-            assert!(t.datagrams > 0, "{ty:?} was sent");
-            assert_eq!(t.bytes, t.datagrams * (payload + header), "{ty:?}");
-        }
+        // Fixed-size messages (docs/wire.md): ACK = 12 + 8; an INQUIRE is
+        // 12 + 8 + 36 = 56, + a 20-byte NONCE when it asks for the CPA.
+        let ack = r.sent_by_type(MsgType::Ack);
+        assert!(ack.datagrams > 0, "ACK was sent");
+        assert_eq!(ack.bytes, ack.datagrams * (20 + header));
+        let inq = r.sent_by_type(MsgType::Inquire);
+        let extra = inq.bytes - inq.datagrams * (56 + header);
+        assert_eq!(extra % 20, 0, "INQUIRE bytes {inq:?}");
+        // Both kinds are sent: leaf-set members ask for the CPA, others
+        // only check reachability.
+        assert!((1..inq.datagrams).contains(&(extra / 20)), "{inq:?}");
         // ADVERTISE carries at most 5 IDs: 56 + 32·N bytes.
         let adv = r.sent_by_type(MsgType::Advertise);
         assert!(adv.datagrams > 0);
         assert!(adv.bytes <= adv.datagrams * (216 + header));
         assert!(adv.bytes >= adv.datagrams * (56 + 32 + header));
-        // SOLICIT: 96 bytes with the sender's route entry.
+        // SOLICIT with the sender's route entry of two addresses:
+        // 12 + pad4(4 + 38 + 2·16) + 24 = 112.
         let sol = r.sent_by_type(MsgType::Solicit);
-        assert_eq!(sol.bytes, sol.datagrams * (96 + header));
+        assert_eq!(sol.bytes, sol.datagrams * (112 + header));
         // Received never exceeds sent on a lossless network.
         let received: u64 = r.hosts.iter().map(|h| h.received.bytes).sum();
         assert!(received <= total.bytes);

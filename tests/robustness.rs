@@ -153,6 +153,30 @@ const CASES: &[Case] = &[
         "journal replaced by a symbolic link",
         &["sweep", "ok.toml", "--out", "trap", "--no-charts"],
     ),
+    case(
+        "more addresses than a node listens on",
+        "[hosts]\naddresses = 5\n",
+        V,
+    ),
+    cli(
+        "--pcap in a directory that does not exist",
+        &["run", "ok.toml", "--pcap", "missing/q.pcap"],
+    ),
+    cli(
+        "--pcap-hosts of zero",
+        &["run", "ok.toml", "--pcap", "q.pcap", "--pcap-hosts", "0"],
+    ),
+    cli(
+        "--pcap-window beyond the run",
+        &[
+            "run",
+            "ok.toml",
+            "--pcap",
+            "q.pcap",
+            "--pcap-window",
+            "1min..99h",
+        ],
+    ),
     cli(
         "--max-wall without a unit",
         &["run", "ok.toml", "--max-wall", "90"],

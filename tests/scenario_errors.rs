@@ -206,7 +206,7 @@ fn bad_set_path_lists_the_siblings() {
     let e = error("", &["hosts.cont=3"]);
     assert_error(
         &e,
-        "--set hosts.cont=3: unknown parameter `hosts.cont`; `hosts` has: count, ",
+        "--set hosts.cont=3: unknown parameter `hosts.cont`; `hosts` has: addresses, count, ",
         &["names_per_host"],
     );
     let e = error("", &["hostz=3"]);

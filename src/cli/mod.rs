@@ -14,6 +14,7 @@ macro_rules! say {
     }};
 }
 
+mod capture;
 mod check;
 mod compare;
 mod examples;

@@ -2,7 +2,7 @@
 
 use super::{Failure, stats};
 use crate::engine::StreamSeed;
-use crate::guard::{CutShort, WallLimit, run_within};
+use crate::guard::{CutShort, WallLimit, run_watched, run_within};
 use crate::report;
 use crate::scenario::Scenario;
 use crate::scenario::load::load_file;
@@ -36,6 +36,8 @@ pub struct RunArgs {
     pub max_wall: Option<std::time::Duration>,
     #[command(flatten)]
     pub perf: PerfArgs,
+    #[command(flatten)]
+    pub capture: super::capture::PcapArgs,
 }
 
 /// Options shared by `run` and `sweep`.
@@ -45,7 +47,8 @@ pub struct PerfArgs {
     /// and peak memory, ending with one line of key=value pairs.
     #[arg(long)]
     pub stats: bool,
-    /// Run even if the estimated memory exceeds the memory available.
+    /// Run even if the estimated memory exceeds the memory available (or
+    /// a `--pcap` capture its size cap).
     #[arg(long)]
     pub force: bool,
 }
@@ -87,15 +90,27 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
             report::prepare_output_dir(&out, report::estimated_run_bytes(&s)).map(|()| out)
         })
         .map_err(|e| Failure::Input(format!("{e:#}")))?;
+    let plan = super::capture::plan(&args.capture, &s, args.perf.force)?;
+    let recorder = plan.as_ref().map(super::capture::Recorder::new);
     let started = Instant::now();
-    let (result, work) =
-        run_within(&s, StreamSeed::single(s.seed), limit.as_ref()).map_err(|e| {
-            if e.is::<CutShort>() {
-                anyhow::anyhow!("{e}; no tables written")
-            } else {
-                e
-            }
-        })?;
+    let seed = StreamSeed::single(s.seed);
+    let outcome = match &recorder {
+        None => run_within(&s, seed, limit.as_ref()),
+        Some(r) => run_watched(
+            &s,
+            seed,
+            limit.as_ref(),
+            |sim| r.start(sim),
+            |sim| r.end(sim, &s),
+        ),
+    };
+    let (result, work) = outcome.map_err(|e| {
+        if e.is::<CutShort>() {
+            anyhow::anyhow!("{e}; no tables written")
+        } else {
+            e
+        }
+    })?;
     let wall = started.elapsed();
     say!("{}", report::summary::summary_table(&result).trim_end());
     say!(
@@ -104,6 +119,10 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
     );
     let files = report::csv_tables::write_run_tables(&out, &result)?;
     say!("wrote {} tables to {}", files.len(), out.display());
+    if let Some(r) = recorder {
+        let path = r.path().display().to_string();
+        say!("wrote {} frames to {path}", r.write()?);
+    }
     if args.perf.stats {
         let stats = stats::Stats {
             work,

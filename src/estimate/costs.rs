@@ -43,7 +43,7 @@ impl Costs {
     /// An application resolve: h hops, then INQUIRE → AUTHORITY with the
     /// CPA and extended payload (fragmented above the fragment size).
     pub fn app_resolve(&self, hops: f64) -> f64 {
-        self.walk(hops, false) + self.wire.inquire() + self.wire.authority(true, true)
+        self.walk(hops, false) + self.wire.inquire(true) + self.wire.authority(true, true)
     }
 
     /// The ID + 1 resolve of a new ID X carrying its route entry: every
@@ -54,9 +54,8 @@ impl Costs {
     pub fn registration(&self, hops: f64) -> f64 {
         let in_range = FIRST_ADDERS.min(hops);
         self.walk(hops, true)
-            + hops * self.wire.inquire()
-            + (hops - in_range) * self.wire.authority(false, false)
-            + in_range * self.wire.authority(true, false)
+            + (hops - in_range) * (self.wire.inquire(false) + self.wire.authority(false, false))
+            + in_range * (self.wire.inquire(true) + self.wire.authority(true, false))
     }
 
     /// An acknowledged FLOOD of `bytes` to a leaf-set member, which has
@@ -102,7 +101,7 @@ impl Costs {
         cascade * self.leaf_flood(w.flood(list))
             + adders * self.live_flood(w.flood(1.0))
             + unknown * (2.0 * self.leaf_flood(w.flood(4.0)) + self.live_flood(w.flood(1.0)))
-            + checks * (w.inquire() + w.authority(true, false))
+            + checks * (w.inquire(true) + w.authority(true, false))
     }
 
     /// A refresh: the owner's own leaf set holds X's successor, which ends
@@ -163,7 +162,7 @@ impl Costs {
         let forwards: f64 = (1..self.leaf as usize)
             .map(|i| live.powi(i as i32) * self.leaf_flood(w.revoke(i + 2)))
             .sum();
-        let learn = w.inquire()
+        let learn = w.inquire(true)
             + w.authority(true, false)
             + 2.0 * self.leaf_flood(w.flood(4.0))
             + self.live_flood(w.flood(1.0));

@@ -1,9 +1,9 @@
 //! Bytes on the wire of each message the estimate counts, taken from the
-//! simulator's own size model ([`Message::payload_bytes`], the network's
-//! fragment rule and headers), so the estimate and the simulation can
-//! never disagree about what a message costs.
+//! simulator's own encoding ([`Message::wire_size`] and the network's
+//! headers), so the estimate and the simulation can never disagree about
+//! what a message costs.
 
-use crate::network::{IPV6_UDP_HEADER, Network, TEREDO_OVERHEAD};
+use crate::network::{IPV6_UDP_HEADER, TEREDO_OVERHEAD};
 use crate::protocol::U256;
 use crate::protocol::id::{HostIx, IdIx};
 use crate::protocol::message::{Body, IdList, Message, Reason, SizeModel};
@@ -13,6 +13,7 @@ use crate::scenario::Scenario;
 #[derive(Clone, Copy, Debug)]
 pub struct Wire {
     sizes: SizeModel,
+    /// Datagram size of application data (not PNRP).
     fragment: u32,
     /// Mean header bytes per datagram: 48, plus 28 when either end is a
     /// Teredo host (probability 1 − (1 − share)²).
@@ -42,10 +43,17 @@ impl Wire {
         }
     }
 
-    /// Payload plus one header per fragment.
+    /// Encoded length plus one header per datagram, for a message sent
+    /// for `reason` (an AUTHORITY answering an application resolve carries
+    /// the classifier).
+    fn bytes_for(&self, body: Body, reason: Reason) -> f64 {
+        let (datagrams, payload) =
+            Message::new(body, reason, 0).wire_size(HostIx(0), HostIx(1), &self.sizes);
+        f64::from(payload) + f64::from(datagrams) * self.header
+    }
+
     fn bytes(&self, body: Body) -> f64 {
-        let payload = Message::new(body, Reason::Join, 0).payload_bytes(&self.sizes);
-        f64::from(payload) + f64::from(Network::fragments(payload, self.fragment)) * self.header
+        self.bytes_for(body, Reason::Join)
     }
 
     /// A LOOKUP whose flagged path lists `path` hosts (fractional: the
@@ -62,24 +70,23 @@ impl Wire {
         base + per_entry * path.max(0.0)
     }
 
-    /// AUTHORITY naming a route entry; with the CPA (and the extended
-    /// payload of an application resolve) when `cpa`.
-    pub fn authority(&self, cpa: bool, extended: bool) -> f64 {
-        self.bytes(Body::Authority {
+    /// AUTHORITY naming a route entry; with the CPA when `cpa`; answering
+    /// an application resolve (`app`: with the classifier and the extended
+    /// payload, fragmented above the fragment size) or not.
+    pub fn authority(&self, cpa: bool, app: bool) -> f64 {
+        let body = Body::Authority {
             next: Some(IdIx(0)),
             cpa,
-            extended: if extended {
-                self.sizes.extended_payload
-            } else {
-                0
-            },
-        })
+            extended: if app { self.sizes.extended_payload } else { 0 },
+        };
+        self.bytes_for(body, if app { Reason::Resolve } else { Reason::Join })
     }
 
-    pub fn inquire(&self) -> f64 {
+    /// INQUIRE, with the nonce when it asks for the CPA.
+    pub fn inquire(&self, cpa: bool) -> f64 {
         self.bytes(Body::Inquire {
             entry: IdIx(0),
-            cpa: true,
+            cpa,
         })
     }
 
@@ -136,25 +143,33 @@ impl Wire {
 mod tests {
     use super::*;
 
+    /// The default scenario: two addresses per host, so a route entry is
+    /// pad4(4 + 38 + 32) = 76 bytes and the CPA 419 + 18 + 26 = 463.
     #[test]
-    fn sizes_come_from_the_message_model_with_headers() {
+    fn sizes_come_from_the_encoding_with_headers() {
         let mut s = Scenario::default();
         let w = Wire::new(&s);
         assert_eq!(w.ack(), 20.0 + 48.0);
-        assert_eq!(w.inquire(), 76.0 + 48.0);
-        assert_eq!(w.lookup(false, 0.0), 108.0 + 48.0);
-        assert_eq!(w.lookup(true, 2.5), 168.0 + 45.0 + 48.0);
-        assert_eq!(w.flood(3.0), 128.0 + 54.0 + 48.0);
-        assert_eq!(w.authority(true, false), 541.0 + 48.0);
+        assert_eq!(w.inquire(true), 76.0 + 48.0);
+        assert_eq!(w.inquire(false), 56.0 + 48.0);
+        // The flagged path holds the resolver too: 108 + 18 (1 + p).
+        assert_eq!(w.lookup(false, 0.0), 126.0 + 48.0);
+        assert_eq!(w.lookup(true, 2.5), 108.0 + 76.0 + 63.0 + 48.0);
+        assert_eq!(w.flood(3.0), 56.0 + 76.0 + 12.0 + 54.0 + 48.0);
+        assert_eq!(
+            w.authority(true, false),
+            28.0 + 8.0 + 76.0 + 4.0 + 463.0 + 48.0
+        );
         // Every datagram of a Teredo host pays 28 more bytes.
         s.hosts.teredo_share = 1.0;
         assert_eq!(Wire::new(&s).ack(), 20.0 + 76.0);
-        // A 4 000-byte extended payload travels in four fragments.
+        // A 4 000-byte extended payload: a 4 811-byte AUTHORITY_BUFFER
+        // (8 + classifier 44 + 4 216 + 76 + 4 + 463) in five fragments.
         s.hosts.teredo_share = 0.0;
         s.pnrp.extended_payload = crate::scenario::units::Size(4000);
         let w = Wire::new(&s);
-        assert_eq!(w.authority(true, true), 4541.0 + 4.0 * 48.0);
-        assert_eq!(w.authority(true, false), 541.0 + 48.0);
+        assert_eq!(w.authority(true, true), 4811.0 + 5.0 * (28.0 + 48.0));
+        assert_eq!(w.authority(true, false), 579.0 + 48.0);
         assert_eq!(w.app_data(0), 0.0);
         assert_eq!(w.app_data(2000), 2000.0 + 2.0 * 48.0);
     }

@@ -24,10 +24,11 @@
 //!   the native end of a Teredo exchange too is a deliberate, slightly
 //!   conservative simplification: the relay that strips the encapsulation
 //!   sits somewhere on the path, not at a known end.
-//! - **Fragments.** A PNRP payload larger than the fragment size is sent as
-//!   several datagrams ([`Network::fragments`]); each is a datagram in its
-//!   own right and pays [`Network::header_bytes`] again (and, if the caller
-//!   draws loss per fragment, can be lost on its own).
+//! - **Fragments.** A message of several datagrams (AUTHORITY fragments,
+//!   §3.2.5.10; application data) pays [`Network::header_bytes`] for each
+//!   (and, if the caller draws loss per datagram, each can be lost on its
+//!   own). How many there are is the message's business
+//!   ([`crate::protocol::wire`]).
 
 mod latency;
 mod topology;
@@ -85,14 +86,6 @@ impl Network {
         } else {
             IPV6_UDP_HEADER
         }
-    }
-
-    /// How many datagrams a PNRP payload takes: one if it fits in
-    /// `fragment_size` (an empty payload still takes one), otherwise
-    /// `ceil(payload / fragment_size)`. A zero `fragment_size` (rejected by
-    /// scenario validation) is treated as 1 rather than dividing by zero.
-    pub fn fragments(payload: u32, fragment_size: u32) -> u32 {
-        payload.div_ceil(fragment_size.max(1)).max(1)
     }
 
     pub fn is_teredo(&self, host: u32) -> bool {
@@ -302,17 +295,5 @@ mod tests {
         assert_eq!(net.header_bytes(0, 1), 76);
         assert_eq!(net.header_bytes(1, 0), 76);
         assert_eq!(net.header_bytes(1, 3), 76);
-    }
-
-    #[test]
-    fn fragment_counts() {
-        assert_eq!(Network::fragments(1188, 1188), 1);
-        assert_eq!(Network::fragments(1189, 1188), 2);
-        assert_eq!(Network::fragments(0, 1188), 1);
-        assert_eq!(Network::fragments(1, 1188), 1);
-        assert_eq!(Network::fragments(2 * 1188, 1188), 2);
-        assert_eq!(Network::fragments(37_348, 1188), 32);
-        assert_eq!(Network::fragments(u32::MAX, 1), u32::MAX);
-        assert_eq!(Network::fragments(5, 0), 5);
     }
 }

@@ -1,11 +1,14 @@
 //! PNRP v4 messages and their sizes on the wire.
 //!
-//! Sizes are PNRP payload bytes from the field layouts of [MS-PNRP] §2.2
-//! (12-byte header, 4-byte aligned TLVs), as tabulated in the model doc.
-//! The IPv6/UDP (and Teredo) overhead is added by the network layer.
+//! A message's size on the wire is the length of its encoding
+//! ([`Message::wire`], [`super::wire`]); the IPv6/UDP (and Teredo)
+//! overhead is added by the network layer.
 
 use super::U256;
 use super::id::{HostIx, IdIx};
+use super::wire::{
+    Authority, AuthorityBuffer, Classifier, Cpa, ExtendedPayload, Id, Repr, RouteEntry,
+};
 
 /// The eight message types of PNRP v4. Revoke floods are FLOODs, but are
 /// counted apart because their size differs by a factor of four.
@@ -219,25 +222,28 @@ pub struct Message {
     pub txn: u32,
 }
 
-/// Sizes that depend on scenario parameters.
+/// What the encoding of a message depends on besides the message itself:
+/// scenario parameters that size route entries, CPAs and AUTHORITY
+/// fragments.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SizeModel {
-    /// CPA bytes: 419 secured, 399 unsecured (+26 per application endpoint).
-    pub cpa: u32,
+    /// IPv6 addresses in every route entry and CPA (`hosts.addresses`).
+    pub addresses: u8,
+    /// Secure names carry the BinaryAuthority in their CPA.
+    pub secured: bool,
+    /// IPV6_APP_ENDPOINTs in every CPA (0–10).
+    pub app_endpoints: u8,
+    /// Extended payload bytes of every name (0 = none, at most 4096).
     pub extended_payload: u32,
+    /// AUTHORITY_BUFFER bytes per AUTHORITY message.
+    pub fragment: usize,
 }
 
-impl SizeModel {
-    pub fn new(secured: bool, app_endpoints: u32, extended_payload: u32) -> Self {
-        SizeModel {
-            cpa: if secured { 419 } else { 399 } + 26 * app_endpoints,
-            extended_payload,
-        }
-    }
-}
-
-/// Route entry bytes with one address (§2.2.2.x): ID, address, port, flags.
-pub const ROUTE_ENTRY_BYTES: u32 = 60;
+/// UTF-16 characters of the classifier an AUTHORITY carries when it
+/// answers an application resolve: the classifier part of a peer name
+/// ("0.photos-of-alice") — **[ours]**, a short descriptive name; the
+/// scenario has no peer names, only their hashes.
+pub const CLASSIFIER_CHARS: u16 = 16;
 
 impl Message {
     pub fn new(body: Body, reason: Reason, txn: u32) -> Self {
@@ -267,49 +273,120 @@ impl Message {
         ) || matches!(self.body, Body::Flood { ack: false, .. })
     }
 
-    /// PNRP payload bytes, per the model doc's table (§2.2 field layouts).
-    pub fn payload_bytes(&self, sizes: &SizeModel) -> u32 {
-        let n32 = |n: usize| 32 * n as u32;
+    /// The message as it goes on the wire from `from` to `to`. The
+    /// simulator charges its length; captures emit its bytes.
+    pub fn wire(&self, from: HostIx, to: HostIx, sizes: &SizeModel) -> Repr<'_> {
+        let route_entry = |ix: IdIx| RouteEntry {
+            id: Id::Of(ix),
+            addresses: sizes.addresses,
+        };
+        let cpa = |id: IdIx, revoke: bool| Cpa {
+            id,
+            secured: sizes.secured,
+            revoke,
+            addresses: sizes.addresses,
+            app_endpoints: sizes.app_endpoints,
+            extended: !revoke && sizes.extended_payload > 0,
+        };
+        let message_id = self.txn;
+        let app = self.reason == Reason::Resolve;
         match &self.body {
-            Body::Solicit { publishes } => {
-                if *publishes {
-                    36 + ROUTE_ENTRY_BYTES
-                } else {
-                    36
-                }
-            }
-            Body::Advertise { ids } => 56 + n32(ids.len()),
-            Body::Request { ids } => 44 + n32(ids.len()),
-            Body::Flood { flooded, .. } => 128 + 18 * flooded.len() as u32,
-            Body::FloodRevoke { flooded, .. } => 480 + 18 * flooded.len() as u32,
-            Body::Ack => 20,
-            Body::Lookup { carried, path, .. } => {
-                let base = if carried.is_some() {
-                    108 + ROUTE_ENTRY_BYTES
-                } else {
-                    108
-                };
-                base + 18 * path.len() as u32
-            }
+            Body::Solicit { publishes } => Repr::Solicit {
+                message_id,
+                route_entry: publishes.then_some(RouteEntry {
+                    id: Id::Host(from),
+                    addresses: sizes.addresses,
+                }),
+            },
+            Body::Advertise { ids } => Repr::Advertise {
+                message_id,
+                acked: message_id,
+                ids: ids.as_slice(),
+            },
+            Body::Request { ids } => Repr::Request {
+                message_id,
+                ids: ids.as_slice(),
+            },
+            Body::Flood {
+                entry,
+                ack,
+                flooded,
+                ..
+            } => Repr::Flood {
+                message_id,
+                no_ack: !ack,
+                validate: Id::Host(to),
+                revoke: None,
+                route_entry: Some(route_entry(*entry)),
+                flooded,
+            },
+            Body::FloodRevoke { entry, flooded } => Repr::Flood {
+                message_id,
+                no_ack: false,
+                validate: Id::Host(to),
+                revoke: Some(cpa(*entry, true)),
+                route_entry: None,
+                flooded,
+            },
+            Body::Ack => Repr::Ack {
+                message_id,
+                acked: message_id,
+            },
+            Body::Lookup {
+                target,
+                carried,
+                path,
+            } => Repr::Lookup {
+                message_id,
+                reason_code: match self.reason {
+                    Reason::Registration | Reason::Refresh => 1,
+                    Reason::Maintenance => 2,
+                    Reason::SplitDetection => 3,
+                    _ => 0,
+                },
+                target: Id::Value(*target),
+                validate: Id::Host(to),
+                route_entry: carried.map(route_entry),
+                sender: from,
+                path,
+            },
             Body::Authority {
                 next,
-                cpa,
+                cpa: with_cpa,
                 extended,
-                ..
             } => {
-                let base = if next.is_some() {
-                    36 + ROUTE_ENTRY_BYTES
-                } else {
-                    36
-                };
-                if *cpa {
-                    base + sizes.cpa + extended
-                } else {
-                    base
-                }
+                let owned = next.filter(|_| *with_cpa);
+                Repr::Authority(Authority {
+                    message_id,
+                    acked: message_id,
+                    buffer: AuthorityBuffer {
+                        not_found: next.is_none(),
+                        classifier: (app && owned.is_some()).then_some(Classifier {
+                            chars: CLASSIFIER_CHARS,
+                        }),
+                        extended: owned.filter(|_| *extended > 0).map(|id| ExtendedPayload {
+                            id,
+                            payload: *extended as u16,
+                        }),
+                        route_entry: next.map(route_entry),
+                        cpa: owned.map(|id| cpa(id, false)),
+                    },
+                    fragment: sizes.fragment,
+                })
             }
-            Body::Inquire { .. } => 76,
+            Body::Inquire { entry, cpa } => Repr::Inquire {
+                message_id,
+                cpa: *cpa,
+                extended: *cpa && app && sizes.extended_payload > 0,
+                validate: Id::Of(*entry),
+            },
         }
+    }
+
+    /// Datagrams and PNRP bytes of the message on the wire.
+    pub fn wire_size(&self, from: HostIx, to: HostIx, sizes: &SizeModel) -> (u32, u32) {
+        let repr = self.wire(from, to, sizes);
+        (repr.datagrams() as u32, repr.buffer_len() as u32)
     }
 }
 
@@ -317,62 +394,106 @@ impl Message {
 mod tests {
     use super::*;
 
-    fn size(body: Body) -> u32 {
-        Message::new(body, Reason::Join, 0).payload_bytes(&SizeModel::new(true, 1, 0))
+    const SIZES: SizeModel = SizeModel {
+        addresses: 1,
+        secured: true,
+        app_endpoints: 1,
+        extended_payload: 0,
+        fragment: 1188,
+    };
+
+    fn size(body: Body, reason: Reason, sizes: &SizeModel) -> (u32, u32) {
+        Message::new(body, reason, 7).wire_size(HostIx(1), HostIx(2), sizes)
     }
 
+    fn one(body: Body) -> u32 {
+        let (datagrams, bytes) = size(body, Reason::Join, &SIZES);
+        assert_eq!(datagrams, 1);
+        bytes
+    }
+
+    fn list(n: usize) -> Box<[HostIx]> {
+        vec![HostIx(3); n].into()
+    }
+
+    /// The deviations of the old size table that issue #13 lists, each
+    /// with the §2.2 arithmetic that settles it.
     #[test]
-    fn sizes_match_the_model_doc() {
-        let mut five = IdList::default();
-        for i in 0..5 {
-            assert!(five.push(IdIx(i)));
-        }
-        assert!(!five.push(IdIx(9)));
-        assert_eq!(size(Body::Solicit { publishes: false }), 36);
-        assert_eq!(size(Body::Solicit { publishes: true }), 96);
-        assert_eq!(size(Body::Advertise { ids: five }), 216);
-        assert_eq!(size(Body::Request { ids: five }), 44 + 160);
-        let flooded: Box<[HostIx]> = vec![HostIx(1); 3].into();
-        assert_eq!(
-            size(Body::Flood {
-                entry: IdIx(0),
-                ack: true,
-                flooded: flooded.clone(),
-                replaces: None,
-            }),
-            128 + 54
-        );
-        assert_eq!(
-            size(Body::FloodRevoke {
-                entry: IdIx(0),
-                flooded
-            }),
-            480 + 54
-        );
-        assert_eq!(size(Body::Ack), 20);
+    fn messages_are_charged_what_section_2_2_encodes() {
         let lookup = |carried, path: usize| Body::Lookup {
             target: U256::ZERO,
             carried,
-            path: vec![HostIx(0); path].into(),
+            path: list(path),
         };
-        assert_eq!(size(lookup(None, 0)), 108);
-        assert_eq!(size(lookup(Some(IdIx(1)), 2)), 168 + 36);
-        let auth = |next, cpa| Body::Authority {
-            next,
+        // Header 12 + LOOKUP_CONTROLS 12 + TARGET 36 + VALIDATE 36 +
+        // IPV6_ENDPOINT_ARRAY 12 + 18 per entry, the resolver's own first.
+        assert_eq!(one(lookup(None, 0)), 108 + 18);
+        assert_eq!(one(lookup(None, 2)), 108 + 18 * 3);
+        // + ROUTING_ENTRY pad4(4 + 38 + 16) = 60.
+        assert_eq!(one(lookup(Some(IdIx(1)), 2)), 168 + 18 * 3);
+        // INQUIRE: 12 + FLAGS 8 + VALIDATE 36, + NONCE 20 with the A flag.
+        let inquire = |cpa| Body::Inquire {
+            entry: IdIx(1),
+            cpa,
+        };
+        assert_eq!(one(inquire(false)), 56);
+        assert_eq!(one(inquire(true)), 76);
+        // Revoke FLOOD: 12 + FLOOD_CONTROLS 8 + VALIDATE 36 + REVOKE_CPA
+        // pad4(4 + 419) + 12 + 18f. The revoke CPA has no payload.
+        let revoke = Body::FloodRevoke {
+            entry: IdIx(0),
+            flooded: list(3),
+        };
+        assert_eq!(one(revoke), 492 + 54);
+        // FLOOD: 12 + 8 + 36 + ROUTING_ENTRY 60 + 12 + 18f.
+        let flood = Body::Flood {
+            entry: IdIx(0),
+            ack: true,
+            flooded: list(3),
+            replaces: None,
+        };
+        assert_eq!(one(flood), 128 + 54);
+        // AUTHORITY: header 12 + ACKED 8 + SPLIT_CONTROLS 8, then the
+        // buffer: FLAGS 8 + ROUTING_ENTRY 60 + VALIDATE_CPA 4 + CPA (419 +
+        // 26 for one application endpoint), + CLASSIFIER 12 + 2c when it
+        // answers an application resolve.
+        let auth = |cpa| Body::Authority {
+            next: Some(IdIx(1)),
             cpa,
             extended: 0,
         };
-        assert_eq!(size(auth(None, false)), 36);
-        assert_eq!(size(auth(Some(IdIx(1)), false)), 96);
-        // 96 + 419 secured CPA + 26 for one endpoint: inside the 550–650 band
-        // once the 48 header bytes are added.
-        assert_eq!(size(auth(Some(IdIx(1)), true)), 541);
+        assert_eq!(one(auth(false)), 28 + 8 + 60);
+        assert_eq!(one(auth(true)), 28 + 8 + 60 + 4 + 445);
         assert_eq!(
-            size(Body::Inquire {
-                entry: IdIx(1),
-                cpa: true
-            }),
-            76
+            size(auth(true), Reason::Resolve, &SIZES),
+            (1, 28 + 8 + 44 + 60 + 4 + 445)
         );
+        // Each further address: +16 in a route entry, +18 in a CPA; each
+        // further application endpoint +20.
+        let wide = SizeModel {
+            addresses: 4,
+            app_endpoints: 3,
+            ..SIZES
+        };
+        assert_eq!(
+            size(auth(true), Reason::Join, &wide),
+            (1, 28 + 8 + 60 + 48 + 4 + 445 + 54 + 40)
+        );
+        // An extended payload: EXTENDED_PAYLOAD pad4(4 + 210 + e); a
+        // buffer over 1188 bytes is split, each fragment after its own
+        // 28-byte AUTHORITY header.
+        let ext = SizeModel {
+            extended_payload: 4000,
+            ..SIZES
+        };
+        let body = Body::Authority {
+            next: Some(IdIx(1)),
+            cpa: true,
+            extended: 4000,
+        };
+        // 4 777 bytes: four full fragments and one of 25.
+        let buffer = 8 + 44 + 4216 + 60 + 4 + 445;
+        assert_eq!(buffer, 4 * 1188 + 25);
+        assert_eq!(size(body, Reason::Resolve, &ext), (5, 5 * 28 + buffer));
     }
 }

@@ -11,6 +11,7 @@
 
 pub mod id;
 pub mod message;
+pub mod wire;
 
 pub use id::U256;
 pub mod cache;

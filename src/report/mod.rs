@@ -8,6 +8,7 @@
 pub mod atomic;
 pub mod csv_tables;
 pub mod outdir;
+pub mod pcap;
 pub mod summary;
 
 pub use atomic::write_atomic;

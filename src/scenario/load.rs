@@ -890,7 +890,7 @@ mod tests {
         let err = |table: &mut toml::Table, path| set_path(table, path, 1.into()).unwrap_err();
         let e = err(&mut table, "hosts.cont");
         assert!(
-            e.starts_with("unknown parameter `hosts.cont`; `hosts` has: count, "),
+            e.starts_with("unknown parameter `hosts.cont`; `hosts` has: addresses, count, "),
             "{e}"
         );
         assert!(e.contains("names_per_host"), "{e}");

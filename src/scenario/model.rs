@@ -97,6 +97,9 @@ pub struct Hosts {
     pub firewalled_share: f64,
     /// Share of hosts reached over Teredo (28 extra bytes per datagram).
     pub teredo_share: f64,
+    /// IPv6 addresses each host publishes in its route entries and CPAs
+    /// (1–4, §3.1.4.1).
+    pub addresses: u8,
     /// Hosts come online at uniformly random times within this window.
     pub join_spread: Duration,
 }
@@ -110,6 +113,7 @@ impl Default for Hosts {
             shared_name_hosts: 2,
             firewalled_share: 0.0,
             teredo_share: 0.0,
+            addresses: 2,
             join_spread: Duration::secs(60),
         }
     }

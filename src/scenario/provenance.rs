@@ -16,6 +16,7 @@ const SOURCES: &[(&str, &str)] = &[
     ("hosts.shared_name_hosts", "[ours]"),
     ("hosts.firewalled_share", "[ours]"),
     ("hosts.teredo_share", "[ours]"),
+    ("hosts.addresses", "[ours]"),
     ("hosts.join_spread", "[ours]"),
     ("network.loss", "[ours]"),
     ("network.latency.model", "[ours]"),

@@ -272,6 +272,12 @@ impl Checks {
         }
     }
 
+    fn within(&mut self, path: &str, got: u32, min: u32, max: u32) {
+        if !(min..=max).contains(&got) {
+            self.fail(path, format!("must be between {min} and {max} (got {got})"));
+        }
+    }
+
     fn positive(&mut self, path: &str, got: Duration) {
         if got.0.as_micros() == 0 {
             self.fail(path, format!("must be longer than 0s (got {got})"));
@@ -311,6 +317,8 @@ impl Checks {
         }
         self.share("hosts.firewalled_share", h.firewalled_share);
         self.share("hosts.teredo_share", h.teredo_share);
+        // A node listens on at most four addresses (§3.1.4.1).
+        self.within("hosts.addresses", u32::from(h.addresses), 1, 4);
     }
 
     fn network(&mut self, n: &Network) {
@@ -384,6 +392,15 @@ impl Checks {
             gap > 0.0 && gap <= 1.0,
             "greater than 0 and at most 1",
         );
+        // A PAYLOAD holds 20–200 bytes of 20-byte endpoints (§2.2.3.1.2).
+        self.within("pnrp.app_endpoints", p.app_endpoints, 0, 10);
+        // A binary extended payload is 1–4096 bytes (§2.2.3.3).
+        if p.extended_payload.0 > 4096 {
+            self.fail(
+                "pnrp.extended_payload",
+                format!("must be at most 4096B (got {})", p.extended_payload),
+            );
+        }
         if p.fragment_size < MIN_FRAGMENT_SIZE {
             self.fail(
                 "pnrp.fragment_size",
@@ -484,6 +501,7 @@ mod tests {
             shared_name_hosts: 1,
             firewalled_share: -0.1,
             teredo_share: f64::NAN,
+            addresses: 5,
             join_spread: Duration::secs(0),
         };
         s.network.loss = 2.0;
@@ -506,6 +524,8 @@ mod tests {
             refresh_interval: Duration::secs(0),
             split_detection_interval: Duration::secs(0),
             balance_gap_fraction: 0.0,
+            app_endpoints: 11,
+            extended_payload: Size(4097),
             fragment_size: Size(99),
             ..Pnrp::default()
         };
@@ -538,6 +558,7 @@ mod tests {
             "hosts.shared_name_hosts",
             "hosts.firewalled_share",
             "hosts.teredo_share",
+            "hosts.addresses",
             "network.loss",
             "network.latency.median",
             "network.latency.sigma",
@@ -555,6 +576,8 @@ mod tests {
             "pnrp.refresh_interval",
             "pnrp.split_detection_interval",
             "pnrp.balance_gap_fraction",
+            "pnrp.app_endpoints",
+            "pnrp.extended_payload",
             "pnrp.fragment_size",
             "workload.resolves_per_host_per_hour",
             "workload.zipf_exponent",

@@ -70,8 +70,8 @@ impl Accounting {
         self.now = now;
     }
 
-    /// Datagrams and bytes of one message between two hosts: the payload is
-    /// split into fragments, each paying the IP/UDP (and Teredo) header.
+    /// Datagrams and bytes of one message between two hosts: its encoded
+    /// length, each datagram paying the IP/UDP (and Teredo) header.
     fn wire(
         &self,
         from: HostIx,
@@ -80,11 +80,10 @@ impl Accounting {
         net: &Network,
         sizes: &SizeModel,
     ) -> (u32, u64) {
-        let payload = msg.payload_bytes(sizes);
-        let fragments = Network::fragments(payload, self.fragment_size);
+        let (datagrams, payload) = msg.wire_size(from, to, sizes);
         let bytes =
-            u64::from(payload) + u64::from(fragments) * u64::from(net.header_bytes(from.0, to.0));
-        (fragments, bytes)
+            u64::from(payload) + u64::from(datagrams) * u64::from(net.header_bytes(from.0, to.0));
+        (datagrams, bytes)
     }
 
     /// Counts a message as sent; returns its number of datagrams.

@@ -97,11 +97,13 @@ pub fn params(s: &Scenario) -> Params {
         split_detection_interval_secs: p.split_detection_interval.as_secs_f64(),
         balance_gap_fraction: p.balance_gap_fraction,
         names_per_host: f64::from(s.hosts.names_per_host),
-        sizes: SizeModel::new(
-            p.secured_names,
-            p.app_endpoints,
-            p.extended_payload.0 as u32,
-        ),
+        sizes: SizeModel {
+            addresses: s.hosts.addresses,
+            secured: p.secured_names,
+            app_endpoints: p.app_endpoints as u8,
+            extended_payload: p.extended_payload.0 as u32,
+            fragment: p.fragment_size.0 as usize,
+        },
     }
 }
 
@@ -318,6 +320,11 @@ impl<'s> Simulation<'s> {
     /// Calls `observer` for every message sent from now on (see [`Observer`]).
     pub fn observe(&mut self, observer: impl FnMut(SimTime, HostIx, HostIx, &Message) + 's) {
         self.observer = Some(Box::new(observer));
+    }
+
+    /// Whether `host` reaches IPv6 through Teredo.
+    pub fn is_teredo(&self, host: HostIx) -> bool {
+        self.network.is_teredo(host.0)
     }
 
     /// The table of every PNRP ID registered so far (ground truth).
