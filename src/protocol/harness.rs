@@ -142,7 +142,13 @@ pub fn spec_params() -> Params {
         split_detection_interval_secs: 10.0,
         balance_gap_fraction: 0.1,
         names_per_host: 1.0,
-        sizes: SizeModel::new(true, 1, 0),
+        sizes: SizeModel {
+            addresses: 2,
+            secured: true,
+            app_endpoints: 1,
+            extended_payload: 0,
+            fragment: 1188,
+        },
     }
 }
 
@@ -444,7 +450,7 @@ impl Harness {
         let last = self.last_arrival.entry((from, to)).or_default();
         let arrives = (now + delay).max(*last);
         *last = arrives;
-        let size = msg.payload_bytes(&self.params.sizes);
+        let (_, size) = msg.wire_size(from, to, &self.params.sizes);
         self.queue.schedule(arrives, Event::Deliver(self.log.len()));
         self.log.push(Datagram {
             sent: now,
