@@ -291,6 +291,16 @@ fn build() -> Vec<Metric> {
             |m| real(m.headline.cloud_datagrams_per_s),
         ),
         metric(
+            "maintenance_bytes_ratio",
+            "share",
+            "share of all bytes sent that cache balancing (reason `maintenance`) spent",
+            |m| {
+                let spent = m.run.sent_by_reason(Reason::Maintenance).bytes;
+                let total = m.headline.sent.bytes;
+                real((total > 0).then(|| spent as f64 / total as f64))
+            },
+        ),
+        metric(
             RESOLVES_STARTED,
             "resolves",
             "application resolves started",
@@ -534,6 +544,17 @@ mod tests {
         );
         assert!(not_per_run(RUN_SEED).contains("only in summary.csv"));
         assert!(not_per_run("bytes").starts_with("unknown metric `bytes`;"));
+    }
+
+    #[test]
+    fn maintenance_bytes_ratio_is_its_share_of_all_bytes() {
+        use crate::protocol::message::MsgType;
+        let mut r = RunResult::default();
+        let value = |r: &RunResult| Measured::of(r).real("maintenance_bytes_ratio");
+        assert_eq!(value(&r), None, "no bytes sent: undefined");
+        r.by_type_reason[MsgType::Lookup.index()][Reason::Maintenance.index()].add(3, 300);
+        r.by_type_reason[MsgType::Flood.index()][Reason::Join.index()].add(1, 900);
+        assert_eq!(value(&r), Some(0.25));
     }
 
     fn host(up: u64, secs: f64, join: u64) -> HostMetrics {
