@@ -87,9 +87,11 @@ impl RunRecord {
 }
 
 /// A generous estimate of the bytes one run adds to the sweep's files and
-/// journal: its metrics in the journal, `runs.csv` and `sweep.csv` (4 KiB),
-/// 64 bytes a host for kept host rates (journal and `host_rates.csv`),
-/// 160 bytes a window for a kept time series.
+/// journal: 1 KiB, plus 128 bytes a per-run metric (a value of up to 24
+/// characters in the journal and `runs.csv`, three in `sweep.csv`, whose
+/// row a single replication does not share), 64 bytes a host for kept host
+/// rates (journal and `host_rates.csv`), 160 bytes a window for a kept time
+/// series.
 pub fn estimated_bytes(s: &Scenario, keep_hosts: bool, keep_series: bool) -> u64 {
     let measured = s
         .duration
@@ -97,7 +99,8 @@ pub fn estimated_bytes(s: &Scenario, keep_hosts: bool, keep_series: bool) -> u64
         .as_micros()
         .saturating_sub(s.warmup.0.as_micros());
     let windows = measured / s.metrics.window.0.as_micros().max(1) + 1;
-    4096 + u64::from(keep_hosts) * u64::from(s.hosts.count) * 64
+    1024 + 128 * catalog::per_run_names().len() as u64
+        + u64::from(keep_hosts) * u64::from(s.hosts.count) * 64
         + u64::from(keep_series) * windows * 160
 }
 
