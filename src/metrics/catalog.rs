@@ -6,7 +6,7 @@
 //! `compare.csv`, the sizing search, the `--report` pages, the names that
 //! `[[expect]]` accepts, and the README's output reference. A figure thus
 //! has one name everywhere, and adding a metric takes one entry in
-//! [`build`] plus its computation.
+//! `build` plus its computation.
 //!
 //! Naming: the unit is the suffix (`_B_per_s`, `_s`, `_ratio` for a share
 //! between 0 and 1, `_B` for bytes); counts are named after what they
@@ -108,7 +108,7 @@ pub const ALL_OUTPUTS: &str = "`summary.csv`, the metric columns \
      `<metric>_ci95_high` columns of `sweep.csv`, the rows of `compare.csv`, and the `metric` \
      of an `[[expect]]` entry";
 
-/// Names the code refers to; each is defined by its entry in [`build`].
+/// Names the code refers to; each is defined by its entry in `build`.
 pub const RUN_SEED: &str = "run_seed";
 pub const HOSTS: &str = "hosts";
 pub const HOSTS_MEASURED: &str = "hosts_measured";

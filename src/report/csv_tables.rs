@@ -1,9 +1,10 @@
 //! The CSV files of one run, and the Markdown reference of their columns.
 //!
 //! Every file, column, unit and meaning is declared once, in the [`Table`]
-//! constants below; the writers emit the header from them and
-//! [`column_reference`] documents them, so the README and the files cannot
-//! drift apart.
+//! constants below, and the rows of `summary.csv` are the
+//! [metric catalogue](crate::metrics::catalog); the writers emit the header
+//! from them and [`column_reference`] documents them, so the README and the
+//! files cannot drift apart.
 //!
 //! Conventions, the same in every file:
 //! - floats are written with exactly [`FLOAT_DECIMALS`] decimals (`{:.6}`),
