@@ -127,9 +127,9 @@ fn a_perturbed_expected_value_fails_with_a_diff() {
     );
 }
 
-/// A model change: every CPA (in AUTHORITY answers of flood cascades and
-/// in revoke FLOODs) grows by 20 bytes per further application endpoint,
-/// so 10 endpoints instead of 1 make each 180 bytes larger. The scenario parameter stands in
+/// A model change: every FLOOD carries a CPA, and each application
+/// endpoint adds 26 bytes to it, so 20 endpoints instead of 1 make every
+/// FLOOD (and AUTHORITY) 494 bytes larger. The scenario parameter stands in
 /// for a changed constant; the check must catch it in the flood bytes, in
 /// the cloud total, and in the fingerprint.
 #[test]
@@ -137,7 +137,7 @@ fn a_perturbed_model_fails_naming_the_metrics() {
     let dir = tempfile::tempdir().unwrap();
     let path = blessed_small(dir.path());
     let text = std::fs::read_to_string(&path).unwrap();
-    let o = check(&[path.to_str().unwrap(), "--set", "pnrp.app_endpoints=10"]);
+    let o = check(&[path.to_str().unwrap(), "--set", "pnrp.app_endpoints=20"]);
     let out = stdout(&o);
     assert_eq!(o.status.code(), Some(1), "{out}");
     for metric in ["cloud_B_per_s", "up_flood_B_per_s"] {
@@ -387,7 +387,8 @@ fn bad_input_exits_2_naming_file_line_and_problem() {
     assert!(
         lines[0].starts_with(&at(
             &unknown,
-            "4:10: expect.0.metric: unknown metric `up_B_per_sec`; metrics are"
+            "4:10: expect.0.metric: unknown metric `up_B_per_sec`; the metrics are the rows of \
+             summary.csv: hosts,"
         )),
         "{err}"
     );
@@ -419,20 +420,76 @@ fn bad_input_exits_2_naming_file_line_and_problem() {
     assert!(stderr(&o).contains("--bless cannot be combined with --set"));
 }
 
+/// Every metric of a run's `summary.csv` is checkable under the name the
+/// file gives it, and `check` measures the value `run` wrote (the run seed,
+/// which identifies the run, is refused with a reason).
 #[test]
-fn the_ci_checks_page_lists_every_metric() {
-    let page =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/ci-checks.md")).unwrap();
-    let section = page
-        .split("## Expectations")
-        .nth(1)
-        .expect("docs/ci-checks.md has the section");
-    for metric in pnrpsim::sweep::tables::metric_names() {
+fn a_name_copied_from_summary_csv_into_expect_is_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario =
+        SMALL[..SMALL.find("# Whole-cloud").unwrap()].replace("fingerprint = \"\"\n", "");
+    let path = write(dir.path(), "small.toml", &scenario);
+    let out = dir.path().join("out");
+    let o = Command::new(BIN)
+        .args([
+            "run",
+            path.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let summary = std::fs::read_to_string(out.join("summary.csv")).unwrap();
+    let mut with_expect = scenario.clone();
+    let mut checked = Vec::new();
+    for line in summary.lines().skip(1) {
+        let [metric, value, _unit] = line.split(',').collect::<Vec<_>>()[..] else {
+            panic!("{line}");
+        };
+        if metric == "run_seed" || value.is_empty() {
+            continue;
+        }
+        // summary.csv rounds to 6 decimals.
+        let v: f64 = value.parse().unwrap();
+        with_expect += &format!(
+            "\n[[expect]]\nmetric = \"{metric}\"\nmin = {:?}\nmax = {:?}\n",
+            v - 1e-6,
+            v + 1e-6
+        );
+        checked.push(metric.to_owned());
+    }
+    // This run defines every figure: all but the seed are checked.
+    assert_eq!(
+        checked.len() + 1,
+        pnrpsim::metrics::catalog::all().len(),
+        "{checked:?}"
+    );
+    let path = write(dir.path(), "copied.toml", &with_expect);
+    let o = check(&[path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let report = stdout(&o);
+    for metric in &checked {
         assert!(
-            section.contains(&format!("`{metric}`")),
-            "docs/ci-checks.md does not list the metric `{metric}`"
+            report.lines().any(|l| {
+                l.split_whitespace().any(|w| w == metric) && l.trim_end().ends_with("pass")
+            }),
+            "{metric}: {report}"
         );
     }
+
+    let seed = write(
+        dir.path(),
+        "seed.toml",
+        &format!("{scenario}\n[[expect]]\nmetric = \"run_seed\"\nmin = 0\n"),
+    );
+    let o = check(&[seed.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("expect.0.metric: `run_seed` is only in summary.csv"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]

@@ -15,13 +15,6 @@ use crate::scenario::Expect;
 use crate::sweep::SweepPlan;
 use crate::sweep::spec::{Axis, numeric_value};
 use crate::sweep::stats::Estimate;
-use crate::sweep::tables::metric_names;
-
-/// Position of `metric` among the per-run metrics
-/// ([`metric_names`](crate::sweep::tables::metric_names)), if it is one.
-pub fn metric_index(metric: &str) -> Option<usize> {
-    metric_names().iter().position(|m| m == metric)
-}
 
 /// Why an entry's point cannot be resolved: the field to blame (`None` for
 /// the entry as a whole, when a field is missing) and the message.

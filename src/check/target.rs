@@ -8,15 +8,15 @@
 //! so a file's figures are those `pnrpsim run` (no sweep) or `pnrpsim sweep`
 //! would report for it, whatever the thread count.
 
-use super::expect::{Accept, describe_measured, metric_index, point_index, round_significant};
+use super::expect::{Accept, describe_measured, point_index, round_significant};
 use super::fingerprint;
 use super::{BlessValue, Row, RowKind, ScenarioReport, Verdict};
 use crate::engine::StreamSeed;
 use crate::metrics::RunResult;
+use crate::metrics::catalog;
 use crate::scenario::{Expect, Scenario};
 use crate::sweep::exec::{Outcome, execute};
 use crate::sweep::stats::Estimate;
-use crate::sweep::tables::measures;
 use crate::sweep::{Coord, SweepPlan};
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
@@ -74,7 +74,7 @@ impl Target {
 /// What check keeps of one run.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RunSummary {
-    /// In [`metric_names`](crate::sweep::tables::metric_names) order.
+    /// In [`catalog::per_run_names`] order.
     pub values: Vec<Option<f64>>,
     pub fingerprint: u64,
 }
@@ -82,7 +82,7 @@ pub struct RunSummary {
 impl RunSummary {
     pub fn of(r: &RunResult) -> RunSummary {
         RunSummary {
-            values: measures(r).into_iter().map(|(_, v)| v).collect(),
+            values: catalog::per_run_values(r),
             fingerprint: fingerprint::of_run(r),
         }
     }
@@ -240,7 +240,7 @@ fn expectation_row(target: &Target, runs: &TargetRuns, i: usize, e: &Expect) -> 
     let resolved = point_index(e, target.plan.as_ref())
         .map_err(|(_, message)| message)
         .and_then(|point| {
-            let metric = metric_index(&e.metric).ok_or("unknown metric")?;
+            let metric = catalog::per_run_index(&e.metric).ok_or("unknown metric")?;
             let accept = Accept::of(e).ok_or("neither `expected` with `tolerance` nor bounds")?;
             Ok((point, metric, accept))
         });

@@ -8,33 +8,29 @@
 
 use crate::engine::StreamSeed;
 use crate::metrics::RunResult;
+use crate::metrics::catalog::{self, RESOLVE_SUCCESS as SUCCESS, UP, UP_P95, reason_metric};
 use crate::plot::bars::{Bar, BarChart, BarGroup, render_bars};
 use crate::protocol::message::Reason;
 use crate::report::write_atomic;
 use crate::scenario::{Design, Scenario};
 use crate::sweep::exec::{Outcome, execute};
 use crate::sweep::stats::Estimate;
-use crate::sweep::tables::{measures, metric_names, reason_metric};
 use anyhow::{Context, bail};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
-/// Metrics of the comparison table, by their `runs.csv` names.
-const UP: &str = "up_B_per_s";
-const UP_P95: &str = "up_p95_B_per_s";
-const SUCCESS: &str = "resolve_success_ratio";
-
 /// One design's replications.
 pub struct DesignRuns {
     pub design: Design,
-    /// `measures` of each replication, in [`metric_names`] order.
+    /// The per-run metrics of each replication, in
+    /// [`catalog::per_run_names`] order.
     pub runs: Vec<Vec<Option<f64>>>,
 }
 
 pub struct Comparison {
     pub scenario: String,
-    pub metrics: Vec<String>,
+    pub metrics: Vec<&'static str>,
     pub designs: Vec<DesignRuns>,
 }
 
@@ -73,10 +69,7 @@ where
             point: 0,
             replication: u64::from(r),
         };
-        Ok(measures(&runner(&scenarios[d], seed)?)
-            .into_iter()
-            .map(|(_, v)| v)
-            .collect::<Vec<_>>())
+        Ok(catalog::per_run_values(&runner(&scenarios[d], seed)?))
     })?;
     let mut designs: Vec<DesignRuns> = base
         .designs
@@ -104,7 +97,7 @@ where
     }
     Ok(Comparison {
         scenario: base.name.clone(),
-        metrics: metric_names(),
+        metrics: catalog::per_run_names(),
         designs,
     })
 }
@@ -113,8 +106,8 @@ impl Comparison {
     fn column(&self, metric: &str) -> usize {
         self.metrics
             .iter()
-            .position(|m| m == metric)
-            .unwrap_or_else(|| panic!("`{metric}` is a metric of runs.csv"))
+            .position(|&m| m == metric)
+            .unwrap_or_else(|| panic!("`{metric}` is a per-run metric of the catalogue"))
     }
 
     fn values(&self, d: usize, metric: &str) -> Vec<f64> {
@@ -231,7 +224,7 @@ impl Comparison {
                     let r = self.ratio(d, m);
                     csv.write_record([
                         design.design.name.clone(),
-                        m.clone(),
+                        (*m).to_owned(),
                         e.map_or(String::new(), |e| e.n.to_string()),
                         cell(e.map(|e| e.mean)),
                         cell(e.and_then(|e| e.ci95).map(|c| c.0)),
@@ -281,5 +274,53 @@ impl Comparison {
             groups,
         };
         render_bars(&chart, dir, stem)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `compare.csv` has one row per design and catalogued per-run metric,
+    /// named as everywhere else, and pairs replications for the ratio.
+    #[test]
+    fn compare_csv_rows_are_the_catalogue_per_design() {
+        let design = |name: &str| Design {
+            name: name.to_owned(),
+            description: String::new(),
+            set: toml::Table::new(),
+        };
+        let base = Scenario {
+            designs: vec![design("a"), design("b")],
+            ..Scenario::default()
+        };
+        // Design b registers twice what a does, in every replication.
+        let runner = |s: &Scenario, seed: StreamSeed| {
+            Ok(RunResult {
+                registrations: (seed.replication + 1) * s.hosts.count as u64,
+                ..RunResult::default()
+            })
+        };
+        let make = |d: &Design| {
+            let mut s = base.clone();
+            s.hosts.count = if d.name == "a" { 10 } else { 20 };
+            Ok(s)
+        };
+        let stop = AtomicBool::new(false);
+        let cmp = compare(&base, make, 3, 1, runner, &stop).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = cmp.write_csv(dir.path()).unwrap();
+        let mut csv = csv::Reader::from_path(path).unwrap();
+        let rows: Vec<csv::StringRecord> = csv.records().map(Result::unwrap).collect();
+        let names = catalog::per_run_names();
+        assert_eq!(rows.len(), 2 * names.len());
+        for (row, name) in rows.iter().zip(names.iter().chain(&names)) {
+            assert_eq!(&row[1], *name);
+        }
+        let b_regs = &rows[names.len() + catalog::per_run_index(catalog::REGISTRATIONS).unwrap()];
+        assert_eq!(
+            (&b_regs[0], &b_regs[3], &b_regs[6]),
+            ("b", "40.000000", "2.000000")
+        );
     }
 }

@@ -10,8 +10,8 @@
 
 use super::Estimate;
 use crate::metrics::RunResult;
+use crate::metrics::headline::Headline;
 use crate::protocol::message::Reason;
-use crate::report::Headline;
 use crate::report::summary::grid;
 use crate::scenario::Scenario;
 

@@ -1,10 +1,13 @@
 //! What one run measured.
 //!
-//! The simulation fills a [`RunResult`]; `report` turns it into the summary
-//! table and CSV files, and sweeps aggregate many of them. Everything here
-//! counts only the measured part of the run (after warm-up).
+//! The simulation fills a [`RunResult`]; [`catalog`] names every figure
+//! read off it, `report` writes them as the summary table and CSV files, and
+//! sweeps aggregate many of them. Everything here counts only the measured
+//! part of the run (after warm-up).
 
+pub mod catalog;
 pub mod connectivity;
+pub mod headline;
 pub mod stats;
 
 use crate::protocol::message::{MsgType, Reason};

@@ -5,10 +5,10 @@
 use super::sensitivity::{Answer as Row, Sensitivity};
 use super::{Page, Parameter, cloud, common_method, kbit, parameters};
 use crate::design::Comparison;
+use crate::metrics::catalog::{UP, UP_P95};
 use crate::scenario::Scenario;
 use crate::scenario::provenance::Provenance;
 use crate::sweep::stats::Estimate;
-use crate::sweep::tables::{UP, UP_P95};
 use std::path::PathBuf;
 
 /// The costliest and the cheapest design by mean upload per host.

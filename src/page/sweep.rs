@@ -6,16 +6,14 @@
 use super::sensitivity::Answer as Row;
 use super::{Page, Parameter, cloud, common_method, kbit, parameters};
 use crate::engine::StreamSeed;
+use crate::metrics::catalog::{self, UP, UP_P95};
 use crate::scenario::Scenario;
 use crate::scenario::load::scenario_with;
 use crate::scenario::provenance::Provenance;
 use crate::sweep::SweepPlan;
 use crate::sweep::exec::{Outcome, execute};
 use crate::sweep::stats::Estimate;
-use crate::sweep::tables::{
-    ESTIMATE_UP, SWEEP_CSV, UP, UP_P95, ci_high_column, ci_low_column, mean_column, measures,
-    metric_names,
-};
+use crate::sweep::tables::{ESTIMATE_UP, SWEEP_CSV, ci_high_column, ci_low_column, mean_column};
 use anyhow::{Context, anyhow, bail};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
@@ -118,10 +116,7 @@ pub fn headline_at(
             scenario_with(table, &sets).map_err(|e| anyhow!("point {i}: {e}"))
         })
         .collect::<anyhow::Result<Vec<Scenario>>>()?;
-    let column = metric_names()
-        .iter()
-        .position(|m| m == UP)
-        .expect("upload is a sweep metric");
+    let column = catalog::per_run_index(UP).expect("upload is a per-run metric");
     let tasks: Vec<(usize, u32)> = (0..2)
         .flat_map(|k| (0..plan.replications).map(move |r| (k, r)))
         .collect();
@@ -131,7 +126,7 @@ pub fn headline_at(
             point: [a, b][k] as u64,
             replication: u64::from(r),
         };
-        Ok(measures(&crate::sim::run(&scenarios[k], seed)?)[column].1)
+        Ok(catalog::per_run_values(&crate::sim::run(&scenarios[k], seed)?)[column])
     })?;
     let mut samples = [Vec::new(), Vec::new()];
     for (&(k, r), o) in tasks.iter().zip(outcomes) {

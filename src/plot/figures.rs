@@ -3,10 +3,11 @@
 use super::axes::Scale;
 use super::chart::{Axis, Band, Chart, Curve, Marker, color, lighten, render};
 use super::data::{Table, axis_label, setting_label};
+use crate::metrics::catalog::{CLOUD, REGISTRATIONS, RESOLVE_HOPS, UP, UP_P95, reason_metric};
 use crate::protocol::message::Reason;
 use crate::sweep::tables::{
-    CLOUD, CLOUD_SERIES_CSV, ESTIMATE_UP, HOST_RATES_CSV, REGISTRATIONS, RESOLVE_HOPS, SWEEP_CSV,
-    UP, UP_P95, ci_high_column, ci_low_column, mean_column, reason_metric,
+    CLOUD_SERIES_CSV, ESTIMATE_UP, HOST_RATES_CSV, SWEEP_CSV, ci_high_column, ci_low_column,
+    mean_column,
 };
 use plotters::style::RGBColor;
 use std::path::{Path, PathBuf};

@@ -1,9 +1,10 @@
 //! The CSV files of one run, and the Markdown reference of their columns.
 //!
 //! Every file, column, unit and meaning is declared once, in the [`Table`]
-//! constants below; the writers emit the header from them and
-//! [`column_reference`] documents them, so the README and the files cannot
-//! drift apart.
+//! constants below, and the rows of `summary.csv` are the
+//! [metric catalogue](crate::metrics::catalog); the writers emit the header
+//! from them and [`column_reference`] documents them, so the README and the
+//! files cannot drift apart.
 //!
 //! Conventions, the same in every file:
 //! - floats are written with exactly [`FLOAT_DECIMALS`] decimals (`{:.6}`),
@@ -15,8 +16,8 @@
 //! - booleans are `1`/`0`, so their column mean is a share.
 
 use super::atomic::write_atomic;
-use super::{Headline, rate};
-use crate::metrics::stats::Distribution;
+use crate::metrics::catalog::{self, Measured, Value};
+use crate::metrics::headline::rate;
 use crate::metrics::{RunResult, Traffic};
 use crate::protocol::message::{MsgType, Reason};
 use anyhow::Context;
@@ -30,8 +31,10 @@ pub const FLOAT_DECIMALS: usize = 6;
 #[derive(Clone, Copy)]
 enum Name {
     Fixed(&'static str),
-    /// One column per [`Reason`], in enum order, named `<reason>_<suffix>`.
-    PerReason(&'static str),
+    /// One column per [`Reason`], in enum order, named
+    /// `<prefix>_<reason>_<suffix>` like the catalogue's
+    /// [`reason_metric`](crate::metrics::catalog::reason_metric).
+    PerReason(&'static str, &'static str),
 }
 
 struct Column {
@@ -48,9 +51,14 @@ const fn col(name: &'static str, unit: &'static str, meaning: &'static str) -> C
     }
 }
 
-const fn per_reason(suffix: &'static str, unit: &'static str, meaning: &'static str) -> Column {
+const fn per_reason(
+    prefix: &'static str,
+    suffix: &'static str,
+    unit: &'static str,
+    meaning: &'static str,
+) -> Column {
     Column {
-        name: Name::PerReason(suffix),
+        name: Name::PerReason(prefix, suffix),
         unit,
         meaning,
     }
@@ -122,7 +130,8 @@ const HOSTS: Table = Table {
             "most entries in any one band of any one cache level",
         ),
         per_reason(
-            "up_B_per_s",
+            "up",
+            "B_per_s",
             "B/s",
             "bytes sent per second online for this reason",
         ),
@@ -201,11 +210,12 @@ const TIMESERIES: Table = Table {
              hosts; empty if not sampled in this window",
         ),
         col(
-            "largest_scc_share",
+            "largest_scc_ratio",
             "share",
             "part of the online hosts in the largest component; empty if not sampled",
         ),
         per_reason(
+            "cloud",
             "B_per_s",
             "B/s",
             "bytes sent per second for this reason, whole cloud",
@@ -236,8 +246,12 @@ impl Table {
         for c in self.columns {
             match c.name {
                 Name::Fixed(n) => names.push(n.to_owned()),
-                Name::PerReason(suffix) => {
-                    names.extend(Reason::ALL.iter().map(|r| format!("{}_{suffix}", r.name())));
+                Name::PerReason(prefix, suffix) => {
+                    names.extend(
+                        Reason::ALL
+                            .iter()
+                            .map(|r| format!("{prefix}_{}_{suffix}", r.name())),
+                    );
                 }
             }
         }
@@ -285,218 +299,14 @@ fn flag(b: bool) -> String {
     u8::from(b).to_string()
 }
 
-/// A statistic of a [`Distribution`]: name suffix, meaning, accessor.
-type Stat = (&'static str, &'static str, fn(&Distribution) -> f64);
-
-/// One row of `summary.csv`.
-struct Metric {
-    name: String,
-    unit: &'static str,
-    meaning: String,
-    value: String,
-}
-
-/// The rows of `summary.csv`. The same rows come out for any run (undefined
-/// values are empty), which is what lets [`column_reference`] list them from
-/// an empty run.
-fn summary_rows(r: &RunResult, h: &Headline) -> Vec<Metric> {
-    let mut rows = Vec::new();
-    let mut add = |name: &str, unit: &'static str, meaning: &str, value: String| {
-        rows.push(Metric {
-            name: name.to_owned(),
-            unit,
-            meaning: meaning.to_owned(),
-            value,
-        });
-    };
-    add(
-        "run_seed",
-        "",
-        "64-bit seed of this run (repeats it exactly)",
-        r.run_seed.to_string(),
-    );
-    add("hosts", "hosts", "hosts in the run", h.hosts.to_string());
-    add(
-        "hosts_measured",
-        "hosts",
-        "hosts online at some time while measuring; the per-host figures are over these",
-        h.hosts_measured.to_string(),
-    );
-    add(
-        "measured_s",
-        "s",
-        "measured simulated time (duration − warm-up)",
-        float(r.measured_secs),
-    );
-
-    let distributions: [(&str, &'static str, &str, Option<Distribution>); 3] = [
-        ("host_up", "B/s", "per-host upload rate", h.up),
-        ("host_down", "B/s", "per-host download rate", h.down),
-        (
-            "resolve_latency",
-            "s",
-            "latency of successful application resolves",
-            h.resolve_latency,
-        ),
-    ];
-    let stats: [Stat; 5] = [
-        ("mean", "mean", |d| d.mean),
-        ("p50", "median", |d| d.p50),
-        ("p95", "95th percentile (nearest rank)", |d| d.p95),
-        ("p99", "99th percentile (nearest rank)", |d| d.p99),
-        ("max", "maximum", |d| d.max),
-    ];
-    for (prefix, unit, what, d) in distributions {
-        for (stat, stat_meaning, get) in stats {
-            add(
-                &format!("{prefix}_{stat}"),
-                unit,
-                &format!("{what}, {stat_meaning}"),
-                opt_float(d.as_ref().map(get)),
-            );
-        }
+/// A catalogue value as `summary.csv` shows it: counts as integers, the
+/// rest with [`FLOAT_DECIMALS`] decimals, undefined as an empty cell.
+fn figure(v: Option<Value>) -> String {
+    match v {
+        Some(Value::Count(n)) => n.to_string(),
+        Some(Value::Real(x)) => float(x),
+        None => String::new(),
     }
-    for reason in Reason::ALL {
-        add(
-            &format!("host_up_{}_mean", reason.name()),
-            "B/s",
-            &format!("per-host upload rate for reason `{}`, mean", reason.name()),
-            opt_float(h.up_mean_by_reason[reason.index()]),
-        );
-    }
-    add(
-        "sent_B",
-        "B",
-        "bytes sent, whole cloud",
-        h.sent.bytes.to_string(),
-    );
-    add(
-        "sent_datagrams",
-        "datagrams",
-        "datagrams sent, whole cloud",
-        h.sent.datagrams.to_string(),
-    );
-    add(
-        "cloud_B_per_s",
-        "B/s",
-        "bytes sent per measured second, whole cloud",
-        opt_float(h.cloud_bytes_per_s),
-    );
-    add(
-        "cloud_datagrams_per_s",
-        "datagrams/s",
-        "datagrams sent per measured second, whole cloud",
-        opt_float(h.cloud_datagrams_per_s),
-    );
-    add(
-        "resolves_started",
-        "resolves",
-        "application resolves started",
-        r.resolves.started.to_string(),
-    );
-    add(
-        "resolves_succeeded",
-        "resolves",
-        "application resolves that found the name",
-        r.resolves.succeeded.to_string(),
-    );
-    add(
-        "resolve_success",
-        "share",
-        "resolves succeeded / started",
-        opt_float(h.resolve_success),
-    );
-    add(
-        "hops_mean",
-        "hops",
-        "LOOKUP hops of successful resolves, mean",
-        opt_float(h.hops_mean),
-    );
-    add(
-        "hops_p95",
-        "hops",
-        "LOOKUP hops of successful resolves, 95th percentile",
-        opt_int(h.hops_p95),
-    );
-    add(
-        "leaf_set_accuracy",
-        "share",
-        "leaf-set entries that are the true nearest registered IDs",
-        opt_float(h.leaf_set_accuracy),
-    );
-    add(
-        "leaf_set_entries_checked",
-        "entries",
-        "leaf-set entries compared",
-        r.leaf_sets.expected.to_string(),
-    );
-    add(
-        "registrations",
-        "registrations",
-        "PNRP IDs registered at the end of the run",
-        r.registrations.to_string(),
-    );
-    add(
-        "joins",
-        "hosts",
-        "hosts that joined while measuring",
-        r.joins.to_string(),
-    );
-    add(
-        "departures",
-        "hosts",
-        "hosts that left while measuring",
-        r.departures.to_string(),
-    );
-    add(
-        "blocked_inquires",
-        "messages",
-        "INQUIREs dropped by the target's firewall",
-        r.blocked_inquires.to_string(),
-    );
-    add(
-        "cache_hosts",
-        "hosts",
-        "hosts with a non-empty cache at the end (online then); cache means are over these",
-        h.cache_hosts.to_string(),
-    );
-    add(
-        "cache_entries_mean",
-        "entries",
-        "cache entries per host, mean",
-        opt_float(h.cache_entries_mean),
-    );
-    add(
-        "cache_levels_mean",
-        "levels",
-        "cache levels per host, mean",
-        opt_float(h.cache_levels_mean),
-    );
-    add(
-        "max_level_fill",
-        "entries",
-        "most entries in one band of one level, any host",
-        h.max_level_fill.to_string(),
-    );
-    add(
-        "scc_count_max",
-        "components",
-        "most strongly connected components in any sampled window",
-        opt_int(h.scc_count_max),
-    );
-    add(
-        "largest_scc_share_min",
-        "share",
-        "smallest share of online hosts in the largest component, any sampled window",
-        opt_float(h.largest_scc_share_min),
-    );
-    add(
-        "events",
-        "events",
-        "simulation events processed",
-        r.events.to_string(),
-    );
-    rows
 }
 
 /// Width of each window: up to the next window's start, the last one up to
@@ -521,10 +331,15 @@ fn window_widths(r: &RunResult) -> Vec<f64> {
 /// [`prepare_output_dir`](super::prepare_output_dir)), each atomically, and
 /// returns their paths in that order.
 pub fn write_run_tables(dir: &Path, r: &RunResult) -> anyhow::Result<Vec<PathBuf>> {
-    let headline = Headline::of(r);
-    let summary = summary_rows(r, &headline)
-        .into_iter()
-        .map(|m| vec![m.name, m.value, m.unit.to_owned()]);
+    let measured = Measured::of(r);
+    let summary = catalog::all().iter().map(|m| {
+        vec![
+            m.name.clone(),
+            figure(m.value(&measured)),
+            m.unit.to_owned(),
+        ]
+    });
+    let headline = &measured.headline;
 
     let hosts = r.hosts.iter().enumerate().map(|(i, h)| {
         let online = h.online_secs > 0.0;
@@ -640,17 +455,26 @@ pub fn column_reference() -> String {
         for c in table.columns {
             let name = match c.name {
                 Name::Fixed(n) => n.to_owned(),
-                Name::PerReason(suffix) => format!("<reason>_{suffix}"),
+                Name::PerReason(prefix, suffix) => format!("{prefix}_<reason>_{suffix}"),
             };
             let _ = writeln!(md, "| `{name}` | {} | {} |", c.unit, c.meaning);
         }
         if table.file == SUMMARY.file {
-            md.push_str(
-                "\n#### Metrics in summary.csv\n\n| metric | unit | meaning |\n|---|---|---|\n",
+            let _ = write!(
+                md,
+                "\n#### Metrics in summary.csv\n\nOne name per figure everywhere; `in`: \
+                 *all* is {}.\n\n| metric | unit | meaning | in |\n|---|---|---|---|\n",
+                catalog::ALL_OUTPUTS
             );
-            let empty = RunResult::default();
-            for m in summary_rows(&empty, &Headline::of(&empty)) {
-                let _ = writeln!(md, "| `{}` | {} | {} |", m.name, m.unit, m.meaning);
+            for m in catalog::all() {
+                let _ = writeln!(
+                    md,
+                    "| `{}` | {} | {} | {} |",
+                    m.name,
+                    m.unit,
+                    m.meaning,
+                    m.outputs()
+                );
             }
         }
     }
@@ -709,11 +533,14 @@ mod tests {
                     continue;
                 }
                 let names = files.entry(file.clone().unwrap()).or_default();
-                match name.strip_prefix("<reason>_") {
-                    Some(suffix) => {
-                        names.extend(Reason::ALL.iter().map(|r| format!("{}_{suffix}", r.name())))
-                    }
-                    None => names.push(name.to_owned()),
+                if name.contains("<reason>") {
+                    names.extend(
+                        Reason::ALL
+                            .iter()
+                            .map(|r| name.replace("<reason>", r.name())),
+                    );
+                } else {
+                    names.push(name.to_owned());
                 }
             }
         }
@@ -737,10 +564,10 @@ mod tests {
             ["type", "reason", "datagrams", "bytes", "bytes_per_s"]
         );
         assert_eq!(tables["hops.csv"][0], ["hops", "resolves"]);
-        assert_eq!(tables["hosts.csv"][0][14], "join_up_B_per_s");
+        assert_eq!(tables["hosts.csv"][0][14], "up_join_B_per_s");
         assert_eq!(
             tables["timeseries.csv"][0].last().unwrap(),
-            "app_query_B_per_s"
+            "cloud_app_query_B_per_s"
         );
     }
 
@@ -753,7 +580,9 @@ mod tests {
             .map(|row| &row[0])
             .collect();
         assert_eq!(written, metrics.iter().collect::<Vec<_>>());
-        assert!(metrics.contains(&"host_up_p95".to_owned()));
+        // Both are the catalogue, whole and in order.
+        let catalogued: Vec<&String> = catalog::all().iter().map(|m| &m.name).collect();
+        assert_eq!(written, catalogued);
     }
 
     #[test]
@@ -769,26 +598,26 @@ mod tests {
             ("hosts_measured", "100", "hosts"),
             ("measured_s", "150.000000", "s"),
             // The never-online host (1 MB sent) is left out of every percentile.
-            ("host_up_mean", "50.500000", "B/s"),
-            ("host_up_p50", "50.000000", "B/s"),
-            ("host_up_p95", "95.000000", "B/s"),
-            ("host_up_p99", "99.000000", "B/s"),
-            ("host_up_max", "100.000000", "B/s"),
-            ("host_down_p95", "190.000000", "B/s"),
-            ("host_up_join_mean", "20.200000", "B/s"),
-            ("host_up_refresh_mean", "30.300000", "B/s"),
-            ("host_up_flood_mean", "0.000000", "B/s"),
-            ("resolve_latency_p50", "0.400000", "s"),
+            ("up_B_per_s", "50.500000", "B/s"),
+            ("up_p50_B_per_s", "50.000000", "B/s"),
+            ("up_p95_B_per_s", "95.000000", "B/s"),
+            ("up_p99_B_per_s", "99.000000", "B/s"),
+            ("up_max_B_per_s", "100.000000", "B/s"),
+            ("down_p95_B_per_s", "190.000000", "B/s"),
+            ("up_join_B_per_s", "20.200000", "B/s"),
+            ("up_refresh_B_per_s", "30.300000", "B/s"),
+            ("up_flood_B_per_s", "0.000000", "B/s"),
+            ("resolve_latency_p50_s", "0.400000", "s"),
             ("sent_B", "42340", "B"),
             ("cloud_B_per_s", "282.266667", "B/s"),
-            ("resolve_success", "0.800000", "share"),
-            ("hops_mean", "1.875000", "hops"),
-            ("hops_p95", "3", "hops"),
-            ("leaf_set_accuracy", "0.900000", "share"),
-            ("cache_entries_mean", "41.000000", "entries"),
+            ("resolve_success_ratio", "0.800000", "share"),
+            ("resolve_hops", "1.875000", "hops"),
+            ("resolve_hops_p95", "3", "hops"),
+            ("leaf_set_accuracy_ratio", "0.900000", "share"),
+            ("cache_entries", "41.000000", "entries"),
             ("max_level_fill", "6", "entries"),
             ("scc_count_max", "2", "components"),
-            ("largest_scc_share_min", "0.750000", "share"),
+            ("largest_scc_min_ratio", "0.750000", "share"),
             ("events", "123456", "events"),
         ];
         for (metric, value, unit) in expect {
@@ -905,9 +734,9 @@ mod tests {
         assert_eq!(tables["summary.csv"].len(), 1 + metrics.len());
         let p95 = tables["summary.csv"]
             .iter()
-            .find(|r| r[0] == "host_up_p95")
+            .find(|r| r[0] == "up_p95_B_per_s")
             .unwrap();
-        assert_eq!(p95, &["host_up_p95", "", "B/s"]);
+        assert_eq!(p95, &["up_p95_B_per_s", "", "B/s"]);
         assert_eq!(tables["hops.csv"].len(), 1);
         assert_eq!(tables["timeseries.csv"].len(), 1);
         assert_eq!(tables["messages.csv"][1..], [["TOTAL", "", "0", "0", ""]]);

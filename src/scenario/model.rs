@@ -359,9 +359,9 @@ impl Default for Metrics {
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Expect {
-    /// A per-run metric, named like the columns of a sweep's `runs.csv`
-    /// (`up_B_per_s`, `up_p95_B_per_s`, `up_flood_B_per_s`,
-    /// `resolve_success_ratio`, `resolve_hops`, …).
+    /// A per-run metric of the [catalogue](crate::metrics::catalog), named
+    /// as in `summary.csv` and `runs.csv` (`up_B_per_s`, `up_p95_B_per_s`,
+    /// `up_flood_B_per_s`, `resolve_success_ratio`, `resolve_hops`, …).
     pub metric: String,
     /// Sweep point: a value of `sweep.values`, as written there or as the
     /// same number (`"12h"` or `43200` for a duration axis). Needed when the

@@ -165,7 +165,8 @@ impl Checks {
     /// and address a point the sweep has. Problems are reported at
     /// `expect.<index>[.<field>]`, which load turns into the entry's line.
     fn expectations(&mut self, entries: &[Expect], sweep: Option<&crate::sweep::SweepSpec>) {
-        use crate::check::expect::{metric_index, point_index};
+        use crate::check::expect::point_index;
+        use crate::metrics::catalog;
         // A sweep that does not plan is reported by `sweep` already.
         let plan = match sweep.map(crate::sweep::SweepSpec::plan) {
             Some(Err(_)) => None,
@@ -177,15 +178,8 @@ impl Checks {
                 Some(field) => format!("expect.{i}.{field}"),
                 None => format!("expect.{i}"),
             };
-            if metric_index(&e.metric).is_none() {
-                self.fail(
-                    &at(Some("metric")),
-                    format!(
-                        "unknown metric `{}`; metrics are the columns of a sweep's runs.csv: {}",
-                        e.metric,
-                        crate::sweep::tables::metric_names().join(", ")
-                    ),
-                );
+            if catalog::per_run_index(&e.metric).is_none() {
+                self.fail(&at(Some("metric")), catalog::not_per_run(&e.metric));
             }
             for (field, value) in [
                 ("expected", e.expected),

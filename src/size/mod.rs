@@ -10,10 +10,10 @@
 
 use crate::engine::StreamSeed;
 use crate::metrics::RunResult;
+use crate::metrics::catalog::{self, stat_name};
 use crate::scenario::Scenario;
 use crate::sweep::exec::{Outcome, execute};
 use crate::sweep::stats::Estimate;
-use crate::sweep::tables::{measures, metric_names};
 use anyhow::{anyhow, bail};
 use std::collections::BTreeMap;
 use std::sync::atomic::AtomicBool;
@@ -27,12 +27,14 @@ pub enum Statistic {
 }
 
 impl Statistic {
-    fn column(self) -> &'static str {
-        match self {
-            Statistic::Mean => "up_B_per_s",
-            Statistic::P95 => "up_p95_B_per_s",
-            Statistic::P99 => "up_p99_B_per_s",
-        }
+    /// The per-run metric the statistic is: `up_B_per_s`, `up_p95_B_per_s`, …
+    fn metric(self) -> String {
+        let stat = match self {
+            Statistic::Mean => "",
+            Statistic::P95 => "p95",
+            Statistic::P99 => "p99",
+        };
+        stat_name("up", stat, "B_per_s")
     }
     pub fn name(self) -> &'static str {
         match self {
@@ -129,10 +131,8 @@ where
     pub fn evaluate(&mut self, value: i64) -> anyhow::Result<Evaluation> {
         let scenario =
             (self.make)(value).map_err(|e| anyhow!("{} = {value}: {e}", self.search.axis))?;
-        let column = metric_names()
-            .iter()
-            .position(|m| m == self.search.statistic.column())
-            .expect("the statistic is a sweep metric");
+        let column = catalog::per_run_index(&self.search.statistic.metric())
+            .expect("the statistic is a per-run metric");
         loop {
             let have = self.samples.get(&value).map_or(0, Vec::len) as u32;
             let want = if have == 0 {
@@ -148,9 +148,7 @@ where
                         point: value as u64,
                         replication: u64::from(r),
                     };
-                    let m = measures(&(self.runner)(&scenario, seed)?);
-                    m[column]
-                        .1
+                    catalog::per_run_values(&(self.runner)(&scenario, seed)?)[column]
                         .ok_or_else(|| anyhow!("no host was online long enough to be rated"))
                 })?;
                 for (r, outcome) in reps.iter().zip(outcomes) {

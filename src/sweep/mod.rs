@@ -240,7 +240,7 @@ where
                 r.cloud_series.is_some(),
             )
         });
-        if !matches || r.values.len() != tables::metric_names().len() {
+        if !matches || r.values.len() != crate::metrics::catalog::per_run_names().len() {
             bail!(
                 "{} records point {} replication {} (run seed {}), which this sweep does not have; remove it to start over",
                 cfg.out_dir.join(journal::JOURNAL_FILE).display(),

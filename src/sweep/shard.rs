@@ -243,7 +243,7 @@ pub fn check(dir: &Path) -> anyhow::Result<Merged> {
     }
     if records
         .iter()
-        .any(|r| r.values.len() != tables::metric_names().len())
+        .any(|r| r.values.len() != crate::metrics::catalog::per_run_names().len())
     {
         problems.push("  a run record has the wrong number of metrics".into());
     }

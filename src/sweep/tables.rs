@@ -17,10 +17,8 @@
 use super::spec::{Coord, Point, SweepPlan};
 use super::stats::Estimate;
 use crate::estimate::Estimate as Analytic;
-use crate::metrics::stats::Distribution;
+use crate::metrics::catalog;
 use crate::metrics::{HostMetrics, RunResult};
-use crate::protocol::message::Reason;
-use crate::report::Headline;
 use crate::report::write_atomic;
 use crate::scenario::Scenario;
 use crate::scenario::load::set_path;
@@ -32,22 +30,9 @@ pub const SWEEP_CSV: &str = "sweep.csv";
 pub const HOST_RATES_CSV: &str = "host_rates.csv";
 pub const CLOUD_SERIES_CSV: &str = "cloud_series.csv";
 
-/// Per-host upload, mean over hosts.
-pub const UP: &str = "up_B_per_s";
-/// Per-host upload, 95th percentile over hosts.
-pub const UP_P95: &str = "up_p95_B_per_s";
-pub const CLOUD: &str = "cloud_B_per_s";
-pub const RESOLVE_HOPS: &str = "resolve_hops";
 /// `sweep.csv` only: the analytic estimate of per-host upload at the point
 /// ([`crate::estimate`]), bytes per online host-second; empty if undefined.
 pub const ESTIMATE_UP: &str = "estimate_up_B_per_s";
-pub const REGISTRATIONS: &str = "registrations";
-
-/// Per-host upload caused by one reason, mean over hosts; the reasons add
-/// up to [`UP`].
-pub fn reason_metric(r: Reason) -> String {
-    format!("up_{}_B_per_s", r.name())
-}
 
 /// `sweep.csv` columns of a metric.
 pub fn mean_column(metric: &str) -> String {
@@ -60,51 +45,13 @@ pub fn ci_high_column(metric: &str) -> String {
     format!("{metric}_ci95_high")
 }
 
-/// What one run measured, as `(column, value)`; `None` where the run has no
-/// such figure (no resolves, no host online), written as an empty cell.
-pub fn measures(r: &RunResult) -> Vec<(String, Option<f64>)> {
-    let h = Headline::of(r);
-    let up = |f: fn(&Distribution) -> f64| h.up.as_ref().map(f);
-    let mut m = vec![
-        (UP.to_string(), up(|d| d.mean)),
-        ("up_p50_B_per_s".to_string(), up(|d| d.p50)),
-        (UP_P95.to_string(), up(|d| d.p95)),
-        ("up_p99_B_per_s".to_string(), up(|d| d.p99)),
-        ("up_max_B_per_s".to_string(), up(|d| d.max)),
-        ("down_B_per_s".to_string(), h.down.as_ref().map(|d| d.mean)),
-        (CLOUD.to_string(), h.cloud_bytes_per_s),
-    ];
-    for reason in Reason::ALL {
-        m.push((reason_metric(reason), h.up_mean_by_reason[reason.index()]));
-    }
-    m.extend([
-        (
-            "resolve_success_ratio".to_string(),
-            r.resolves.success_rate(),
-        ),
-        (RESOLVE_HOPS.to_string(), r.resolves.mean_hops()),
-        (REGISTRATIONS.to_string(), Some(r.registrations as f64)),
-        ("leaf_set_accuracy_ratio".to_string(), r.leaf_sets.share()),
-        ("events".to_string(), Some(r.events as f64)),
-    ]);
-    m
-}
-
-/// The metric columns, in [`measures`] order.
-pub fn metric_names() -> Vec<String> {
-    measures(&RunResult::default())
-        .into_iter()
-        .map(|(name, _)| name)
-        .collect()
-}
-
 /// What a sweep keeps of one finished run.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RunRecord {
     pub point: usize,
     pub replication: u32,
     pub run_seed: u64,
-    /// In [`metric_names`] order.
+    /// In [`catalog::per_run_names`] order.
     pub values: Vec<Option<f64>>,
     /// Per-host upload rates (B/s), kept for CDF charts.
     pub host_up: Option<Vec<f64>>,
@@ -128,7 +75,7 @@ impl RunRecord {
             point,
             replication,
             run_seed,
-            values: measures(r).into_iter().map(|(_, v)| v).collect(),
+            values: catalog::per_run_values(r),
             host_up: keep_hosts.then(|| {
                 r.rated_hosts()
                     .filter_map(HostMetrics::up_bytes_per_s)
@@ -140,9 +87,11 @@ impl RunRecord {
 }
 
 /// A generous estimate of the bytes one run adds to the sweep's files and
-/// journal: its metrics in the journal, `runs.csv` and `sweep.csv` (4 KiB),
-/// 64 bytes a host for kept host rates (journal and `host_rates.csv`),
-/// 160 bytes a window for a kept time series.
+/// journal: 1 KiB, plus 128 bytes a per-run metric (a value of up to 24
+/// characters in the journal and `runs.csv`, three in `sweep.csv`, whose
+/// row a single replication does not share), 64 bytes a host for kept host
+/// rates (journal and `host_rates.csv`), 160 bytes a window for a kept time
+/// series.
 pub fn estimated_bytes(s: &Scenario, keep_hosts: bool, keep_series: bool) -> u64 {
     let measured = s
         .duration
@@ -150,7 +99,8 @@ pub fn estimated_bytes(s: &Scenario, keep_hosts: bool, keep_series: bool) -> u64
         .as_micros()
         .saturating_sub(s.warmup.0.as_micros());
     let windows = measured / s.metrics.window.0.as_micros().max(1) + 1;
-    4096 + u64::from(keep_hosts) * u64::from(s.hosts.count) * 64
+    1024 + 128 * catalog::per_run_names().len() as u64
+        + u64::from(keep_hosts) * u64::from(s.hosts.count) * 64
         + u64::from(keep_series) * windows * 160
 }
 
@@ -226,7 +176,7 @@ pub fn write_all(
     records: &[RunRecord],
     base: &Scenario,
 ) -> anyhow::Result<Vec<std::path::PathBuf>> {
-    let metrics = metric_names();
+    let metrics = catalog::per_run_names();
     let axes = axis_header(plan);
     let mut written = Vec::new();
 
@@ -235,7 +185,7 @@ pub fn write_all(
         .into_iter()
         .chain(axes.iter().cloned())
         .chain(["replication".to_string(), "run_seed".to_string()])
-        .chain(metrics.iter().cloned())
+        .chain(metrics.iter().map(|m| m.to_string()))
         .collect();
     let rows = records.iter().map(|r| {
         [r.point.to_string()]
@@ -287,7 +237,7 @@ pub fn write_all(
     let header = ["point".to_string()]
         .into_iter()
         .chain(axes.iter().cloned())
-        .chain(["host".to_string(), UP.to_string()])
+        .chain(["host".to_string(), catalog::UP.to_string()])
         .collect();
     let rows = records.iter().flat_map(|r| {
         let point = &plan.points[r.point];
@@ -309,7 +259,7 @@ pub fn write_all(
         .chain([
             "replication".to_string(),
             "time_s".to_string(),
-            CLOUD.to_string(),
+            catalog::CLOUD.to_string(),
         ])
         .collect();
     let rows = records.iter().flat_map(|r| {
@@ -331,70 +281,7 @@ pub fn write_all(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::{ResolveStats, Traffic, Window};
-
-    fn host(up: u64, secs: f64, join: u64) -> HostMetrics {
-        let mut by_reason = [0; Reason::COUNT];
-        by_reason[Reason::Join.index()] = join;
-        by_reason[Reason::Refresh.index()] = up - join;
-        HostMetrics {
-            sent: Traffic {
-                datagrams: 1,
-                bytes: up,
-            },
-            received: Traffic {
-                datagrams: 1,
-                bytes: 2 * up,
-            },
-            sent_bytes_by_reason: by_reason,
-            online_secs: secs,
-            ..HostMetrics::default()
-        }
-    }
-
-    fn value(m: &[(String, Option<f64>)], name: &str) -> Option<f64> {
-        m.iter().find(|(n, _)| n == name).unwrap().1
-    }
-
-    #[test]
-    fn measures_rate_per_online_second_and_reasons_add_up() {
-        let r = RunResult {
-            measured_secs: 100.0,
-            hosts: vec![
-                host(1000, 100.0, 400),
-                host(600, 50.0, 100),
-                host(0, 0.0, 0),
-            ],
-            resolves: ResolveStats {
-                started: 4,
-                succeeded: 3,
-                hops: vec![0, 1, 2],
-                ..ResolveStats::default()
-            },
-            registrations: 7,
-            ..RunResult::default()
-        };
-        let m = measures(&r);
-        assert_eq!(m.len(), metric_names().len());
-        // 10 and 12 B/s; the offline host is left out.
-        assert_eq!(value(&m, UP), Some(11.0));
-        assert_eq!(value(&m, UP_P95), Some(12.0));
-        assert_eq!(value(&m, "down_B_per_s"), Some(22.0));
-        let reasons: f64 = Reason::ALL
-            .iter()
-            .map(|&rs| value(&m, &reason_metric(rs)).unwrap())
-            .sum();
-        assert!((reasons - 11.0).abs() < 1e-12);
-        assert_eq!(value(&m, &reason_metric(Reason::Join)), Some(3.0));
-        assert_eq!(value(&m, "resolve_success_ratio"), Some(0.75));
-        assert_eq!(value(&m, RESOLVE_HOPS), Some(5.0 / 3.0));
-        assert_eq!(value(&m, REGISTRATIONS), Some(7.0));
-        assert_eq!(value(&m, "leaf_set_accuracy_ratio"), None);
-
-        let empty = measures(&RunResult::default());
-        assert_eq!(value(&empty, UP), None);
-        assert_eq!(value(&empty, CLOUD), None);
-    }
+    use crate::metrics::{Traffic, Window};
 
     #[test]
     fn last_window_is_cut_at_the_end_of_the_run() {

@@ -201,6 +201,9 @@ fn outputs_are_byte_identical_for_any_thread_count() {
             "run_seed"
         ]
     );
+    // The metric columns are the catalogue's per-run metrics, in its order.
+    let metrics = crate::metrics::catalog::per_run_names();
+    assert_eq!(header[5..], metrics);
     assert_eq!(rows.len(), 18);
     // Sorted by (point, replication), with each run's seed derived from
     // (scenario seed, point, replication).
@@ -229,8 +232,19 @@ fn outputs_are_byte_identical_for_any_thread_count() {
             "n"
         ]
     );
-    assert!(header.contains(&"up_B_per_s_mean".to_string()));
-    assert!(header.contains(&"up_B_per_s_ci95_low".to_string()));
+    // Three columns per catalogued metric, then the analytic estimate.
+    let stats: Vec<String> = metrics
+        .iter()
+        .flat_map(|m| {
+            [
+                format!("{m}_mean"),
+                format!("{m}_ci95_low"),
+                format!("{m}_ci95_high"),
+            ]
+        })
+        .chain([tables::ESTIMATE_UP.to_owned()])
+        .collect();
+    assert_eq!(header[5..], stats);
     assert!(header.contains(&"up_join_B_per_s_ci95_high".to_string()));
     assert_eq!(rows.len(), 6);
     assert!(rows.iter().all(|r| r[0] == "synthetic" && r[4] == "3"));
