@@ -64,7 +64,10 @@ fn synchronisation_on_join() {
 
     // The SOLICIT carries the joiner's route entry: it has a name.
     assert_eq!(sync[0].msg.body, Body::Solicit { publishes: true });
-    assert_eq!(sync[0].size, 96);
+    // SOLICIT per §2.2 (as `wire::tests::solicit_layout`): header 12 +
+    // ROUTING_ENTRY pad4(4 + 38 + 16 · 2 addresses)
+    // = 76, + HASHED_NONCE 24 = 112 bytes.
+    assert_eq!(sync[0].size, 112);
     let Body::Advertise { ids: advertised } = sync[1].msg.body else {
         unreachable!("checked above")
     };
