@@ -34,8 +34,8 @@ pub struct SweepArgs {
     #[arg(long)]
     pub resume: bool,
     /// Stop after this much wall-clock time, e.g. `2h`: runs in progress
-    /// are cut short, the files hold the finished runs, and --resume
-    /// continues later.
+    /// are cut short, the tables of the finished runs go to partial/ (no
+    /// charts, nothing replaced), and --resume continues later.
     #[arg(long, value_name = "DURATION", value_parser = crate::guard::parse_wall_limit)]
     pub max_wall: Option<std::time::Duration>,
     #[command(flatten)]
