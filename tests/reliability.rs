@@ -57,6 +57,10 @@ fn c1_size_checks_the_memory_of_its_runs_first() {
     let out = out_in(dir.path());
     refused(
         &["size", &s, "--names", "1000000000", "--replications", "2"],
+        "must be at most 1024",
+    );
+    refused(
+        &["size", &s, "--axis", "hosts.count", "--names", "1000000000"],
         "of memory, but only",
     );
     assert!(!Path::new(&out).exists());
@@ -135,4 +139,56 @@ fn size_refuses_a_non_integer_axis_and_contradictory_flags() {
         ],
         "--max-replications 2 is below --replications 10",
     );
+}
+
+/// H1: 10^6 names on one host spent hours inside one event (each name
+/// re-derives the cache against every other), beyond `--max-wall`.
+#[test]
+fn h1_names_per_host_is_capped() {
+    let (_dir, s) = scenario(SMALL_CLOUD);
+    refused(
+        &["validate", &s, "--set", "hosts.names_per_host=1000000"],
+        "must be at most 1024",
+    );
+    refused(
+        &[
+            "run",
+            &s,
+            "--set",
+            "hosts.names_per_host=1000000",
+            "--max-wall",
+            "20s",
+        ],
+        "must be at most 1024",
+    );
+}
+
+/// H2: a 1 µs timer packs millions of events into one simulated second;
+/// `--max-wall 5s` stopped such a run only after 35–61 s.
+#[test]
+fn h2_max_wall_holds_inside_a_dense_second() {
+    let (dir, s) = scenario(SMALL_CLOUD);
+    let out = out_in(dir.path());
+    for set in [
+        "metrics.connectivity_every=1us",
+        "pnrp.refresh_interval=1us",
+    ] {
+        let began = Instant::now();
+        let (code, _, err) = pnrpsim(&["run", &s, "--set", set, "--max-wall", "2s", "--out", &out]);
+        let took = began.elapsed();
+        assert_eq!(code, 1, "{set}: {err}");
+        assert!(err.contains("stopped by --max-wall 2s"), "{set}: {err}");
+        assert!(took < Duration::from_secs(6), "{set}: took {took:?}");
+    }
+}
+
+/// H4: `--threads 100000` created threads without limit.
+#[test]
+fn h4_threads_are_capped() {
+    let (dir, s) = scenario(SMALL_CLOUD);
+    let out = out_in(dir.path());
+    let (code, _, err) = pnrpsim(&["sweep", &s, "--threads", "100000", "--out", &out]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("from 0 (one thread per core) to 256"), "{err}");
+    assert!(!Path::new(&out).exists());
 }

@@ -42,7 +42,8 @@ pub struct CheckArgs {
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub sets: Vec<String>,
     /// Worker threads [default: one per core]. Results do not depend on it.
-    #[arg(long, value_name = "N")]
+    /// 0 means one per core; at most 256.
+    #[arg(long, value_name = "N", value_parser = crate::sweep::exec::parse_threads)]
     pub threads: Option<usize>,
 }
 

@@ -21,7 +21,8 @@ pub struct CompareArgs {
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(2..))]
     pub replications: u32,
     /// Worker threads [default: one per core]. Results do not depend on it.
-    #[arg(long, value_name = "N")]
+    /// 0 means one per core; at most 256.
+    #[arg(long, value_name = "N", value_parser = crate::sweep::exec::parse_threads)]
     pub threads: Option<usize>,
     /// Output directory [default: output/<scenario name>/].
     #[arg(long, value_name = "DIR")]

@@ -43,7 +43,8 @@ pub struct SizeArgs {
     #[arg(long, default_value_t = 1024)]
     pub max_value: i64,
     /// Worker threads [default: one per core].
-    #[arg(long, value_name = "N")]
+    /// 0 means one per core; at most 256.
+    #[arg(long, value_name = "N", value_parser = crate::sweep::exec::parse_threads)]
     pub threads: Option<usize>,
     /// Also write a one-page Markdown report (question, answer, charts,
     /// parameters with their provenance, method, caveats) to FILE.md, with

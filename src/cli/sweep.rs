@@ -20,7 +20,8 @@ pub struct SweepArgs {
     #[command(flatten)]
     pub scenario: ScenarioArgs,
     /// Worker threads [default: one per core]. Results do not depend on it.
-    #[arg(long, value_name = "N")]
+    /// 0 means one per core; at most 256.
+    #[arg(long, value_name = "N", value_parser = crate::sweep::exec::parse_threads)]
     pub threads: Option<usize>,
     /// Output directory [default: output/<scenario name>/].
     #[arg(long, value_name = "DIR")]
