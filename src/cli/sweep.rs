@@ -149,6 +149,13 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
             outcome.resumed_unfinished
         );
     }
+    if !outcome.journal_dropped.is_empty() {
+        say!(
+            "the journal had {} damaged lines, left out (their runs, if any, ran again): {}",
+            outcome.journal_dropped.len(),
+            outcome.journal_dropped.join("; ")
+        );
+    }
     if args.perf.stats {
         let stats = stats::Stats {
             work: work.into_inner().unwrap_or_else(|e| e.into_inner()),

@@ -87,6 +87,8 @@ pub struct SweepOutcome {
     pub resumed: usize,
     /// Runs an earlier sweep started and never finished (killed midway).
     pub resumed_unfinished: usize,
+    /// Damaged journal lines that `--resume` left out (see [`journal`]).
+    pub journal_dropped: Vec<String>,
     /// The share run (`--shard`), whose file is written only when whole.
     pub shard: Option<shard::Shard>,
 }
@@ -236,11 +238,16 @@ where
         + if cfg.charts { CHART_BYTES } else { 0 };
     crate::report::prepare_output_dir(&cfg.out_dir, expected)?;
     // A shard keeps no running journal: its file is written whole at the end.
-    let (journal, mut records, unfinished) = if cfg.shard.is_some() {
-        (None, Vec::new(), 0)
+    let (journal, mut records, unfinished, journal_dropped) = if cfg.shard.is_some() {
+        (None, Vec::new(), 0, Vec::new())
     } else {
         let opened = Journal::open(&cfg.out_dir, &Identity::of(base)?, cfg.resume)?;
-        (Some(opened.journal), opened.done, opened.unfinished)
+        (
+            Some(opened.journal),
+            opened.done,
+            opened.unfinished,
+            opened.dropped,
+        )
     };
     for r in &records {
         let matches = tasks.iter().any(|t| {
@@ -332,6 +339,7 @@ where
             cut_short,
             resumed: 0,
             resumed_unfinished: 0,
+            journal_dropped: Vec::new(),
             shard: Some(sh),
         });
     }
@@ -375,6 +383,7 @@ where
         cut_short,
         resumed,
         resumed_unfinished: unfinished,
+        journal_dropped,
         shard: None,
     })
 }
