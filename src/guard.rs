@@ -1,9 +1,9 @@
 //! The wall-clock limit of `--max-wall`: runs that stop cleanly when time
 //! is up, instead of being killed by a CI job's timeout with nothing to show.
 //!
-//! A run is simulated in slices of simulated time; between slices the wall
-//! clock is read, and once the limit has passed the run ends with
-//! [`CutShort`]. Slicing does not change the result: events are processed in
+//! A run is simulated in slices of simulated time, each also cut after
+//! [`SLICE_EVENTS`] events; between slices the wall clock is read, and once
+//! the limit has passed the run ends with [`CutShort`]. Slicing does not change the result: events are processed in
 //! the same order whatever the slice boundaries (a test below checks this).
 
 use crate::engine::{SimDuration, SimTime, StreamSeed};
@@ -17,6 +17,13 @@ use std::time::{Duration, Instant};
 /// large cloud overshoots the limit by seconds at most, long enough that
 /// reading the clock costs nothing measurable.
 const SLICE: SimDuration = SimDuration::from_secs(1);
+
+/// Most events between two looks at the wall clock (reading it costs less
+/// than one event in a thousand; a connectivity snapshot of a large cloud
+/// is one event of milliseconds): a slice of simulated time can hold millions of events
+/// (`metrics.connectivity_every = "1us"`), and looking only between slices
+/// let a 5 s limit stop a run after 35–61 s (issue #16, H2).
+const SLICE_EVENTS: u64 = 256;
 
 /// A run or task that was stopped on purpose before it finished; sweeps
 /// count it as not run (it is run again on `--resume`), not as failed.
@@ -107,7 +114,7 @@ pub fn run_watched<'s>(
             ))
             .into());
         }
-        sim.run_until(sim.now() + SLICE);
+        sim.run_at_most(sim.now() + SLICE, SLICE_EVENTS);
     }
     end(&sim);
     let work = sim.work();
@@ -141,6 +148,24 @@ mod tests {
         let sliced = run_within(&s, seed, Some(&limit)).unwrap();
         assert!(whole.0.events > 1000, "the run did something");
         assert_eq!(whole, sliced);
+    }
+
+    /// Cut after any number of events, a run processes the same events
+    /// in the same order.
+    #[test]
+    fn cutting_by_event_count_gives_the_same_result() {
+        let s = small();
+        let seed = StreamSeed::single(9);
+        let whole = crate::sim::run_counted(&s, seed).unwrap();
+        let mut sim = Simulation::new(&s, seed).unwrap();
+        let end = SimTime::ZERO + s.duration.0;
+        let mut calls = 0;
+        while !sim.run_at_most(end, 7) {
+            calls += 1;
+        }
+        assert!(calls > 100, "cut {calls} times");
+        let work = sim.work();
+        assert_eq!(whole, (sim.finish(seed), work));
     }
 
     #[test]

@@ -13,7 +13,62 @@ use pnrpsim::scenario::model::{DistKind, Latency};
 use pnrpsim::scenario::units::{Duration, Size, parse_duration, parse_rate, parse_size};
 use pnrpsim::scenario::validate::validate;
 use proptest::prelude::*;
+use proptest::test_runner::{FailurePersistence, FileFailurePersistence, PersistedSeed};
 use std::collections::BTreeSet;
+
+/// Where proptest keeps failing seeds. The committed ones
+/// (`tests/properties.proptest-regressions`) are replayed before any new
+/// case; a new failure is written under `target/`, never to that tracked
+/// file: a failing run must not leave the checkout modified (nor turn every
+/// later run red on that machine). Commit a seed found there by copying
+/// its line into the tracked file along with the fix.
+#[derive(Clone, Debug, PartialEq)]
+struct Seeds;
+
+const COMMITTED: FileFailurePersistence =
+    FileFailurePersistence::WithSource("proptest-regressions");
+const FOUND: FileFailurePersistence = FileFailurePersistence::Direct(concat!(
+    env!("CARGO_TARGET_TMPDIR"),
+    "/properties.proptest-regressions"
+));
+
+impl FailurePersistence for Seeds {
+    fn load_persisted_failures2(&self, source_file: Option<&'static str>) -> Vec<PersistedSeed> {
+        let mut seeds = COMMITTED.load_persisted_failures2(source_file);
+        seeds.extend(FOUND.load_persisted_failures2(source_file));
+        seeds
+    }
+
+    fn save_persisted_failure2(
+        &mut self,
+        source_file: Option<&'static str>,
+        seed: PersistedSeed,
+        shrunken_value: &dyn std::fmt::Debug,
+    ) {
+        let mut found = FOUND;
+        found.save_persisted_failure2(source_file, seed, shrunken_value);
+    }
+
+    fn box_clone(&self) -> Box<dyn FailurePersistence> {
+        Box::new(Seeds)
+    }
+
+    fn eq(&self, other: &dyn FailurePersistence) -> bool {
+        other.as_any().is::<Seeds>()
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}
+
+/// `cases` cases per property, seeds kept as [`Seeds`] says.
+fn config(cases: u32) -> ProptestConfig {
+    ProptestConfig {
+        failure_persistence: Some(Box::new(Seeds)),
+        ..ProptestConfig::with_cases(cases)
+    }
+}
 
 fn u256() -> impl Strategy<Value = U256> {
     any::<[u64; 4]>().prop_map(U256)
@@ -31,6 +86,8 @@ fn half_or_less() -> impl Strategy<Value = U256> {
 // ---- ring distance -------------------------------------------------------
 
 proptest! {
+    #![proptest_config(config(ProptestConfig::default().cases))]
+
     /// Distance is symmetric, at most half the ring, and zero only to itself.
     #[test]
     fn ring_distance_is_symmetric_and_at_most_half(a in u256(), b in u256()) {
@@ -93,7 +150,7 @@ fn true_leaf_set(id: U256, known: &[U256], k: usize) -> (Vec<U256>, Vec<U256>) {
 const IDS: usize = 160;
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    #![proptest_config(config(64))]
 
     /// Under any mix of inserts, removals and local-ID changes: no band of
     /// any level holds more than its capacity, and each local ID's leaf set
@@ -168,6 +225,8 @@ enum QueueOp {
 }
 
 proptest! {
+    #![proptest_config(config(ProptestConfig::default().cases))]
+
     /// Events come out in (time, scheduling order) order, never past the
     /// horizon, never before the clock, and none is lost.
     #[test]
@@ -265,7 +324,7 @@ fn small_scenario() -> impl Strategy<Value = Scenario> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(12))]
+    #![proptest_config(config(12))]
 
     /// Bytes are counted twice independently: per message type and reason
     /// for the cloud, and per host (and per window). The two must agree,
@@ -375,7 +434,7 @@ fn scenario_text() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(1500))]
+    #![proptest_config(config(1500))]
 
     /// Any text loads to a valid scenario or fails with a one-line error
     /// that names the file.
@@ -429,7 +488,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(4000))]
+    #![proptest_config(config(4000))]
 
     /// The unit parsers never panic, and what they parse is written back
     /// (as sweeps do when they rebuild a scenario) to the same value.

@@ -238,8 +238,8 @@ fn max_wall_stops_a_sweep_cleanly_and_resume_finishes_it() {
         text.contains("run the same command with --resume"),
         "{text}"
     );
-    // The files hold the finished runs, one row each.
-    let rows = fs::read_to_string(cut.join("runs.csv"))
+    // partial/ holds the finished runs, one row each.
+    let rows = fs::read_to_string(cut.join("partial").join("runs.csv"))
         .unwrap()
         .lines()
         .count()

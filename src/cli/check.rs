@@ -42,7 +42,8 @@ pub struct CheckArgs {
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub sets: Vec<String>,
     /// Worker threads [default: one per core]. Results do not depend on it.
-    #[arg(long, value_name = "N")]
+    /// 0 means one per core; at most 256.
+    #[arg(long, value_name = "N", value_parser = crate::sweep::exec::parse_threads)]
     pub threads: Option<usize>,
 }
 
@@ -68,8 +69,24 @@ pub fn check(args: CheckArgs) -> Result<(), Failure> {
         return Err(Failure::Input(errors.join("\nerror: ")));
     }
 
+    for target in targets.iter().filter(|t| t.has_checks()) {
+        for (i, point) in target.points.iter().enumerate() {
+            let what = format!(
+                "{} (run {} of {})",
+                target.file.display(),
+                i + 1,
+                target.points.len()
+            );
+            super::stats::check_memory(point, &what).map_err(|e| Failure::Input(e.0))?;
+        }
+    }
     let stop = interrupt_flag()?;
-    let runs = run_targets(&targets, args.threads.unwrap_or(0), stop, crate::sim::run)?;
+    let runs = run_targets(
+        &targets,
+        args.threads.unwrap_or(0),
+        stop,
+        super::stats::checked_run,
+    )?;
     let mut report = Report::of(&targets, &runs);
     let mut blessed = Vec::new();
     if args.bless {

@@ -21,7 +21,8 @@ pub struct CompareArgs {
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(2..))]
     pub replications: u32,
     /// Worker threads [default: one per core]. Results do not depend on it.
-    #[arg(long, value_name = "N")]
+    /// 0 means one per core; at most 256.
+    #[arg(long, value_name = "N", value_parser = crate::sweep::exec::parse_threads)]
     pub threads: Option<usize>,
     /// Output directory [default: output/<scenario name>/].
     #[arg(long, value_name = "DIR")]
@@ -43,6 +44,9 @@ pub fn run(args: CompareArgs) -> Result<(), Failure> {
         .map_err(|e| Failure::Input(format!("{e:#}")))?;
     let report = ReportPath::from_arg(args.report.as_deref()).map_err(Failure::Input)?;
     let base = toml::Table::try_from(&s).map_err(|e| Failure::Run(e.into()))?;
+    let runs = super::stats::runs_of(&s)
+        .map_err(|e| Failure::Input(format!("{}: {e}", args.scenario.scenario.display())))?;
+    super::stats::check_all(&runs)?;
     let stop = interrupt_flag()?;
     let threads = args.threads.unwrap_or(0);
     let cmp = compare_at(&s, &base, args.replications, threads, stop).map_err(|e| {
@@ -92,7 +96,14 @@ fn compare_at(
         let sets: Vec<_> = d.set.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
         scenario_with(table, &sets)
     };
-    compare(s, make, replications, threads, crate::sim::run, stop)
+    compare(
+        s,
+        make,
+        replications,
+        threads,
+        super::stats::checked_run,
+        stop,
+    )
 }
 
 fn write_report(

@@ -124,6 +124,12 @@ pub fn main() -> ExitCode {
             eprintln!("error: {msg}");
             ExitCode::from(2)
         }
+        // A run refused for its memory is the input's fault, even when
+        // the refusal comes from deep inside a command's runs.
+        Err(Failure::Run(e)) if e.chain().any(|c| c.is::<stats::TooBig>()) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
         Err(Failure::Run(e)) => {
             eprintln!("error: {e:#}");
             ExitCode::from(1)

@@ -63,8 +63,17 @@ fn load(args: &ScenarioArgs) -> Result<Scenario, Failure> {
     load_file(&args.scenario, &args.sets).map_err(|e| Failure::Input(e.to_string()))
 }
 
+/// Checks what `run`, `sweep` and `compare` would check before starting:
+/// the file, every sweep point and design, and that each run fits in the
+/// memory available now.
 pub fn validate(args: ValidateArgs) -> Result<(), Failure> {
     let s = load(&args.scenario)?;
+    let file = args.scenario.scenario.display();
+    let runs = stats::runs_of(&s).map_err(|e| Failure::Input(format!("{file}: {e}")))?;
+    stats::check_all(&runs).map_err(|e| match e {
+        Failure::Input(m) => Failure::Input(format!("{file}: {m}")),
+        other => other,
+    })?;
     say!(
         "{}: ok (scenario \"{}\", {} hosts × {} name{}, {} simulated)",
         args.scenario.scenario.display(),

@@ -43,7 +43,8 @@ pub struct SizeArgs {
     #[arg(long, default_value_t = 1024)]
     pub max_value: i64,
     /// Worker threads [default: one per core].
-    #[arg(long, value_name = "N")]
+    /// 0 means one per core; at most 256.
+    #[arg(long, value_name = "N", value_parser = crate::sweep::exec::parse_threads)]
     pub threads: Option<usize>,
     /// Also write a one-page Markdown report (question, answer, charts,
     /// parameters with their provenance, method, caveats) to FILE.md, with
@@ -70,12 +71,38 @@ pub fn run(args: SizeArgs) -> Result<(), Failure> {
         return Err(input(format!("--axis: unknown parameter `{}`", args.axis)));
     }
     let base = toml::Table::try_from(&s).map_err(|e| Failure::Run(e.into()))?;
+    // The search steps the axis by whole numbers: a rate or a probability
+    // would only be truncated, and a duration written back without a unit.
+    let mut at = Some(&base);
+    let mut value = None;
+    for part in args.axis.split('.') {
+        value = at.and_then(|t| t.get(part));
+        at = value.and_then(toml::Value::as_table);
+    }
+    if let Some(v) = value.filter(|v| !v.is_integer()) {
+        return Err(input(format!(
+            "--axis {}: the axis must be a whole-number parameter such as `hosts.names_per_host` or `hosts.count` (this one is {})",
+            args.axis,
+            match v {
+                toml::Value::Float(_) => "a fraction",
+                toml::Value::String(_) => "a quantity with a unit",
+                toml::Value::Boolean(_) => "true or false",
+                _ => "a table or list",
+            }
+        )));
+    }
+    if args.max_replications < args.replications {
+        return Err(input(format!(
+            "--max-replications {} is below --replications {}: the most replications per value cannot be fewer than the first ones",
+            args.max_replications, args.replications
+        )));
+    }
     let search = Search {
         axis: args.axis.clone(),
         statistic: args.metric,
         budget,
         replications: args.replications,
-        max_replications: args.max_replications.max(args.replications),
+        max_replications: args.max_replications,
         threads: args.threads.unwrap_or(0),
         max_value: args.max_value.max(1),
     };
@@ -175,7 +202,7 @@ fn search_once(
     stop: &AtomicBool,
 ) -> anyhow::Result<Found> {
     let make = |v: i64| scenario_with(table, &[(args.axis.clone(), toml::Value::Integer(v))]);
-    let mut ev = Evaluator::new(search, s, make, crate::sim::run, stop);
+    let mut ev = Evaluator::new(search, s, make, super::stats::checked_run, stop);
     if let Some(n) = args.names {
         let e = ev.evaluate(n)?;
         let runs = ev.runs;

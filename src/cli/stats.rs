@@ -2,6 +2,9 @@
 //! preflight memory check with `--force`.
 
 use super::Failure;
+use crate::engine::StreamSeed;
+use crate::metrics::RunResult;
+use crate::scenario::Scenario;
 use crate::sim::Work;
 use crate::sim::footprint::Estimate;
 use std::time::Duration;
@@ -73,17 +76,95 @@ fn size(bytes: u64) -> String {
 /// Refuses a run whose estimated memory exceeds what the machine has free,
 /// unless forced. `what` names the run in the message.
 pub fn preflight(estimate_bytes: u64, force: bool, what: &str) -> Result<(), Failure> {
-    let Some(available) = mem_available_kib().map(|k| k * 1024) else {
-        return Ok(()); // not Linux: nothing to compare with
-    };
-    if estimate_bytes <= available || force {
+    if force {
         return Ok(());
     }
-    Err(Failure::Input(format!(
-        "{what} needs about {} of memory, but only {} is available; use fewer hosts or names, or --force to run anyway",
-        size(estimate_bytes),
-        size(available)
-    )))
+    match refusal(estimate_bytes, what) {
+        Some(why) => Err(Failure::Input(format!("{why}, or --force to run anyway"))),
+        None => Ok(()),
+    }
+}
+
+/// Why a run needing `estimate_bytes` does not fit in the memory available
+/// now, if it does not.
+fn refusal(estimate_bytes: u64, what: &str) -> Option<String> {
+    // Not Linux: nothing to compare with.
+    let available = mem_available_kib()? * 1024;
+    (estimate_bytes > available).then(|| {
+        format!(
+            "{what} needs about {} of memory, but only {} is available; use fewer hosts, names or routers",
+            size(estimate_bytes),
+            size(available)
+        )
+    })
+}
+
+/// A run refused before it started because it would not fit in memory:
+/// bad input (exit 2), not a failed run.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct TooBig(pub String);
+
+/// The memory check of one run of `s` (named by `what`), for commands that
+/// start runs they cannot all list beforehand.
+pub fn check_memory(s: &Scenario, what: &str) -> Result<(), TooBig> {
+    match refusal(crate::sim::footprint::estimate(s).bytes, what) {
+        Some(why) => Err(TooBig(why)),
+        None => Ok(()),
+    }
+}
+
+/// Every distinct run `s` describes, named for messages: the scenario
+/// itself, each point of its `[sweep]` and each `[[design]]`. Building
+/// them is the check `sweep` and `compare` make before running, so a bad
+/// point or design is refused here too (by `validate`, with its name).
+pub fn runs_of(s: &Scenario) -> Result<Vec<(String, Scenario)>, String> {
+    use crate::scenario::load::scenario_with;
+    let base = toml::Table::try_from(s).map_err(|e| e.to_string())?;
+    let mut runs = vec![("this run".to_owned(), s.clone())];
+    if let Some(spec) = &s.sweep {
+        let plan = spec.clone().plan()?;
+        for p in &plan.points {
+            let sets: Vec<_> = p
+                .coords
+                .iter()
+                .map(|c| (c.path.clone(), c.value.clone()))
+                .collect();
+            let point = scenario_with(&base, &sets)
+                .map_err(|e| format!("sweep point {} ({p}): {e}", p.index))?;
+            runs.push((format!("sweep point {} ({p})", p.index), point));
+        }
+    }
+    for d in &s.designs {
+        let sets: Vec<_> = d.set.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let design =
+            scenario_with(&base, &sets).map_err(|e| format!("design `{}`: {e}", d.name))?;
+        runs.push((format!("design `{}`", d.name), design));
+    }
+    Ok(runs)
+}
+
+/// [`check_memory`] of each of `runs` (as [`runs_of`] names them), before
+/// any of them starts.
+pub fn check_all(runs: &[(String, Scenario)]) -> Result<(), Failure> {
+    for (what, s) in runs {
+        check_memory(s, what).map_err(|e| Failure::Input(e.0))?;
+    }
+    Ok(())
+}
+
+/// [`crate::sim::run`] after [`check_memory`]: the runner of `compare`,
+/// `check`, `size` and the reports' sensitivity reruns, so that every run
+/// they start is checked (these commands have no `--force`). Without it a
+/// run too big for the machine was killed by the kernel, or aborted on an
+/// allocation, after the others' work.
+pub fn checked_run(s: &Scenario, seed: StreamSeed) -> anyhow::Result<RunResult> {
+    let what = format!(
+        "a run of `{}` ({} hosts × {} names)",
+        s.name, s.hosts.count, s.hosts.names_per_host
+    );
+    check_memory(s, &what)?;
+    crate::sim::run(s, seed)
 }
 
 /// Peak resident set size of this process (`VmHWM`), in KiB.

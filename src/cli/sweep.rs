@@ -20,7 +20,8 @@ pub struct SweepArgs {
     #[command(flatten)]
     pub scenario: ScenarioArgs,
     /// Worker threads [default: one per core]. Results do not depend on it.
-    #[arg(long, value_name = "N")]
+    /// 0 means one per core; at most 256.
+    #[arg(long, value_name = "N", value_parser = crate::sweep::exec::parse_threads)]
     pub threads: Option<usize>,
     /// Output directory [default: output/<scenario name>/].
     #[arg(long, value_name = "DIR")]
@@ -34,8 +35,8 @@ pub struct SweepArgs {
     #[arg(long)]
     pub resume: bool,
     /// Stop after this much wall-clock time, e.g. `2h`: runs in progress
-    /// are cut short, the files hold the finished runs, and --resume
-    /// continues later.
+    /// are cut short, the tables of the finished runs go to partial/ (no
+    /// charts, nothing replaced), and --resume continues later.
     #[arg(long, value_name = "DURATION", value_parser = crate::guard::parse_wall_limit)]
     pub max_wall: Option<std::time::Duration>,
     #[command(flatten)]
@@ -146,6 +147,13 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
             "resumed: {} runs taken from the journal, {} started before and never finished",
             outcome.resumed,
             outcome.resumed_unfinished
+        );
+    }
+    if !outcome.journal_dropped.is_empty() {
+        say!(
+            "the journal had {} damaged lines, left out (their runs, if any, ran again): {}",
+            outcome.journal_dropped.len(),
+            outcome.journal_dropped.join("; ")
         );
     }
     if args.perf.stats {

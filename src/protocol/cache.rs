@@ -478,7 +478,7 @@ impl Cache {
 
     /// Brings the band of entry `ix` back within capacity: opens a new
     /// level if the band is the deepest and some member belongs deeper,
-    /// otherwise evicts the member whose loss leaves the smallest hole.
+    /// otherwise evicts the members whose loss leaves the smallest holes.
     fn settle(&mut self, ix: IdIx, ids: &IdTable, p: &CacheParams) {
         loop {
             let Ok(pos) = self.position(ix, ids) else {
@@ -498,10 +498,17 @@ impl Cache {
                     .band_members(slot)
                     .any(|i| self.entries[i].natural > self.depth);
             if !deeper {
-                let members: Vec<usize> = self.band_members(slot).collect();
-                let band: Vec<Entry> = members.iter().map(|&i| self.entries[i]).collect();
-                let victim = densest(&band, ids);
-                if let Some(victim) = victim {
+                // One insert overfills a band by one, but re-deriving the
+                // levels (a local ID added or removed) or opening a level
+                // can overfill it by many; each settled entry evicting just
+                // one left bands over capacity once the overflowing entries
+                // were themselves the victims. So evict until it fits.
+                while self.counts[slot] as usize > p.capacity {
+                    let members: Vec<usize> = self.band_members(slot).collect();
+                    let band: Vec<Entry> = members.iter().map(|&i| self.entries[i]).collect();
+                    let Some(victim) = densest(&band, ids) else {
+                        break;
+                    };
                     self.remove_at(members[victim]);
                 }
                 return;
@@ -1177,6 +1184,50 @@ mod tests {
                         assert_eq!(fast.leaf_set(l, &ids, p), slow.leaf_set(l, &ids, p));
                     }
                 }
+            }
+        }
+    }
+
+    /// Adding or removing a local ID re-derives every level from scratch,
+    /// which can overfill a band by several entries at once (removing a
+    /// local ID turns its leaf set into ordinary entries): every band must
+    /// still end within capacity. Regression: each settled entry evicted
+    /// one, so a band stayed over capacity when the entries still to be
+    /// settled were the ones evicted (found by the property test).
+    #[test]
+    fn relabelling_leaves_every_band_within_capacity() {
+        use super::reference::RefCache;
+        let ids = random_table(400, 6);
+        for (capacity, span_ratio) in [(1, 8), (2, 7), (3, 10)] {
+            let p = CacheParams {
+                capacity,
+                span_ratio,
+                leaf_per_side: 4,
+            };
+            let mut fast = Cache::default();
+            let mut slow = RefCache::default();
+            let locals = 300..310;
+            for local in locals.clone() {
+                fast.add_local(IdIx(local), &ids, &p);
+                slow.add_local(IdIx(local), &ids, &p);
+            }
+            for i in 0..300 {
+                fast.insert(IdIx(i), &ids, &p);
+                slow.insert(IdIx(i), &ids, &p);
+            }
+            for local in locals.skip(1) {
+                fast.remove_local(IdIx(local), &ids, &p);
+                slow.remove_local(IdIx(local), &ids, &p);
+                for (fill, who) in [
+                    (fast.max_level_fill(&ids, &p), "fast"),
+                    (slow.max_level_fill(&ids, &p), "reference"),
+                ] {
+                    assert!(
+                        fill as usize <= capacity,
+                        "{who}: a band holds {fill} > {capacity} after removing local {local}"
+                    );
+                }
+                assert!(fast.entries().eq(slow.entries()));
             }
         }
     }

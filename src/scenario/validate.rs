@@ -16,6 +16,13 @@ use super::units::{Duration, Size};
 use crate::engine::SimDuration;
 use std::fmt;
 
+/// Most names one host may register. Adding a local ID re-derives every
+/// cache entry's level against every local ID, so registering m names on
+/// one host costs O(m³): 1 000 names take 3 s, 3 000 take 70 s, and 10^6
+/// ran for hours inside one event, beyond `--max-wall`'s reach (issue
+/// #16, H1). 1 024 is the largest value `pnrpsim size` tries by default.
+pub const MAX_NAMES_PER_HOST: u32 = 1024;
+
 /// One thing wrong with a scenario.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Problem {
@@ -305,6 +312,15 @@ impl Checks {
     fn hosts(&mut self, h: &Hosts) {
         self.at_least("hosts.count", h.count, 1);
         self.at_least("hosts.names_per_host", h.names_per_host, 1);
+        if h.names_per_host > MAX_NAMES_PER_HOST {
+            self.fail(
+                "hosts.names_per_host",
+                format!(
+                    "must be at most {MAX_NAMES_PER_HOST} (got {}): a host's cache re-derives its levels for each of its names, a cost that grows with the cube of the names on one host",
+                    h.names_per_host
+                ),
+            );
+        }
         self.share("hosts.shared_name_share", h.shared_name_share);
         if h.shared_name_share > 0.0 {
             self.at_least("hosts.shared_name_hosts", h.shared_name_hosts, 2);

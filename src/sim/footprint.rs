@@ -51,13 +51,36 @@ pub fn estimate(s: &Scenario) -> Estimate {
     let again = reregistrations(s) * names;
     let bytes = FIXED_BYTES
         + hosts * (HOST_BYTES + names * NAME_BYTES + entries * ENTRY_BYTES)
-        + again * REGISTRATION_BYTES;
+        + again * REGISTRATION_BYTES
+        + topology_bytes(s);
     Estimate {
         bytes: (bytes * MARGIN) as u64,
         entries_per_host: entries,
         registrations: live + again,
     }
 }
+
+/// The router graph of the `topology` latency model and its table of
+/// delays between all router pairs: `routers²` `u32`s, which dominate
+/// everything else from a few ten thousand routers on (100 000 routers
+/// are 40 GB: left out, the estimate let such a run start and abort).
+fn topology_bytes(s: &Scenario) -> f64 {
+    match s.network.latency {
+        crate::scenario::model::Latency::Topology {
+            routers,
+            links_per_router,
+            ..
+        } => {
+            let routers = f64::from(routers);
+            routers * routers * 4.0 + routers * f64::from(links_per_router) * GRAPH_LINK_BYTES
+        }
+        _ => 0.0,
+    }
+}
+
+/// One link of the router graph (petgraph edge and adjacency) while the
+/// delay table is computed, with Dijkstra's per-row scratch.
+const GRAPH_LINK_BYTES: f64 = 64.0;
 
 /// Cache entries of a host with m local IDs: the leaf sets (2 ·
 /// leaf_per_side per ID) and the bands of the levels above them. Measured

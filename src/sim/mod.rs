@@ -274,13 +274,26 @@ impl<'s> Simulation<'s> {
 
     /// Processes every event up to `until` (capped at the scenario's end).
     pub fn run_until(&mut self, until: SimTime) {
+        self.run_at_most(until, u64::MAX);
+    }
+
+    /// [`Simulation::run_until`], but returns after `events` events if
+    /// `until` is not reached by then (result: whether it was). Events are
+    /// processed in the same order however a run is cut into calls: the
+    /// wall-clock guard uses it so that a second of simulated time dense
+    /// with events (a 1 µs timer) cannot outlast `--max-wall`.
+    pub fn run_at_most(&mut self, until: SimTime, events: u64) -> bool {
         let until = until.min(self.end);
-        while let Some((now, event)) = self.queue.pop_until(until) {
+        for _ in 0..events {
+            let Some((now, event)) = self.queue.pop_until(until) else {
+                self.queue.advance_to(until);
+                return true;
+            };
             self.prefetch();
             self.acc.advance(now);
             self.handle(now, event);
         }
-        self.queue.advance_to(until);
+        false
     }
 
     /// The current simulated time.

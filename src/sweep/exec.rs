@@ -25,7 +25,24 @@ pub enum Outcome<T> {
     Skipped,
 }
 
-/// Runs `work` on every task with `threads` threads (0 = one per core) and
+/// Most worker threads `--threads` accepts. Every run holds a whole cloud
+/// in memory, so more threads than cores only add memory; the cap stops a
+/// typo (`--threads 100000`) from creating threads without limit.
+pub const MAX_THREADS: usize = 256;
+
+/// Parses `--threads N`: 0 means one per core (the default), 1 to
+/// [`MAX_THREADS`] that many threads.
+pub fn parse_threads(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(n) if n <= MAX_THREADS => Ok(n),
+        _ => Err(format!(
+            "expected a whole number from 0 (one thread per core) to {MAX_THREADS}"
+        )),
+    }
+}
+
+/// Runs `work` on every task with `threads` threads (0 = one per core;
+/// never more threads than tasks) and
 /// returns the outcomes in task order. A raised `stop` flag lets running
 /// tasks finish and skips the rest; an error or panic in one task never
 /// stops the others. A task that returns [`CutShort`] was stopped on
@@ -42,7 +59,7 @@ where
     W: Fn(&J) -> anyhow::Result<T> + Sync,
 {
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
+        .num_threads(threads.min(tasks.len().max(1)))
         .thread_name(|i| format!("sweep-{i}"))
         .build()?;
     let progress = progress_bar(tasks.len() as u64);

@@ -16,9 +16,11 @@
 //! (fields separated by tabs). A `done` record holds everything the CSV
 //! files need from the run, floats in Rust's shortest round-trip form, so a
 //! resumed sweep writes byte-identical files. It is appended in one write
-//! and synced before the run counts as finished. A kill can leave only a
-//! last line without its newline, which the next open cuts off; a bad line
-//! anywhere else means the file was damaged, and is refused. `start` records
+//! and synced before the run counts as finished; a write that fails midway
+//! (a full disk) is cut back off. A kill can leave only a last line without
+//! its newline. On `--resume` every valid record is kept and every damaged
+//! line (torn, edited) is dropped and named; only a damaged header is
+//! refused. `start` records
 //! say which runs were attempted (a run killed midway has a `start` and no
 //! `done`); `complete` is appended once the output files hold every run.
 //!
@@ -170,67 +172,89 @@ struct Contents {
     done: Vec<RunRecord>,
     /// The last record is `complete`.
     complete: bool,
-    /// Bytes up to the end of the last whole line; a torn tail follows.
-    good_len: u64,
+    /// The valid lines, as read: what the journal is cut back to.
+    kept: Vec<u8>,
+    /// What was left out, one entry per line: `line 7: checksum mismatch`.
+    dropped: Vec<String>,
 }
 
-/// Reads the journal's bytes. `Err` names the damaged line.
+/// Reads the journal's bytes, keeping every valid record: a damaged line
+/// (a torn write, a full disk, an edit) is left out and listed in
+/// `dropped`, and the records around it still count. `Err` only when the
+/// header itself is damaged: then nothing says whose runs these are.
 fn parse(bytes: &[u8]) -> Result<Contents, String> {
     let mut c = Contents::default();
-    let mut at = 0;
     let mut seen = BTreeSet::new();
     for (i, raw) in bytes.split_inclusive(|&b| b == b'\n').enumerate() {
         let Some(raw) = raw.strip_suffix(b"\n") else {
-            break; // a torn last line: the write that was cut off
+            // A torn last line: the write that was cut off.
+            c.dropped.push(format!("line {}: cut off", i + 1));
+            break;
         };
-        let bad = |why: String| format!("line {}: {why}", i + 1);
-        let text = std::str::from_utf8(raw).map_err(|_| bad("not text".into()))?;
-        let (body, sum) = text
-            .rsplit_once('\t')
-            .ok_or_else(|| bad("no checksum".into()))?;
-        if format!("{:016x}", fnv1a(body.as_bytes())) != sum {
-            return Err(bad("checksum mismatch".into()));
+        match parse_line(&mut c, &mut seen, i, raw) {
+            Ok(()) => {
+                c.kept.extend_from_slice(raw);
+                c.kept.push(b'\n');
+            }
+            Err(e) if i == 0 => return Err(e),
+            Err(e) => c.dropped.push(e),
         }
-        let fields: Vec<&str> = body.split('\t').collect();
-        c.complete = false;
-        match (i, fields.as_slice()) {
-            (0, [MAGIC, FORMAT, version, hash]) => {
-                c.identity = Some(Identity {
-                    version: (*version).to_owned(),
-                    scenario_hash: u64::from_str_radix(hash, 16)
-                        .map_err(|_| bad(format!("bad scenario hash `{hash}`")))?,
-                });
-            }
-            (0, _) => return Err(bad("not a pnrpsim journal header".into())),
-            (_, ["start", point, replication]) => {
-                let task = (
-                    parse_num(point).map_err(bad)?,
-                    parse_num(replication).map_err(bad)?,
-                );
-                if !seen.contains(&task) {
-                    c.unfinished.insert(task);
-                }
-            }
-            (_, ["done", rest @ ..]) => {
-                let r = parse_done(rest).map_err(bad)?;
-                let task = (r.point, r.replication);
-                if !seen.insert(task) {
-                    return Err(bad(format!(
-                        "point {} replication {} is recorded twice",
-                        task.0, task.1
-                    )));
-                }
-                c.unfinished.remove(&task);
-                c.done.push(r);
-            }
-            (_, ["complete"]) => c.complete = true,
-            (_, [kind, ..]) => return Err(bad(format!("unknown record `{kind}`"))),
-            (_, []) => return Err(bad("empty record".into())),
-        }
-        at += raw.len() + 1;
-        c.good_len = at as u64;
     }
     Ok(c)
+}
+
+/// Adds line `i` (0-based, without its newline) to `c`.
+fn parse_line(
+    c: &mut Contents,
+    seen: &mut BTreeSet<(usize, u32)>,
+    i: usize,
+    raw: &[u8],
+) -> Result<(), String> {
+    let bad = |why: String| format!("line {}: {why}", i + 1);
+    let text = std::str::from_utf8(raw).map_err(|_| bad("not text".into()))?;
+    let (body, sum) = text
+        .rsplit_once('\t')
+        .ok_or_else(|| bad("no checksum".into()))?;
+    if format!("{:016x}", fnv1a(body.as_bytes())) != sum {
+        return Err(bad("checksum mismatch".into()));
+    }
+    let fields: Vec<&str> = body.split('\t').collect();
+    c.complete = false;
+    match (i, fields.as_slice()) {
+        (0, [MAGIC, FORMAT, version, hash]) => {
+            c.identity = Some(Identity {
+                version: (*version).to_owned(),
+                scenario_hash: u64::from_str_radix(hash, 16)
+                    .map_err(|_| bad(format!("bad scenario hash `{hash}`")))?,
+            });
+        }
+        (0, _) => return Err(bad("not a pnrpsim journal header".into())),
+        (_, ["start", point, replication]) => {
+            let task = (
+                parse_num(point).map_err(bad)?,
+                parse_num(replication).map_err(bad)?,
+            );
+            if !seen.contains(&task) {
+                c.unfinished.insert(task);
+            }
+        }
+        (_, ["done", rest @ ..]) => {
+            let r = parse_done(rest).map_err(bad)?;
+            let task = (r.point, r.replication);
+            if !seen.insert(task) {
+                return Err(bad(format!(
+                    "point {} replication {} is recorded twice",
+                    task.0, task.1
+                )));
+            }
+            c.unfinished.remove(&task);
+            c.done.push(r);
+        }
+        (_, ["complete"]) => c.complete = true,
+        (_, [kind, ..]) => return Err(bad(format!("unknown record `{kind}`"))),
+        (_, []) => return Err(bad("empty record".into())),
+    }
+    Ok(())
 }
 
 /// A finished shard's journal: the runs of one `--shard I/N` share,
@@ -276,6 +300,9 @@ pub struct Opened {
     pub done: Vec<RunRecord>,
     /// Runs that were started and never finished (killed or cut short).
     pub unfinished: usize,
+    /// Damaged lines left out on `--resume` (`line 7: checksum mismatch`);
+    /// the runs they held, if any, are run again.
+    pub dropped: Vec<String>,
 }
 
 impl Journal {
@@ -321,21 +348,23 @@ impl Journal {
             ),
             Some(_) => false,
         };
+        // Cut back to the valid records, so that the next append does not
+        // land after a damaged line.
         let mut reset = || -> io::Result<()> {
+            file.set_len(0)?;
             if keep {
-                file.set_len(old.good_len)?;
+                file.write_all(&old.kept)?;
             } else {
-                file.set_len(0)?;
                 file.write_all(header(id).as_bytes())?;
             }
             file.sync_all()
         };
         reset().with_context(|| format!("cannot write {}", path.display()))?;
         crate::report::atomic::sync_parent_dir(&path);
-        let (done, unfinished) = if keep {
-            (old.done, old.unfinished.len())
+        let (done, unfinished, dropped) = if keep {
+            (old.done, old.unfinished.len(), old.dropped)
         } else {
-            (Vec::new(), 0)
+            (Vec::new(), 0, Vec::new())
         };
         Ok(Opened {
             journal: Journal {
@@ -344,13 +373,25 @@ impl Journal {
             },
             done,
             unfinished,
+            dropped,
         })
     }
 
+    /// Appends whole records, or nothing: a write cut short (a full disk)
+    /// is cut back off, so that once the disk has room again the next
+    /// record starts on a line of its own instead of being merged onto a
+    /// torn one (which made `--resume` call the journal damaged).
     fn append(&self, text: &str, sync: bool) -> io::Result<()> {
         let mut file = self.file.lock().unwrap_or_else(PoisonError::into_inner);
-        file.write_all(text.as_bytes())?;
-        if sync { file.sync_data() } else { Ok(()) }
+        let before = file.metadata()?.len();
+        let written = file
+            .write_all(text.as_bytes())
+            .and_then(|()| if sync { file.sync_data() } else { Ok(()) });
+        if written.is_err() {
+            // Best effort: if even this fails, the next open drops the torn line.
+            let _ = file.set_len(before);
+        }
+        written
     }
 
     /// Records that a run starts. Not synced: it only tells, after a crash,

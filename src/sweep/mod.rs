@@ -87,6 +87,8 @@ pub struct SweepOutcome {
     pub resumed: usize,
     /// Runs an earlier sweep started and never finished (killed midway).
     pub resumed_unfinished: usize,
+    /// Damaged journal lines that `--resume` left out (see [`journal`]).
+    pub journal_dropped: Vec<String>,
     /// The share run (`--shard`), whose file is written only when whole.
     pub shard: Option<shard::Shard>,
 }
@@ -111,7 +113,7 @@ impl SweepOutcome {
                 String::new()
             };
             lines.push(format!(
-                "the sweep was interrupted: {} of {} runs finished{cut}, {} not started; the files hold the finished runs",
+                "the sweep was interrupted: {} of {} runs finished{cut}, {} not started; the tables of the finished runs are in {PARTIAL_DIR}/ (no charts until the sweep is complete)",
                 self.completed, self.tasks, self.skipped
             ));
         }
@@ -134,6 +136,24 @@ impl SweepOutcome {
 
 /// Room for the charts (twelve PNG and SVG files, a few hundred KiB each).
 const CHART_BYTES: u64 = 8 << 20;
+
+/// Subdirectory of the output directory that holds the tables of an
+/// unfinished sweep; removed when the sweep completes.
+pub const PARTIAL_DIR: &str = "partial";
+
+/// Whether the [`PARTIAL_DIR`] `dir` exists; refuses anything there but a
+/// plain directory, so that no table is written or removed through a link.
+fn partial_exists(dir: &std::path::Path) -> anyhow::Result<bool> {
+    match std::fs::symlink_metadata(dir) {
+        Ok(m) if m.is_dir() => Ok(true),
+        Ok(_) => bail!(
+            "{} is not a plain directory: pnrpsim keeps an unfinished sweep's tables there (remove it)",
+            dir.display()
+        ),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(anyhow!("cannot read {}: {e}", dir.display())),
+    }
+}
 
 /// One (point, replication) run.
 struct Task {
@@ -218,11 +238,16 @@ where
         + if cfg.charts { CHART_BYTES } else { 0 };
     crate::report::prepare_output_dir(&cfg.out_dir, expected)?;
     // A shard keeps no running journal: its file is written whole at the end.
-    let (journal, mut records, unfinished) = if cfg.shard.is_some() {
-        (None, Vec::new(), 0)
+    let (journal, mut records, unfinished, journal_dropped) = if cfg.shard.is_some() {
+        (None, Vec::new(), 0, Vec::new())
     } else {
         let opened = Journal::open(&cfg.out_dir, &Identity::of(base)?, cfg.resume)?;
-        (Some(opened.journal), opened.done, opened.unfinished)
+        (
+            Some(opened.journal),
+            opened.done,
+            opened.unfinished,
+            opened.dropped,
+        )
     };
     for r in &records {
         let matches = tasks.iter().any(|t| {
@@ -314,6 +339,7 @@ where
             cut_short,
             resumed: 0,
             resumed_unfinished: 0,
+            journal_dropped: Vec::new(),
             shard: Some(sh),
         });
     }
@@ -322,11 +348,28 @@ where
     } else {
         &base.name
     };
-    let mut files = tables::write_all(&cfg.out_dir, name, &plan, &records, base)?;
-    if cfg.charts && !records.is_empty() {
-        files.extend(crate::plot::plot_dir(&cfg.out_dir)?);
-    }
-    if let Some(journal) = journal.filter(|_| records.len() == tasks.len()) {
+    let whole = records.len() == tasks.len();
+    let partial_dir = cfg.out_dir.join(PARTIAL_DIR);
+    let files = if whole {
+        let mut files = tables::write_all(&cfg.out_dir, name, &plan, &records, base)?;
+        if cfg.charts && !records.is_empty() {
+            files.extend(crate::plot::plot_dir(&cfg.out_dir)?);
+        }
+        if partial_exists(&partial_dir)? {
+            std::fs::remove_dir_all(&partial_dir)
+                .with_context(|| format!("cannot remove {}", partial_dir.display()))?;
+        }
+        files
+    } else {
+        // The tables of the finished runs go aside, never over the files
+        // of a complete sweep, and without charts: a chart of some of the
+        // runs looks like the answer and is not (the journal keeps every
+        // finished run, and `--resume` draws them once all are done).
+        partial_exists(&partial_dir)?;
+        crate::report::prepare_output_dir(&partial_dir, 0)?;
+        tables::write_all(&partial_dir, name, &plan, &records, base)?
+    };
+    if let Some(journal) = journal.filter(|_| whole) {
         journal
             .complete()
             .with_context(|| format!("cannot write {}", journal.path().display()))?;
@@ -340,6 +383,7 @@ where
         cut_short,
         resumed,
         resumed_unfinished: unfinished,
+        journal_dropped,
         shard: None,
     })
 }

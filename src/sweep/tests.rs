@@ -360,9 +360,10 @@ fn failing_runs_are_reported_with_point_and_seed_and_others_written() {
     );
     assert!(err.contains("panicked: index out of bounds"), "{err}");
 
-    let (_, runs) = csv_rows(dir.path(), tables::RUNS_CSV);
+    let partial = dir.path().join(PARTIAL_DIR);
+    let (_, runs) = csv_rows(&partial, tables::RUNS_CSV);
     assert_eq!(runs.len(), 7);
-    let (header, points) = csv_rows(dir.path(), tables::SWEEP_CSV);
+    let (header, points) = csv_rows(&partial, tables::SWEEP_CSV);
     let n = header.iter().position(|h| h == "n").unwrap();
     let ns: Vec<&str> = points.iter().map(|r| r[n].as_str()).collect();
     assert_eq!(ns, ["2", "3", "2"]);
@@ -397,12 +398,91 @@ fn interrupted_sweep_writes_finished_runs_and_says_so() {
     );
     // Costliest points start first: the last point completes, the one
     // before it has one run.
-    let (_, runs) = csv_rows(dir.path(), tables::RUNS_CSV);
+    let (_, runs) = csv_rows(&dir.path().join(PARTIAL_DIR), tables::RUNS_CSV);
     let done: Vec<(&str, &str)> = runs
         .iter()
         .map(|r| (r[0].as_str(), r[2].as_str()))
         .collect();
     assert_eq!(done, [("2", "0"), ("3", "0"), ("3", "1")]);
+}
+
+/// Issue #16: a sweep stopped partway once overwrote a complete sweep's
+/// `sweep.csv` and charts with a chart of 9 of its 35 runs that did not say
+/// so. The complete files must stay byte for byte; the finished runs go to
+/// `partial/`, without charts, until `--resume` completes the sweep.
+#[test]
+fn a_stopped_sweep_never_replaces_a_complete_one() {
+    let s = scenario("replications = 2\nvalues = [1, 2]");
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = SweepConfig {
+        out_dir: dir.path().to_path_buf(),
+        threads: 1,
+        charts: true,
+        resume: false,
+        shard: None,
+    };
+    let no_stop = AtomicBool::new(false);
+    let out = run_sweep(&cfg, &s, make_point(&s), synthetic_run, &no_stop).unwrap();
+    out.check().unwrap();
+    let snapshot = |dir: &Path| -> Vec<(std::ffi::OsString, Vec<u8>)> {
+        let mut files: Vec<_> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.is_file() && p.extension().is_some_and(|e| e != "log"))
+            .map(|p| (p.file_name().unwrap().to_owned(), fs::read(&p).unwrap()))
+            .collect();
+        files.sort();
+        files
+    };
+    let complete = snapshot(dir.path());
+    assert!(
+        complete
+            .iter()
+            .any(|(n, _)| n.to_string_lossy().ends_with(".png"))
+    );
+
+    // The same sweep again (a complete journal starts over), stopped
+    // during its second run.
+    let stop = AtomicBool::new(false);
+    let started = std::sync::atomic::AtomicUsize::new(0);
+    let runner = |sc: &Scenario, seed: StreamSeed| {
+        if started.fetch_add(1, Ordering::SeqCst) == 1 {
+            stop.store(true, Ordering::SeqCst);
+        }
+        synthetic_run(sc, seed)
+    };
+    let out = run_sweep(&cfg, &s, make_point(&s), runner, &stop).unwrap();
+    assert_eq!((out.completed, out.tasks), (2, 4));
+    let err = out.check().unwrap_err().to_string();
+    assert!(err.contains("are in partial/"), "{err}");
+    assert!(
+        snapshot(dir.path()) == complete,
+        "a complete file was replaced"
+    );
+    let partial = dir.path().join(PARTIAL_DIR);
+    let (_, runs) = csv_rows(&partial, tables::RUNS_CSV);
+    assert_eq!(runs.len(), 2);
+    assert!(
+        snapshot(&partial)
+            .iter()
+            .all(|(n, _)| n.to_string_lossy().ends_with(".csv")),
+        "no chart of a partial sweep"
+    );
+
+    let resume = SweepConfig {
+        resume: true,
+        ..cfg.clone()
+    };
+    let out = run_sweep(&resume, &s, make_point(&s), synthetic_run, &no_stop).unwrap();
+    out.check().unwrap();
+    assert!(
+        !partial.exists(),
+        "partial/ is removed once the sweep is whole"
+    );
+    assert!(
+        snapshot(dir.path()) == complete,
+        "resumed ≠ straight through"
+    );
 }
 
 #[test]

@@ -1,4 +1,6 @@
 //! What the tests that run the `pnrpsim` binary on a small cloud share.
+//! (Each test file compiles this module anew and uses part of it.)
+#![allow(dead_code)]
 
 use std::process::Command;
 

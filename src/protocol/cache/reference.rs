@@ -194,7 +194,7 @@ impl RefCache {
 
     /// Brings the band of entry `ix` back within capacity: opens a new
     /// level if the band is the deepest and some member belongs deeper,
-    /// otherwise evicts the member whose loss leaves the smallest hole.
+    /// otherwise evicts the members whose loss leaves the smallest holes.
     fn settle(&mut self, ix: IdIx, ids: &IdTable, p: &CacheParams) {
         loop {
             let Ok(pos) = self.position(ix, ids) else {
@@ -214,7 +214,10 @@ impl RefCache {
                     .band_members(level, band, ids, p)
                     .any(|i| self.entries[i].natural > self.depth);
             if !deeper {
-                self.evict_densest(level, band, ids, p);
+                // The band may be more than one over (after a relabel).
+                while self.band_members(level, band, ids, p).count() > p.capacity {
+                    self.evict_densest(level, band, ids, p);
+                }
                 return;
             }
             self.depth += 1;

@@ -85,20 +85,54 @@ fn a_torn_last_line_is_cut_off_and_appending_goes_on() {
     assert_eq!(o.done, [record(0, 0), record(1, 0)]);
 }
 
+/// Issue #16, D1–D2: a full disk cut one record short and the next one
+/// was appended onto it; resuming then refused the whole journal and said
+/// to delete it. Every valid record before and after the damage is kept,
+/// the damaged lines are named, and the journal is cut back to its valid
+/// records so that appending goes on cleanly.
 #[test]
-fn a_damaged_line_is_refused_with_its_number() {
+fn a_damaged_line_is_dropped_and_named_and_every_valid_record_kept() {
     let dir = tempfile::tempdir().unwrap();
     let o = Journal::open(dir.path(), &id(1), false).unwrap();
     o.journal.finished(&record(0, 0)).unwrap();
     o.journal.finished(&record(1, 0)).unwrap();
     drop(o);
     let text = journal_text(dir.path()).replacen("\t1.5,", "\t1.6,", 1);
+    // A record torn by a full disk, then the next one merged onto it.
+    let torn = done_line(&record(2, 0));
+    let merged = format!(
+        "{text}{}{}",
+        &torn[..torn.len() / 2],
+        done_line(&record(3, 0))
+    );
+    let after = done_line(&record(4, 0));
+    fs::write(dir.path().join(JOURNAL_FILE), format!("{merged}{after}")).unwrap();
+    let o = Journal::open(dir.path(), &id(1), true).unwrap();
+    assert_eq!(o.done, [record(1, 0), record(4, 0)]);
+    assert_eq!(
+        o.dropped,
+        ["line 2: checksum mismatch", "line 4: checksum mismatch"]
+    );
+    o.journal.finished(&record(0, 0)).unwrap();
+    drop(o);
+    let o = Journal::open(dir.path(), &id(1), true).unwrap();
+    assert_eq!(o.done, [record(1, 0), record(4, 0), record(0, 0)]);
+    assert!(o.dropped.is_empty(), "{:?}", o.dropped);
+}
+
+#[test]
+fn a_damaged_header_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = Journal::open(dir.path(), &id(1), false).unwrap();
+    o.journal.finished(&record(0, 0)).unwrap();
+    drop(o);
+    let text = journal_text(dir.path()).replacen("pnrpsim-journal", "pnrpsim-journax", 1);
     fs::write(dir.path().join(JOURNAL_FILE), text).unwrap();
     let err = Journal::open(dir.path(), &id(1), true)
         .unwrap_err()
         .to_string();
     assert!(
-        err.ends_with("is damaged (line 2: checksum mismatch); remove it to start the sweep over"),
+        err.ends_with("is damaged (line 1: checksum mismatch); remove it to start the sweep over"),
         "{err}"
     );
 }
