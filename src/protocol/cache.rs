@@ -1219,7 +1219,7 @@ mod tests {
                 fast.remove_local(IdIx(local), &ids, &p);
                 slow.remove_local(IdIx(local), &ids, &p);
                 for (fill, who) in [
-                    (fast.max_level_fill(&ids, &p), "fast"),
+                    (fast.max_level_fill(), "fast"),
                     (slow.max_level_fill(&ids, &p), "reference"),
                 ] {
                     assert!(
