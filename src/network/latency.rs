@@ -6,9 +6,9 @@
 
 use super::topology::Topology;
 use super::uniform_between;
+use crate::engine::units::Duration;
 use crate::engine::{Rng, SimDuration};
 use crate::scenario::Latency;
-use crate::scenario::units::Duration;
 use rand::Rng as _;
 use rand_distr::StandardNormal;
 

@@ -111,8 +111,8 @@ fn uniform_between<T: SampleUniform + PartialOrd + Copy>(rng: &mut Rng, a: T, b:
 mod tests {
     use super::*;
     use crate::engine::StreamSeed;
+    use crate::engine::units::Duration;
     use crate::scenario::Latency;
-    use crate::scenario::units::Duration;
 
     fn cfg(latency: Latency) -> crate::scenario::Network {
         crate::scenario::Network { loss: 0.0, latency }

@@ -30,8 +30,8 @@
 //! be given at once: `--set 'network.latency={model="constant",delay="20ms"}'`.
 
 use super::model::{Latency, Scenario};
-use super::units::Duration;
 use super::validate::{Problem, validate};
+use crate::engine::units::Duration;
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;

@@ -3,7 +3,11 @@
 pub mod load;
 pub mod model;
 pub mod provenance;
-pub mod units;
 pub mod validate;
+
+/// The quantities scenario files are written in; they live in the engine so
+/// that the network and workload configurations below the scenario can use
+/// them too.
+pub use crate::engine::units;
 
 pub use model::*;

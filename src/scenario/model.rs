@@ -6,7 +6,7 @@
 //! Unknown fields are rejected so that a typo never silently falls back to a
 //! default.
 
-use super::units::{Duration, Size};
+use crate::engine::units::{Duration, Size};
 use crate::sweep::SweepSpec;
 use serde::{Deserialize, Serialize};
 

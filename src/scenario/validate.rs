@@ -12,8 +12,8 @@ use super::model::{
     Churn, DistKind, DurationDist, Expect, Hosts, Latency, Metrics, Network, Pnrp, Scenario,
     Workload,
 };
-use super::units::{Duration, Size};
 use crate::engine::SimDuration;
+use crate::engine::units::{Duration, Size};
 use std::fmt;
 
 /// One thing wrong with a scenario.

@@ -83,7 +83,7 @@ pub fn gamma(x: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::units::Duration;
+    use crate::engine::units::Duration;
     use rand::SeedableRng;
 
     #[test]
