@@ -9,7 +9,7 @@
 //! `hosts.shared_name_hosts`, whose value is meaningless without shared names.
 
 use super::model::{
-    Churn, DistKind, DurationDist, Expect, Hosts, Latency, Metrics, Network, Pnrp, Scenario,
+    Churn, DistKind, DurationDist, Expect, Hosts, Latency, Metrics, NetworkConfig, Pnrp, Scenario,
     Workload,
 };
 use crate::engine::SimDuration;
@@ -313,7 +313,7 @@ impl Checks {
         self.share("hosts.teredo_share", h.teredo_share);
     }
 
-    fn network(&mut self, n: &Network) {
+    fn network(&mut self, n: &NetworkConfig) {
         self.share("network.loss", n.loss);
         match &n.latency {
             Latency::Constant { .. } => {}
