@@ -656,11 +656,11 @@ impl Schema {
             description: String::new(),
             set: toml::Table::new(),
         }];
-        every_field.sweep = Some(crate::sweep::SweepSpec {
+        every_field.sweep = Some(crate::scenario::sweep::SweepSpec {
             series_axis: Some("network.loss".to_owned()),
             series_values: vec![toml::Value::Float(0.0)],
             cdf_points: Some(vec![toml::Value::Integer(1)]),
-            ..crate::sweep::SweepSpec::default()
+            ..crate::scenario::sweep::SweepSpec::default()
         });
         let mut root = Node::from_table(
             &toml::Table::try_from(every_field).expect("the default scenario serializes"),

@@ -1,8 +1,10 @@
 //! Scenario files: schema, units, loading with located errors, validation.
 
+pub mod expect;
 pub mod load;
 pub mod model;
 pub mod provenance;
+pub mod sweep;
 pub mod validate;
 
 /// The quantities scenario files are written in; they live in the engine so

@@ -6,9 +6,9 @@
 //! Unknown fields are rejected so that a typo never silently falls back to a
 //! default.
 
+use super::sweep::SweepSpec;
 use crate::engine::units::{Duration, Size};
 pub use crate::network::{Latency, NetworkConfig};
-use crate::sweep::SweepSpec;
 pub use crate::workload::churn::{DistKind, DurationDist};
 pub use crate::workload::names::Popularity;
 use serde::{Deserialize, Serialize};

@@ -139,7 +139,7 @@ impl Checks {
     }
 
     /// The sweep's axes must be real parameters and its values usable.
-    fn sweep(&mut self, sw: &crate::sweep::SweepSpec) {
+    fn sweep(&mut self, sw: &crate::scenario::sweep::SweepSpec) {
         let known = super::load::parameter_paths();
         for (field, path) in [
             ("sweep.axis", Some(&sw.axis)),
@@ -164,10 +164,15 @@ impl Checks {
     /// forms (`expected` with `tolerance`, or bounds) with usable numbers,
     /// and address a point the sweep has. Problems are reported at
     /// `expect.<index>[.<field>]`, which load turns into the entry's line.
-    fn expectations(&mut self, entries: &[Expect], sweep: Option<&crate::sweep::SweepSpec>) {
-        use crate::check::expect::{metric_index, point_index};
+    fn expectations(
+        &mut self,
+        entries: &[Expect],
+        sweep: Option<&crate::scenario::sweep::SweepSpec>,
+    ) {
+        use super::expect::point_index;
+        use crate::check::expect::metric_index;
         // A sweep that does not plan is reported by `sweep` already.
-        let plan = match sweep.map(crate::sweep::SweepSpec::plan) {
+        let plan = match sweep.map(crate::scenario::sweep::SweepSpec::plan) {
             Some(Err(_)) => None,
             Some(Ok(plan)) => Some(Some(plan)),
             None => Some(None),
@@ -740,9 +745,9 @@ mod tests {
         // With a sweep: the point must be one of its values, and is needed
         // when it has several.
         let mut s = named();
-        s.sweep = Some(crate::sweep::SweepSpec {
+        s.sweep = Some(crate::scenario::sweep::SweepSpec {
             values: vec![toml::Value::Integer(1), toml::Value::Integer(8)],
-            ..crate::sweep::SweepSpec::default()
+            ..crate::scenario::sweep::SweepSpec::default()
         });
         let at = |point: Option<toml::Value>| Expect {
             point,

@@ -14,12 +14,11 @@
 pub mod exec;
 pub mod journal;
 pub mod shard;
-pub mod spec;
 pub mod stats;
 pub mod tables;
 
+pub use crate::scenario::sweep::{Coord, Point, SweepPlan, SweepSpec};
 pub use exec::interrupt_flag;
-pub use spec::{Coord, Point, SweepPlan, SweepSpec};
 
 use crate::engine::StreamSeed;
 use crate::metrics::RunResult;

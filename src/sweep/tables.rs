@@ -14,7 +14,6 @@
 //! `replication` or `host`); the first is the x axis, the second, if any,
 //! the series axis.
 
-use super::spec::{Coord, Point, SweepPlan};
 use super::stats::Estimate;
 use crate::estimate::Estimate as Analytic;
 use crate::metrics::stats::Distribution;
@@ -24,6 +23,7 @@ use crate::report::Headline;
 use crate::report::write_atomic;
 use crate::scenario::Scenario;
 use crate::scenario::load::set_path;
+use crate::scenario::sweep::{Coord, Point, SweepPlan};
 use anyhow::Context;
 use std::path::Path;
 
