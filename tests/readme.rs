@@ -4,7 +4,7 @@
 //! regenerate the column block after changing a table.
 
 use pnrpsim::scenario::Scenario;
-use pnrpsim::scenario::load::parameter_paths;
+use pnrpsim::scenario::overrides::parameter_paths;
 
 const README: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
 const BEGIN: &str = "<!-- columns:begin (generated from report::column_reference(); `cargo test --test readme` checks it) -->\n";

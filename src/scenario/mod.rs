@@ -3,6 +3,7 @@
 pub mod expect;
 pub mod load;
 pub mod model;
+pub mod overrides;
 pub mod provenance;
 pub mod sweep;
 pub mod validate;

@@ -20,7 +20,7 @@ use std::fmt;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Problem {
     /// Dotted path of the offending parameter, e.g. `hosts.count`; one of
-    /// [`parameter_paths`](super::load::parameter_paths), or an `[[expect]]`
+    /// [`parameter_paths`](super::overrides::parameter_paths), or an `[[expect]]`
     /// entry or its field, e.g. `expect.2.tolerance` (index from 0).
     pub path: String,
     /// What is allowed and what was found, e.g. `must be at least 1 (got 0)`.
@@ -115,7 +115,7 @@ impl Checks {
     /// Each design needs a unique, folder-safe name and overrides of real
     /// parameters (their values are checked when the variant is built).
     fn designs(&mut self, designs: &[crate::scenario::Design]) {
-        let known = super::load::parameter_paths();
+        let known = super::overrides::parameter_paths();
         for (i, d) in designs.iter().enumerate() {
             let at = format!("design[{i}]");
             if let Some(problem) = folder_name_problem(&d.name) {
@@ -140,7 +140,7 @@ impl Checks {
 
     /// The sweep's axes must be real parameters and its values usable.
     fn sweep(&mut self, sw: &crate::scenario::sweep::SweepSpec) {
-        let known = super::load::parameter_paths();
+        let known = super::overrides::parameter_paths();
         for (field, path) in [
             ("sweep.axis", Some(&sw.axis)),
             ("sweep.series_axis", sw.series_axis.as_ref()),
@@ -447,7 +447,7 @@ impl Checks {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::load::parameter_paths;
+    use crate::scenario::overrides::parameter_paths;
 
     fn problems(s: &Scenario) -> Vec<Problem> {
         validate(s).err().unwrap_or_default()

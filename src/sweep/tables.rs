@@ -22,7 +22,7 @@ use crate::protocol::message::Reason;
 use crate::report::Headline;
 use crate::report::write_atomic;
 use crate::scenario::Scenario;
-use crate::scenario::load::set_path;
+use crate::scenario::overrides::set_path;
 use crate::scenario::sweep::{Coord, Point, SweepPlan};
 use anyhow::Context;
 use std::path::Path;
