@@ -131,7 +131,7 @@ pub(crate) fn sweep_into(dir: &Path, s: &Scenario, threads: usize) -> SweepOutco
     let cfg = SweepConfig {
         out_dir: dir.to_path_buf(),
         threads,
-        charts: false,
+        extra_bytes: 0,
         resume: false,
         shard: None,
     };
@@ -307,7 +307,7 @@ fn failing_runs_are_reported_with_point_and_seed_and_others_written() {
     let cfg = SweepConfig {
         out_dir: dir.path().to_path_buf(),
         threads: 2,
-        charts: false,
+        extra_bytes: 0,
         resume: false,
         shard: None,
     };
@@ -361,7 +361,7 @@ fn interrupted_sweep_writes_finished_runs_and_says_so() {
     let cfg = SweepConfig {
         out_dir: dir.path().to_path_buf(),
         threads: 1,
-        charts: false,
+        extra_bytes: 0,
         resume: false,
         shard: None,
     };
@@ -396,7 +396,7 @@ fn bad_paths_and_specs_fail_before_any_run() {
     let cfg = SweepConfig {
         out_dir: tempfile::tempdir().unwrap().path().join("out"),
         threads: 1,
-        charts: false,
+        extra_bytes: 0,
         resume: false,
         shard: None,
     };
