@@ -79,7 +79,7 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
         s.seed = seed;
     }
     let limit = args.max_wall.map(WallLimit::start);
-    let estimate = crate::sim::footprint::estimate(&s);
+    let estimate = crate::estimate::footprint::estimate(&s);
     stats::preflight(estimate.bytes, args.perf.force, "this run")?;
     let out = report::output_dir(args.out, &s.name)
         .and_then(|out| {

@@ -2,8 +2,8 @@
 //! preflight memory check with `--force`.
 
 use super::Failure;
+use crate::estimate::footprint::Estimate;
 use crate::sim::Work;
-use crate::sim::footprint::Estimate;
 use std::time::Duration;
 
 /// Figures of one run or one sweep for `--stats`.

@@ -231,7 +231,7 @@ fn preflight(
     base: &toml::Table,
     threads: usize,
     force: bool,
-) -> Result<crate::sim::footprint::Estimate, Failure> {
+) -> Result<crate::estimate::footprint::Estimate, Failure> {
     let plan = s
         .sweep
         .clone()
@@ -250,9 +250,9 @@ fn preflight(
                 .collect();
             scenario_with(base, &sets).ok()
         })
-        .map(|point| crate::sim::footprint::estimate(&point))
+        .map(|point| crate::estimate::footprint::estimate(&point))
         .max_by_key(|e| e.bytes)
-        .unwrap_or_else(|| crate::sim::footprint::estimate(s));
+        .unwrap_or_else(|| crate::estimate::footprint::estimate(s));
     let threads = if threads == 0 {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     } else {

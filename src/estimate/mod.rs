@@ -25,6 +25,7 @@
 //! differ, and why).
 
 mod costs;
+pub mod footprint;
 pub mod paths;
 pub mod population;
 mod renewal;

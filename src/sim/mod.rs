@@ -8,7 +8,6 @@
 //! and counts.
 
 mod accounting;
-pub mod footprint;
 mod truth;
 
 use crate::engine::{EventQueue, Rng, SimDuration, SimTime, StreamSeed};
