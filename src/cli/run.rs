@@ -99,7 +99,7 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
     say!("{}", report::summary::summary_table(&result).trim_end());
     say!(
         "{}",
-        crate::estimate::comparison_table(&s, &result).trim_end()
+        crate::report::comparison_table(&s, &result).trim_end()
     );
     let files = report::csv_tables::write_run_tables(&out, &result)?;
     say!("wrote {} tables to {}", files.len(), out.display());
