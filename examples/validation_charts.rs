@@ -394,7 +394,7 @@ fn names_per_host_chart(dir: &Path) -> anyhow::Result<()> {
     let cfg = SweepConfig {
         out_dir: out.clone(),
         threads: 0,
-        charts: true,
+        extra_bytes: pnrpsim::plot::CHART_BYTES,
         resume: false,
         shard: None,
     };
@@ -415,6 +415,7 @@ fn names_per_host_chart(dir: &Path) -> anyhow::Result<()> {
         &AtomicBool::new(false),
     )?;
     outcome.check()?;
+    pnrpsim::plot::plot_dir(&out)?;
     let png = dir.join("names_per_host.png");
     std::fs::copy(out.join("bandwidth_linear.png"), &png)?;
     println!("wrote {}", png.display());

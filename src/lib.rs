@@ -1,22 +1,26 @@
 //! pnrpsim: a discrete-event simulator of the bandwidth that PNRP name
 //! publication costs, as a function of the names each host registers.
 //!
-//! Layers, from the bottom up:
-//! - [`engine`]: virtual time, event queue, random streams; no protocol.
+//! Layers, from the bottom up. A module uses only modules of the lines above
+//! its own, never a peer on its line nor a line below; `tests/layering.rs`
+//! holds the same table and fails on any `crate::` path that breaks it.
+//! - [`engine`]: virtual time, event queue, random streams, units.
 //! - [`protocol`]: the PNRP state machine of one host, free of I/O.
-//! - [`network`]: latency, loss and per-datagram byte accounting.
-//! - [`scenario`]: the TOML scenario schema, units and validation.
-//! - [`workload`]: names, churn and application resolves.
+//! - [`network`], [`workload`]: latency, loss and datagram bytes; names,
+//!   churn and application resolves (each with its own config types).
+//! - [`metrics`]: what a run measured.
+//! - [`scenario`]: the TOML scenario schema, `--set` overrides, the sweep
+//!   spec, `[[expect]]` addressing and validation.
 //! - [`sim`]: the glue that runs hosts on the engine over the network.
-//! - [`metrics`] and [`report`]: what a run measured, and how it is written.
-//! - [`sweep`] and [`plot`]: parallel sweeps with confidence intervals,
-//!   and the charts drawn from their CSV files.
-//! - [`estimate`]: a closed-form estimate of the same figures, printed
-//!   and drawn beside the simulated ones as a sanity check.
-//! - [`page`]: the one-page Markdown report of `--report`.
-//! - [`check`]: scenario files as regression tests (`[[expect]]`,
-//!   fingerprints, JUnit reports).
 //! - [`guard`]: the wall-clock limit of `--max-wall`.
+//! - [`estimate`]: a closed-form estimate of the same figures, and the
+//!   memory footprint of a run.
+//! - [`report`]: the CSV and text writers of one run.
+//! - [`sweep`]: parallel sweeps with confidence intervals, as CSV tables.
+//! - [`plot`]: the charts drawn from a sweep's CSV files.
+//! - [`design`], [`size`], [`check`]: studies: comparing designs, the sizing
+//!   search, scenario files as regression tests.
+//! - [`page`]: the one-page Markdown report of `--report`.
 //! - [`cli`]: the `pnrpsim` command.
 
 pub mod check;

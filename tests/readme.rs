@@ -7,7 +7,7 @@
 //! table.
 
 use pnrpsim::scenario::Scenario;
-use pnrpsim::scenario::load::parameter_paths;
+use pnrpsim::scenario::overrides::parameter_paths;
 
 const README: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
 const SCENARIO_REFERENCE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/reference/scenario.md");

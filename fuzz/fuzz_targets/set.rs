@@ -4,7 +4,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use pnrpsim::scenario::load::{load_str, parse_set, set_path};
+use pnrpsim::scenario::load::load_str;
+use pnrpsim::scenario::overrides::{parse_set, set_path};
 
 const BASE: &str = include_str!("../../scenarios/quickstart.toml");
 

@@ -8,12 +8,13 @@
 //! so a file's figures are those `pnrpsim run` (no sweep) or `pnrpsim sweep`
 //! would report for it, whatever the thread count.
 
-use super::expect::{Accept, describe_measured, point_index, round_significant};
+use super::expect::{Accept, describe_measured, round_significant};
 use super::fingerprint;
 use super::{BlessValue, Row, RowKind, ScenarioReport, Verdict};
 use crate::engine::StreamSeed;
 use crate::metrics::RunResult;
 use crate::metrics::catalog;
+use crate::scenario::expect::point_index;
 use crate::scenario::{Expect, Scenario};
 use crate::sweep::exec::{Outcome, execute};
 use crate::sweep::stats::Estimate;

@@ -92,7 +92,7 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
         s.seed = seed;
     }
     let limit = args.max_wall.map(WallLimit::start);
-    let estimate = crate::sim::footprint::estimate(&s);
+    let estimate = crate::estimate::footprint::estimate(&s);
     stats::preflight(estimate.bytes, args.perf.force, "this run")?;
     let out = report::output_dir(args.out, &s.name)
         .and_then(|out| {
@@ -124,7 +124,7 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
     say!("{}", report::summary::summary_table(&result).trim_end());
     say!(
         "{}",
-        crate::estimate::comparison_table(&s, &result).trim_end()
+        crate::report::comparison_table(&s, &result).trim_end()
     );
     let files = report::csv_tables::write_run_tables(&out, &result)?;
     say!("wrote {} tables to {}", files.len(), out.display());

@@ -7,7 +7,8 @@ use crate::page::sensitivity::{Answer as Row, Sensitivity};
 use crate::page::size::{describe, short_answer};
 use crate::page::{ReportPath, kbit};
 use crate::scenario::Scenario;
-use crate::scenario::load::{load_file, scenario_with};
+use crate::scenario::load::load_file;
+use crate::scenario::overrides::scenario_with;
 use crate::scenario::provenance::Provenance;
 use crate::scenario::units::parse_rate;
 use crate::size::{Evaluator, Search, Start, Statistic, Unsettled, analytic_start, largest_within};
@@ -67,7 +68,7 @@ pub fn run(args: SizeArgs) -> Result<(), Failure> {
         }
         None => 0.0,
     };
-    if !crate::scenario::load::parameter_paths().contains(&args.axis) {
+    if !crate::scenario::overrides::parameter_paths().contains(&args.axis) {
         return Err(input(format!("--axis: unknown parameter `{}`", args.axis)));
     }
     let base = toml::Table::try_from(&s).map_err(|e| Failure::Run(e.into()))?;

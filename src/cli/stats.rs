@@ -3,10 +3,10 @@
 
 use super::Failure;
 use crate::engine::StreamSeed;
+use crate::estimate::footprint::Estimate;
 use crate::metrics::RunResult;
 use crate::scenario::Scenario;
 use crate::sim::Work;
-use crate::sim::footprint::Estimate;
 use std::time::Duration;
 
 /// Figures of one run or one sweep for `--stats`.
@@ -108,7 +108,7 @@ pub struct TooBig(pub String);
 /// The memory check of one run of `s` (named by `what`), for commands that
 /// start runs they cannot all list beforehand.
 pub fn check_memory(s: &Scenario, what: &str) -> Result<(), TooBig> {
-    match refusal(crate::sim::footprint::estimate(s).bytes, what) {
+    match refusal(crate::estimate::footprint::estimate(s).bytes, what) {
         Some(why) => Err(TooBig(why)),
         None => Ok(()),
     }
@@ -119,7 +119,7 @@ pub fn check_memory(s: &Scenario, what: &str) -> Result<(), TooBig> {
 /// them is the check `sweep` and `compare` make before running, so a bad
 /// point or design is refused here too (by `validate`, with its name).
 pub fn runs_of(s: &Scenario) -> Result<Vec<(String, Scenario)>, String> {
-    use crate::scenario::load::scenario_with;
+    use crate::scenario::overrides::scenario_with;
     let base = toml::Table::try_from(s).map_err(|e| e.to_string())?;
     let mut runs = vec![("this run".to_owned(), s.clone())];
     if let Some(spec) = &s.sweep {

@@ -6,12 +6,13 @@ use crate::guard::{WallLimit, run_within};
 use crate::page::ReportPath;
 use crate::page::sensitivity::Sensitivity;
 use crate::scenario::Scenario;
-use crate::scenario::load::{load_file, scenario_with};
+use crate::scenario::load::load_file;
+use crate::scenario::overrides::scenario_with;
 use crate::scenario::provenance::Provenance;
 use crate::sweep::shard::Shard;
 use crate::sweep::{SweepConfig, interrupt_flag, run_sweep};
 use clap::Args;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -92,7 +93,11 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
     let cfg = SweepConfig {
         out_dir: out_dir.clone(),
         threads: args.threads.unwrap_or(0),
-        charts: !args.no_charts,
+        extra_bytes: if args.no_charts {
+            0
+        } else {
+            crate::plot::CHART_BYTES
+        },
         resume: args.resume,
         shard,
     };
@@ -111,7 +116,7 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
     let started = Instant::now();
     // The work of every run, added up for --stats.
     let work = Mutex::new(crate::sim::Work::default());
-    let outcome = run_sweep(
+    let mut outcome = run_sweep(
         &cfg,
         &s,
         |coords| {
@@ -132,6 +137,12 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
         stop,
     )
     .map_err(|e| Failure::Input(format!("{e:#}")))?;
+    // Charts only for a complete sweep: a partial one's tables are aside
+    // in `partial/`, and a chart of some runs would read as the answer.
+    if shard.is_none() && outcome.completed == outcome.tasks {
+        outcome.files = with_charts(&out_dir, !args.no_charts, outcome.completed, outcome.files)
+            .map_err(|e| Failure::Input(format!("{e:#}")))?;
+    }
     let wall = started.elapsed();
     say!(
         "{}: {} of {} runs in {:.1} s; wrote {} files to {}",
@@ -230,7 +241,7 @@ fn preflight(
     base: &toml::Table,
     threads: usize,
     force: bool,
-) -> Result<crate::sim::footprint::Estimate, Failure> {
+) -> Result<crate::estimate::footprint::Estimate, Failure> {
     let plan = s
         .sweep
         .clone()
@@ -249,9 +260,9 @@ fn preflight(
                 .collect();
             scenario_with(base, &sets).ok()
         })
-        .map(|point| crate::sim::footprint::estimate(&point))
+        .map(|point| crate::estimate::footprint::estimate(&point))
         .max_by_key(|e| e.bytes)
-        .unwrap_or_else(|| crate::sim::footprint::estimate(s));
+        .unwrap_or_else(|| crate::estimate::footprint::estimate(s));
     let threads = if threads == 0 {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     } else {
@@ -272,7 +283,8 @@ fn preflight(
 pub fn merge(args: MergeArgs) -> Result<(), Failure> {
     let merged =
         crate::sweep::shard::check(&args.dir).map_err(|e| Failure::Input(format!("{e:#}")))?;
-    let files = merged.write(&args.dir, !args.no_charts)?;
+    let files = merged.write(&args.dir)?;
+    let files = with_charts(&args.dir, !args.no_charts, merged.runs(), files)?;
     say!(
         "{}: merged {} runs from {} shards; wrote {} files to {}",
         merged.scenario.name,
@@ -282,6 +294,22 @@ pub fn merge(args: MergeArgs) -> Result<(), Failure> {
         args.dir.display()
     );
     Ok(())
+}
+
+/// `tables` (the files a sweep or merge wrote into `dir`) followed by the
+/// charts drawn from them, when `charts` is asked for and there is at least
+/// one run to draw. The sweep layer writes only tables; the charts are a
+/// layer above it.
+fn with_charts(
+    dir: &Path,
+    charts: bool,
+    runs: usize,
+    mut tables: Vec<PathBuf>,
+) -> anyhow::Result<Vec<PathBuf>> {
+    if charts && runs > 0 {
+        tables.extend(crate::plot::plot_dir(dir)?);
+    }
+    Ok(tables)
 }
 
 pub fn plot(args: PlotArgs) -> Result<(), Failure> {

@@ -1,5 +1,6 @@
-//! The discrete-event engine: virtual time, a deterministic event queue and
-//! seeded random streams.
+//! The discrete-event engine: virtual time, a deterministic event queue,
+//! seeded random streams, and the units (`"15s"`, `"4KB"`) quantities are
+//! written in.
 //!
 //! Nothing in here knows about PNRP, networks or hosts. The simulation glue
 //! (`crate::sim`) decides what an event is; the engine only promises that
@@ -9,6 +10,7 @@
 pub mod queue;
 pub mod rng;
 pub mod time;
+pub mod units;
 
 pub use queue::EventQueue;
 pub use rng::{Rng, StreamSeed};

@@ -25,14 +25,13 @@
 //! differ, and why).
 
 mod costs;
+pub mod footprint;
 pub mod paths;
 pub mod population;
 mod renewal;
-mod report;
 mod wire;
 
 pub use population::Population;
-pub use report::comparison_table;
 
 use crate::protocol::message::{IdList, Reason};
 use crate::scenario::Scenario;

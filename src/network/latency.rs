@@ -1,4 +1,5 @@
-//! One-way delay models, built from [`crate::scenario::Latency`].
+//! One-way delay models: [`Latency`] as a scenario file gives it, and the
+//! [`LatencyModel`] built from it.
 //!
 //! The three stateless models draw a fresh delay per datagram; the topology
 //! model draws its graph and host attachments once, after which a pair's
@@ -6,11 +7,49 @@
 
 use super::topology::Topology;
 use super::uniform_between;
+use crate::engine::units::Duration;
 use crate::engine::{Rng, SimDuration};
-use crate::scenario::Latency;
-use crate::scenario::units::Duration;
 use rand::Rng as _;
 use rand_distr::StandardNormal;
+use serde::{Deserialize, Serialize};
+
+/// One-way delay model for a datagram.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(tag = "model", rename_all = "lowercase", deny_unknown_fields)]
+pub enum Latency {
+    Constant {
+        delay: Duration,
+    },
+    Uniform {
+        min: Duration,
+        max: Duration,
+    },
+    Lognormal {
+        median: Duration,
+        sigma: f64,
+    },
+    /// Hosts attach to a generated router graph; delay is access link +
+    /// shortest router path + access link.
+    Topology {
+        routers: u32,
+        /// Links each new router makes when the graph grows (preferential
+        /// attachment).
+        links_per_router: u32,
+        link_delay_min: Duration,
+        link_delay_max: Duration,
+        access_delay_min: Duration,
+        access_delay_max: Duration,
+    },
+}
+
+impl Default for Latency {
+    fn default() -> Self {
+        Latency::Lognormal {
+            median: Duration::millis(40),
+            sigma: 0.5,
+        }
+    }
+}
 
 /// Lognormal delays are capped here: the distribution's tail is unbounded,
 /// and a multi-minute datagram would only model a bug, not a network.

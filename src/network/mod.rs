@@ -1,7 +1,7 @@
 //! The network under the overlay: when a datagram arrives, whether it is
 //! lost, and how many header bytes it costs. Nothing here knows PNRP.
 //!
-//! - **Delay** comes from one of the [`crate::scenario::Latency`] models
+//! - **Delay** comes from one of the [`Latency`](latency::Latency) models
 //!   (`latency.rs`). The topology model (`topology.rs`) attaches hosts to a
 //!   router graph grown by preferential attachment, because real router
 //!   graphs have hubs and this growth rule yields them in a graph that is
@@ -34,14 +34,34 @@ mod latency;
 mod topology;
 
 use crate::engine::{Rng, SimDuration};
+pub use latency::Latency;
 use latency::LatencyModel;
 use rand::Rng as _;
 use rand::distr::uniform::SampleUniform;
+use serde::{Deserialize, Serialize};
 
 /// IPv6 (40) + UDP (8) header bytes per datagram.
 pub const IPV6_UDP_HEADER: u32 = 48;
 /// Extra IPv4 (20) + UDP (8) bytes when either endpoint is a Teredo host.
 pub const TEREDO_OVERHEAD: u32 = 28;
+
+/// The `[network]` section of a scenario file.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct NetworkConfig {
+    /// Probability that a datagram is lost.
+    pub loss: f64,
+    pub latency: Latency,
+}
+
+impl Default for NetworkConfig {
+    fn default() -> Self {
+        NetworkConfig {
+            loss: 0.0,
+            latency: Latency::default(),
+        }
+    }
+}
 
 /// The network model of one run.
 #[derive(Debug)]
@@ -57,7 +77,7 @@ impl Network {
     /// `[network]` section. `teredo[i]` says whether host `i` is reached over
     /// Teredo. The topology model draws its router graph and host
     /// attachments from `rng` here; the other models do not touch it.
-    pub fn new(cfg: &crate::scenario::Network, teredo: Vec<bool>, rng: &mut Rng) -> Network {
+    pub fn new(cfg: &NetworkConfig, teredo: Vec<bool>, rng: &mut Rng) -> Network {
         Network {
             loss: cfg.loss,
             latency: LatencyModel::new(&cfg.latency, teredo.len(), rng),
@@ -104,11 +124,10 @@ fn uniform_between<T: SampleUniform + PartialOrd + Copy>(rng: &mut Rng, a: T, b:
 mod tests {
     use super::*;
     use crate::engine::StreamSeed;
-    use crate::scenario::Latency;
-    use crate::scenario::units::Duration;
+    use crate::engine::units::Duration;
 
-    fn cfg(latency: Latency) -> crate::scenario::Network {
-        crate::scenario::Network { loss: 0.0, latency }
+    fn cfg(latency: Latency) -> NetworkConfig {
+        NetworkConfig { loss: 0.0, latency }
     }
 
     fn us(n: u64) -> Duration {
@@ -119,7 +138,7 @@ mod tests {
         StreamSeed::single(5).stream(name)
     }
 
-    fn topology_cfg() -> crate::scenario::Network {
+    fn topology_cfg() -> NetworkConfig {
         cfg(Latency::Topology {
             routers: 50,
             links_per_router: 2,
@@ -255,7 +274,7 @@ mod tests {
 
     #[test]
     fn same_seed_builds_identical_networks() {
-        for c in [topology_cfg(), crate::scenario::Network::default()] {
+        for c in [topology_cfg(), NetworkConfig::default()] {
             let build = |seed| {
                 let mut r = StreamSeed::single(seed).stream("network");
                 let net = Network::new(&c, vec![false; 100], &mut r);

@@ -17,7 +17,7 @@ pub mod sweep;
 
 use crate::report::write_atomic;
 use crate::scenario::Scenario;
-use crate::scenario::load::parameter_paths;
+use crate::scenario::overrides::parameter_paths;
 use crate::scenario::provenance::Provenance;
 use anyhow::Context;
 use sensitivity::Sensitivity;

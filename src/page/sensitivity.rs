@@ -4,7 +4,7 @@
 
 use crate::engine::SimDuration;
 use crate::scenario::Scenario;
-use crate::scenario::load::set_path;
+use crate::scenario::overrides::set_path;
 use std::fmt::Write as _;
 
 /// The parameters varied, with their names for a reader.

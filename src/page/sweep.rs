@@ -8,7 +8,7 @@ use super::{Page, Parameter, cloud, common_method, kbit, parameters};
 use crate::engine::StreamSeed;
 use crate::metrics::catalog::{self, UP, UP_P95};
 use crate::scenario::Scenario;
-use crate::scenario::load::scenario_with;
+use crate::scenario::overrides::scenario_with;
 use crate::scenario::provenance::Provenance;
 use crate::sweep::SweepPlan;
 use crate::sweep::exec::{Outcome, execute};

@@ -20,6 +20,10 @@ use plotters::style::{FontStyle, register_font as plotters_register_font};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+/// Room the charts of one sweep take (twelve PNG and SVG files, a few
+/// hundred KiB each).
+pub const CHART_BYTES: u64 = 8 << 20;
+
 /// Font family every chart uses.
 pub const FONT: &str = "DejaVu Sans";
 

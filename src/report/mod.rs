@@ -8,12 +8,14 @@
 
 pub mod atomic;
 pub mod csv_tables;
+mod estimate;
 pub mod outdir;
 pub mod pcap;
 pub mod summary;
 
 pub use atomic::write_atomic;
 pub use csv_tables::{column_reference, write_run_tables};
+pub use estimate::comparison_table;
 pub use outdir::{estimated_run_bytes, output_dir, prepare_output_dir};
 pub use summary::summary_table;
 

@@ -6,8 +6,11 @@
 //! Unknown fields are rejected so that a typo never silently falls back to a
 //! default.
 
-use super::units::{Duration, Size};
-use crate::sweep::SweepSpec;
+use super::sweep::SweepSpec;
+use crate::engine::units::{Duration, Size};
+pub use crate::network::{Latency, NetworkConfig};
+pub use crate::workload::churn::{DistKind, DurationDist};
+pub use crate::workload::names::Popularity;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
@@ -22,7 +25,7 @@ pub struct Scenario {
     /// Leading part of the run excluded from every metric.
     pub warmup: Duration,
     pub hosts: Hosts,
-    pub network: Network,
+    pub network: NetworkConfig,
     pub pnrp: Pnrp,
     pub workload: Workload,
     pub churn: Churn,
@@ -68,7 +71,7 @@ impl Default for Scenario {
             duration: Duration::secs(3600),
             warmup: Duration::secs(600),
             hosts: Hosts::default(),
-            network: Network::default(),
+            network: NetworkConfig::default(),
             pnrp: Pnrp::default(),
             workload: Workload::default(),
             churn: Churn::default(),
@@ -115,61 +118,6 @@ impl Default for Hosts {
             teredo_share: 0.0,
             addresses: 2,
             join_spread: Duration::secs(60),
-        }
-    }
-}
-
-#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
-#[serde(deny_unknown_fields, default)]
-pub struct Network {
-    /// Probability that a datagram is lost.
-    pub loss: f64,
-    pub latency: Latency,
-}
-
-impl Default for Network {
-    fn default() -> Self {
-        Network {
-            loss: 0.0,
-            latency: Latency::default(),
-        }
-    }
-}
-
-/// One-way delay model for a datagram.
-#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
-#[serde(tag = "model", rename_all = "lowercase", deny_unknown_fields)]
-pub enum Latency {
-    Constant {
-        delay: Duration,
-    },
-    Uniform {
-        min: Duration,
-        max: Duration,
-    },
-    Lognormal {
-        median: Duration,
-        sigma: f64,
-    },
-    /// Hosts attach to a generated router graph; delay is access link +
-    /// shortest router path + access link.
-    Topology {
-        routers: u32,
-        /// Links each new router makes when the graph grows (preferential
-        /// attachment).
-        links_per_router: u32,
-        link_delay_min: Duration,
-        link_delay_max: Duration,
-        access_delay_min: Duration,
-        access_delay_max: Duration,
-    },
-}
-
-impl Default for Latency {
-    fn default() -> Self {
-        Latency::Lognormal {
-            median: Duration::millis(40),
-            sigma: 0.5,
         }
     }
 }
@@ -234,13 +182,6 @@ impl Default for Pnrp {
     }
 }
 
-#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum Popularity {
-    Uniform,
-    Zipf,
-}
-
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct Workload {
@@ -270,34 +211,6 @@ impl Default for Workload {
             address_change_interval: None,
             app_query_request: Size(0),
             app_query_response: Size(0),
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum DistKind {
-    Exponential,
-    Weibull,
-    Pareto,
-}
-
-/// A positive random duration with a given mean.
-#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
-#[serde(deny_unknown_fields, default)]
-pub struct DurationDist {
-    pub dist: DistKind,
-    pub mean: Duration,
-    /// Weibull shape k, or Pareto shape α (> 1 so that the mean exists).
-    pub shape: f64,
-}
-
-impl Default for DurationDist {
-    fn default() -> Self {
-        DurationDist {
-            dist: DistKind::Exponential,
-            mean: Duration::secs(3600),
-            shape: 1.0,
         }
     }
 }

@@ -4,7 +4,7 @@
 //! our own modelling choice, **[ours]**. The sources are the README's
 //! scenario reference; `tests/readme.rs` checks that the two agree.
 
-use super::load::parse_set;
+use super::overrides::parse_set;
 use std::collections::BTreeSet;
 
 /// The source column of the README's scenario reference, for every

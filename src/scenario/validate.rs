@@ -9,11 +9,11 @@
 //! `hosts.shared_name_hosts`, whose value is meaningless without shared names.
 
 use super::model::{
-    Churn, DistKind, DurationDist, Expect, Hosts, Latency, Metrics, Network, Pnrp, Scenario,
+    Churn, DistKind, DurationDist, Expect, Hosts, Latency, Metrics, NetworkConfig, Pnrp, Scenario,
     Workload,
 };
-use super::units::{Duration, Size};
 use crate::engine::SimDuration;
+use crate::engine::units::{Duration, Size};
 use std::fmt;
 
 /// Most names one host may register. Adding a local ID re-derives every
@@ -27,7 +27,7 @@ pub const MAX_NAMES_PER_HOST: u32 = 1024;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Problem {
     /// Dotted path of the offending parameter, e.g. `hosts.count`; one of
-    /// [`parameter_paths`](super::load::parameter_paths), or an `[[expect]]`
+    /// [`parameter_paths`](super::overrides::parameter_paths), or an `[[expect]]`
     /// entry or its field, e.g. `expect.2.tolerance` (index from 0).
     pub path: String,
     /// What is allowed and what was found, e.g. `must be at least 1 (got 0)`.
@@ -122,7 +122,7 @@ impl Checks {
     /// Each design needs a unique, folder-safe name and overrides of real
     /// parameters (their values are checked when the variant is built).
     fn designs(&mut self, designs: &[crate::scenario::Design]) {
-        let known = super::load::parameter_paths();
+        let known = super::overrides::parameter_paths();
         for (i, d) in designs.iter().enumerate() {
             let at = format!("design[{i}]");
             if let Some(problem) = folder_name_problem(&d.name) {
@@ -146,8 +146,8 @@ impl Checks {
     }
 
     /// The sweep's axes must be real parameters and its values usable.
-    fn sweep(&mut self, sw: &crate::sweep::SweepSpec) {
-        let known = super::load::parameter_paths();
+    fn sweep(&mut self, sw: &crate::scenario::sweep::SweepSpec) {
+        let known = super::overrides::parameter_paths();
         for (field, path) in [
             ("sweep.axis", Some(&sw.axis)),
             ("sweep.series_axis", sw.series_axis.as_ref()),
@@ -171,11 +171,15 @@ impl Checks {
     /// forms (`expected` with `tolerance`, or bounds) with usable numbers,
     /// and address a point the sweep has. Problems are reported at
     /// `expect.<index>[.<field>]`, which load turns into the entry's line.
-    fn expectations(&mut self, entries: &[Expect], sweep: Option<&crate::sweep::SweepSpec>) {
-        use crate::check::expect::point_index;
+    fn expectations(
+        &mut self,
+        entries: &[Expect],
+        sweep: Option<&crate::scenario::sweep::SweepSpec>,
+    ) {
+        use super::expect::point_index;
         use crate::metrics::catalog;
         // A sweep that does not plan is reported by `sweep` already.
-        let plan = match sweep.map(crate::sweep::SweepSpec::plan) {
+        let plan = match sweep.map(crate::scenario::sweep::SweepSpec::plan) {
             Some(Err(_)) => None,
             Some(Ok(plan)) => Some(Some(plan)),
             None => Some(None),
@@ -331,7 +335,7 @@ impl Checks {
         self.within("hosts.addresses", u32::from(h.addresses), 1, 4);
     }
 
-    fn network(&mut self, n: &Network) {
+    fn network(&mut self, n: &NetworkConfig) {
         self.share("network.loss", n.loss);
         match &n.latency {
             Latency::Constant { .. } => {}
@@ -469,7 +473,7 @@ impl Checks {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::load::parameter_paths;
+    use crate::scenario::overrides::parameter_paths;
 
     fn problems(s: &Scenario) -> Vec<Problem> {
         validate(s).err().unwrap_or_default()
@@ -773,9 +777,9 @@ mod tests {
         // With a sweep: the point must be one of its values, and is needed
         // when it has several.
         let mut s = named();
-        s.sweep = Some(crate::sweep::SweepSpec {
+        s.sweep = Some(crate::scenario::sweep::SweepSpec {
             values: vec![toml::Value::Integer(1), toml::Value::Integer(8)],
-            ..crate::sweep::SweepSpec::default()
+            ..crate::scenario::sweep::SweepSpec::default()
         });
         let at = |point: Option<toml::Value>| Expect {
             point,

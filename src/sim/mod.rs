@@ -8,7 +8,6 @@
 //! and counts.
 
 mod accounting;
-pub mod footprint;
 mod truth;
 
 use crate::engine::{EventQueue, Rng, SimDuration, SimTime, StreamSeed};
@@ -20,7 +19,7 @@ use crate::protocol::message::{Message, Reason, SizeModel};
 use crate::protocol::node::{Env, Node, Outbox, Params, Timer};
 use crate::scenario::Scenario;
 use crate::workload::churn::Lifetime;
-use crate::workload::names::{NamePlan, Popularity};
+use crate::workload::names::{NamePicker, NamePlan};
 use accounting::Accounting;
 use rand::Rng as _;
 use rand::seq::index::sample;
@@ -135,7 +134,7 @@ pub struct Simulation<'s> {
     /// Online hosts registering each catalogue name: applications resolve
     /// names that are published at the time.
     name_online: Vec<u32>,
-    popularity: Popularity,
+    popularity: NamePicker,
     session: Option<(Lifetime, Lifetime)>,
     rng_net: Rng,
     rng_proto: Rng,
@@ -198,7 +197,7 @@ impl<'s> Simulation<'s> {
             .map(|_| setup.random::<f64>() < s.hosts.firewalled_share)
             .collect();
         let network = Network::new(&s.network, teredo.clone(), &mut setup);
-        let popularity = Popularity::new(
+        let popularity = NamePicker::new(
             s.workload.popularity,
             s.workload.zipf_exponent,
             plan.catalogue.len(),

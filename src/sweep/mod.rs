@@ -1,5 +1,6 @@
 //! Parameter sweeps: many runs over a grid of scenario settings, in
-//! parallel, summarised with confidence intervals and drawn as charts.
+//! parallel, summarised with confidence intervals in CSV files (which
+//! [`crate::plot`], a layer up, draws as charts).
 //!
 //! [`run_sweep`] takes the simulation as a function, so this module depends
 //! only on the scenario and result types, and is tested with a synthetic
@@ -14,12 +15,11 @@
 pub mod exec;
 pub mod journal;
 pub mod shard;
-pub mod spec;
 pub mod stats;
 pub mod tables;
 
+pub use crate::scenario::sweep::{Coord, Point, SweepPlan, SweepSpec};
 pub use exec::interrupt_flag;
-pub use spec::{Coord, Point, SweepPlan, SweepSpec};
 
 use crate::engine::StreamSeed;
 use crate::metrics::RunResult;
@@ -36,12 +36,14 @@ use tables::RunRecord;
 /// How to run a sweep (the what is the scenario's `[sweep]` section).
 #[derive(Clone, Debug)]
 pub struct SweepConfig {
-    /// Where the CSV files and charts go; created if missing.
+    /// Where the CSV files go; created if missing.
     pub out_dir: PathBuf,
     /// Worker threads; 0 means one per core.
     pub threads: usize,
-    /// Also render the charts from the CSV files.
-    pub charts: bool,
+    /// Bytes the caller will add to `out_dir` once the sweep is written
+    /// (its charts), so that the free-space check before the first run
+    /// counts them too.
+    pub extra_bytes: u64,
     /// Keep the finished runs of the journal already in `out_dir` (same
     /// scenario and version only) and run the others.
     pub resume: bool,
@@ -134,9 +136,6 @@ impl SweepOutcome {
     }
 }
 
-/// Room for the charts (twelve PNG and SVG files, a few hundred KiB each).
-const CHART_BYTES: u64 = 8 << 20;
-
 /// Subdirectory of the output directory that holds the tables of an
 /// unfinished sweep; removed when the sweep completes.
 pub const PARTIAL_DIR: &str = "partial";
@@ -165,7 +164,7 @@ struct Task {
 }
 
 /// Runs the sweep described by `base.sweep` (the default sweep if absent)
-/// and writes its CSV files, and charts if asked, into `cfg.out_dir`.
+/// and writes its CSV files into `cfg.out_dir`.
 ///
 /// `make_point` builds the scenario of one point from its settings (the
 /// caller sets each [`Coord`]'s path on the scenario's TOML table and
@@ -235,7 +234,7 @@ where
         .iter()
         .map(|t| tables::estimated_bytes(&scenarios[t.point], t.keep_hosts, t.keep_series))
         .sum::<u64>()
-        + if cfg.charts { CHART_BYTES } else { 0 };
+        + cfg.extra_bytes;
     crate::report::prepare_output_dir(&cfg.out_dir, expected)?;
     // A shard keeps no running journal: its file is written whole at the end.
     let (journal, mut records, unfinished, journal_dropped) = if cfg.shard.is_some() {
@@ -351,10 +350,7 @@ where
     let whole = records.len() == tasks.len();
     let partial_dir = cfg.out_dir.join(PARTIAL_DIR);
     let files = if whole {
-        let mut files = tables::write_all(&cfg.out_dir, name, &plan, &records, base)?;
-        if cfg.charts && !records.is_empty() {
-            files.extend(crate::plot::plot_dir(&cfg.out_dir)?);
-        }
+        let files = tables::write_all(&cfg.out_dir, name, &plan, &records, base)?;
         if partial_exists(&partial_dir)? {
             std::fs::remove_dir_all(&partial_dir)
                 .with_context(|| format!("cannot remove {}", partial_dir.display()))?;

@@ -272,19 +272,15 @@ impl Merged {
         self.records.len()
     }
 
-    /// Writes into `dir` the files a one-process sweep of the same scenario
-    /// writes there (the charts too, with `charts`); returns their paths.
-    pub fn write(&self, dir: &Path, charts: bool) -> anyhow::Result<Vec<PathBuf>> {
+    /// Writes into `dir` the tables a one-process sweep of the same scenario
+    /// writes there; returns their paths.
+    pub fn write(&self, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
         let name = if self.scenario.name.is_empty() {
             "scenario"
         } else {
             &self.scenario.name
         };
-        let mut files = tables::write_all(dir, name, &self.plan, &self.records, &self.scenario)?;
-        if charts && !self.records.is_empty() {
-            files.extend(crate::plot::plot_dir(dir)?);
-        }
-        Ok(files)
+        tables::write_all(dir, name, &self.plan, &self.records, &self.scenario)
     }
 }
 

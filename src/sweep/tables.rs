@@ -14,14 +14,14 @@
 //! `replication` or `host`); the first is the x axis, the second, if any,
 //! the series axis.
 
-use super::spec::{Coord, Point, SweepPlan};
 use super::stats::Estimate;
 use crate::estimate::Estimate as Analytic;
 use crate::metrics::catalog;
 use crate::metrics::{HostMetrics, RunResult};
 use crate::report::write_atomic;
 use crate::scenario::Scenario;
-use crate::scenario::load::set_path;
+use crate::scenario::overrides::set_path;
+use crate::scenario::sweep::{Coord, Point, SweepPlan};
 use anyhow::Context;
 use std::path::Path;
 

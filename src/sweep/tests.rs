@@ -131,7 +131,7 @@ pub(crate) fn sweep_into(dir: &Path, s: &Scenario, threads: usize) -> SweepOutco
     let cfg = SweepConfig {
         out_dir: dir.to_path_buf(),
         threads,
-        charts: false,
+        extra_bytes: 0,
         resume: false,
         shard: None,
     };
@@ -321,7 +321,7 @@ fn failing_runs_are_reported_with_point_and_seed_and_others_written() {
     let cfg = SweepConfig {
         out_dir: dir.path().to_path_buf(),
         threads: 2,
-        charts: false,
+        extra_bytes: 0,
         resume: false,
         shard: None,
     };
@@ -376,7 +376,7 @@ fn interrupted_sweep_writes_finished_runs_and_says_so() {
     let cfg = SweepConfig {
         out_dir: dir.path().to_path_buf(),
         threads: 1,
-        charts: false,
+        extra_bytes: 0,
         resume: false,
         shard: None,
     };
@@ -417,7 +417,7 @@ fn a_stopped_sweep_never_replaces_a_complete_one() {
     let cfg = SweepConfig {
         out_dir: dir.path().to_path_buf(),
         threads: 1,
-        charts: true,
+        extra_bytes: 0,
         resume: false,
         shard: None,
     };
@@ -490,7 +490,7 @@ fn bad_paths_and_specs_fail_before_any_run() {
     let cfg = SweepConfig {
         out_dir: tempfile::tempdir().unwrap().path().join("out"),
         threads: 1,
-        charts: false,
+        extra_bytes: 0,
         resume: false,
         shard: None,
     };

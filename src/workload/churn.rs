@@ -5,9 +5,38 @@
 //! and parametrised by their mean, so that changing the shape keeps the
 //! churn rate comparable.
 
+use crate::engine::units::Duration;
 use crate::engine::{Rng, SimDuration};
-use crate::scenario::{DistKind, DurationDist};
 use rand_distr::{Distribution, Exp, Pareto, Weibull};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum DistKind {
+    Exponential,
+    Weibull,
+    Pareto,
+}
+
+/// A positive random duration with a given mean.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct DurationDist {
+    pub dist: DistKind,
+    pub mean: Duration,
+    /// Weibull shape k, or Pareto shape α (> 1 so that the mean exists).
+    pub shape: f64,
+}
+
+impl Default for DurationDist {
+    fn default() -> Self {
+        DurationDist {
+            dist: DistKind::Exponential,
+            mean: Duration::secs(3600),
+            shape: 1.0,
+        }
+    }
+}
 
 /// A sampler for one [`DurationDist`].
 #[derive(Clone, Copy, Debug)]
@@ -83,7 +112,6 @@ pub fn gamma(x: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::units::Duration;
     use rand::SeedableRng;
 
     #[test]

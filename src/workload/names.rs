@@ -12,6 +12,7 @@ use crate::engine::Rng;
 use rand::Rng as _;
 use rand::seq::index::sample;
 use rand_distr::{Distribution, Zipf};
+use serde::{Deserialize, Serialize};
 
 /// The names of every host, and the catalogue of distinct names.
 #[derive(Clone, Debug, Default)]
@@ -72,23 +73,27 @@ impl NamePlan {
     }
 }
 
-/// Draws the name an application resolves.
-#[derive(Clone, Debug)]
+/// Which names applications resolve, as a scenario file gives it.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
 pub enum Popularity {
+    Uniform,
+    Zipf,
+}
+
+/// Draws the name an application resolves, by [`Popularity`].
+#[derive(Clone, Debug)]
+pub enum NamePicker {
     Uniform,
     /// Rank r (1-based, in catalogue order) has weight r^−s.
     Zipf(Zipf<f64>),
 }
 
-impl Popularity {
-    pub fn new(
-        kind: crate::scenario::Popularity,
-        exponent: f64,
-        names: usize,
-    ) -> Result<Self, String> {
+impl NamePicker {
+    pub fn new(kind: Popularity, exponent: f64, names: usize) -> Result<Self, String> {
         Ok(match kind {
-            crate::scenario::Popularity::Uniform => Popularity::Uniform,
-            crate::scenario::Popularity::Zipf => Popularity::Zipf(
+            Popularity::Uniform => NamePicker::Uniform,
+            Popularity::Zipf => NamePicker::Zipf(
                 Zipf::new(names.max(1) as f64, exponent)
                     .map_err(|e| format!("zipf popularity: {e}"))?,
             ),
@@ -98,8 +103,8 @@ impl Popularity {
     /// Index into the catalogue of `names` names.
     pub fn pick(&self, names: usize, rng: &mut Rng) -> usize {
         match self {
-            Popularity::Uniform => rng.random_range(0..names),
-            Popularity::Zipf(z) => (z.sample(rng) as usize).clamp(1, names) - 1,
+            NamePicker::Uniform => rng.random_range(0..names),
+            NamePicker::Zipf(z) => (z.sample(rng) as usize).clamp(1, names) - 1,
         }
     }
 }
@@ -124,7 +129,7 @@ mod tests {
     #[test]
     fn zipf_prefers_low_ranks() {
         let mut rng = Rng::seed_from_u64(2);
-        let p = Popularity::new(crate::scenario::Popularity::Zipf, 1.0, 1000).unwrap();
+        let p = NamePicker::new(Popularity::Zipf, 1.0, 1000).unwrap();
         let firsts = (0..10_000).filter(|_| p.pick(1000, &mut rng) == 0).count();
         // Rank 1 has weight 1 / H_1000 ≈ 13%.
         assert!((1000..1700).contains(&firsts), "{firsts}");

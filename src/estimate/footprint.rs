@@ -12,7 +12,7 @@
 //! runs, so a change to the data structures that breaks the model fails a
 //! test.
 
-use crate::estimate::paths::Paths;
+use super::paths::Paths;
 use crate::scenario::Scenario;
 
 /// Program, libraries, the event wheel and output buffers.

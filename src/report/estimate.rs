@@ -8,11 +8,11 @@
 //! unregistration) over that short time, so that mean weighs churn costs
 //! more and depends on the window length.
 
-use super::Estimate;
+use super::summary::grid;
+use crate::estimate::Estimate;
 use crate::metrics::RunResult;
 use crate::metrics::headline::Headline;
 use crate::protocol::message::Reason;
-use crate::report::summary::grid;
 use crate::scenario::Scenario;
 
 /// Rows of `label, simulated, estimate, estimate / simulated`; a figure

@@ -7,7 +7,7 @@
 //! for duration and size parameters (`"12h"`, `"4KB"`); the point's numeric
 //! x is the number itself, the duration in seconds or the size in bytes.
 
-use crate::scenario::units::{parse_duration, parse_size};
+use crate::engine::units::{parse_duration, parse_size};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 

@@ -5,7 +5,7 @@
 //! seconds or milliseconds, and a silent factor of 1000 is the worst kind of
 //! scenario bug.
 
-use crate::engine::SimDuration;
+use super::SimDuration;
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 use std::fmt;
