@@ -1,8 +1,6 @@
 //! `pnrpsim init`: every template is written, validates, and runs the
 //! command its comments name (shrunk with `--set` so the test is quick).
 
-// The shared helpers; this file needs only `pnrpsim`.
-#[allow(dead_code)]
 mod common;
 use common::pnrpsim;
 

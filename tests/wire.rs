@@ -5,7 +5,6 @@
 //! counts and byte sums per message type and per host must equal the
 //! simulator's own tables. Without tshark the test says SKIPPED.
 
-#[allow(dead_code)] // this test uses only the runner
 mod common;
 
 use common::pnrpsim;
