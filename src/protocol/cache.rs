@@ -771,13 +771,17 @@ impl Cache {
     }
 
     fn find_balancing_target(&self, fraction: f64, ids: &IdTable, p: &CacheParams) -> Option<U256> {
-        let m = self.locals.len();
         let regs_log = self
             .estimated_registrations(ids)
             .map_or(f64::NEG_INFINITY, f64::log10);
         let capacity_log = (p.capacity as f64).log10();
+        let sizes = self.band_sizes();
+        // Level 0 is the whole ring for every local ID: its gaps are sized
+        // once, not once per local ID (with fewer than two entries the
+        // general walk below is as cheap).
+        let ring = (self.entries.len() >= 2).then(|| RingGaps::new(&self.entries, ids));
         let mut best: Option<(f64, U256)> = None;
-        let mut points: Vec<U256> = Vec::with_capacity(self.entries.len() + 3);
+        let mut points: Vec<U256> = Vec::new();
         for (li, local) in self.local.iter().enumerate() {
             let lid = local.id;
             let mut half = U256::HALF;
@@ -788,19 +792,22 @@ impl Cache {
                 // A band merged from g local IDs' bands shares one level's
                 // capacity over about g times the span: its entries are g
                 // times sparser, and so is the gap it may leave.
-                let band = self.rep(li as u16, level);
-                let merged = (0..m)
-                    .filter(|&j| self.rep(j as u16, level) == band)
-                    .count()
-                    .max(1);
-                let span_log =
-                    RING_LOG10 - f64::from(level) * Self::log_ratio(p) + (merged as f64).log10();
+                let merged =
+                    sizes[level as usize * self.bands() + self.rep(li as u16, level) as usize];
+                let span_log = RING_LOG10 - f64::from(level) * Self::log_ratio(p)
+                    + f64::from(merged.max(1)).log10();
                 if level == self.depth && regs_log + span_log - RING_LOG10 <= capacity_log {
                     break;
                 }
-                self.band_points(&mut points, lid, level, half, ids);
-                // At level 0 the band is the whole ring: gaps are cyclic.
-                if let Some((share, from, to)) = widest_gap(&points, level == 0, span_log) {
+                let widest = match &ring {
+                    Some(ring) if level == 0 => Some(ring.widest_with(self, lid, span_log, ids)),
+                    _ => {
+                        self.band_points(&mut points, lid, level, half, ids);
+                        // At level 0 the band is the whole ring: gaps are cyclic.
+                        widest_gap(&points, level == 0, span_log)
+                    }
+                };
+                if let Some((share, from, to)) = widest {
                     if share > fraction && best.is_none_or(|(s, _)| share > s) {
                         best = Some((share, from.arc_midpoint(to)));
                     }
@@ -808,6 +815,17 @@ impl Cache {
             }
         }
         best.map(|(_, target)| target)
+    }
+
+    /// Number of local IDs in each band (indexed like `counts`).
+    fn band_sizes(&self) -> Vec<u32> {
+        let mut sizes = vec![0; self.counts.len()];
+        for level in 0..=self.depth {
+            for j in 0..self.locals.len() {
+                sizes[level as usize * self.bands() + self.rep(j as u16, level) as usize] += 1;
+            }
+        }
+        sizes
     }
 
     /// The IDs in the band of half-width `half` around `lid` at `level`, in
@@ -922,7 +940,7 @@ fn widest_gap(points: &[U256], cyclic: bool, span_log: f64) -> Option<(f64, U256
             a.clockwise_to(b)
         })
         .max()?;
-    let floor = widest.wrapping_sub(widest.div_u64(1 << 20));
+    let floor = near_floor(widest);
     let mut best: Option<(f64, usize)> = None;
     for i in 0..gaps {
         let (a, b) = pair(i);
@@ -930,7 +948,7 @@ fn widest_gap(points: &[U256], cyclic: bool, span_log: f64) -> Option<(f64, U256
         if gap < floor {
             continue;
         }
-        let share = 10f64.powf(gap.log10() - span_log);
+        let share = share_of(gap, span_log);
         if best.is_none_or(|(s, _)| share > s) {
             best = Some((share, i));
         }
@@ -939,6 +957,133 @@ fn widest_gap(points: &[U256], cyclic: bool, span_log: f64) -> Option<(f64, U256
         let (a, b) = pair(i);
         (share, a, b)
     })
+}
+
+/// A gap as a share of the span `10^span_log`.
+fn share_of(gap: U256, span_log: f64) -> f64 {
+    10f64.powf(gap.log10() - span_log)
+}
+
+/// The gaps between consecutive entries around the whole ring, shared by
+/// the level-0 bands of all local IDs: each of them sees the same cyclic
+/// run of entries, with only its own ID inserted, which splits one gap.
+///
+/// [`RingGaps::widest_with`] gives what [`widest_gap`] gives for the
+/// points of [`Cache::band_points`] at level 0, in O(log n) instead of
+/// O(n) per local ID.
+struct RingGaps {
+    /// `gaps[i]`: from entry `i` to the next one (cyclic).
+    gaps: Vec<U256>,
+    /// The widest gap, and the widest of all the others.
+    first: (usize, U256),
+    second: U256,
+    /// The gaps within 2^-20 of `second`, in ID order: the only ones that
+    /// can be near the widest of a local ID's points, whose widest is at
+    /// least `second`.
+    near: Vec<usize>,
+}
+
+impl RingGaps {
+    /// `entries` (at least two): sorted by ID.
+    fn new(entries: &[Entry], ids: &IdTable) -> RingGaps {
+        let n = entries.len();
+        let id = |i: usize| ids.id(entries[i].ix);
+        let gaps: Vec<U256> = (0..n)
+            .map(|i| id(i).clockwise_to(id((i + 1) % n)))
+            .collect();
+        let mut first = (0, gaps[0]);
+        let mut second = U256::ZERO;
+        for (i, &g) in gaps.iter().enumerate().skip(1) {
+            if g > first.1 {
+                second = first.1;
+                first = (i, g);
+            } else {
+                second = second.max(g);
+            }
+        }
+        let floor = near_floor(second);
+        let near = (0..n).filter(|&i| gaps[i] >= floor).collect();
+        RingGaps {
+            gaps,
+            first,
+            second,
+            near,
+        }
+    }
+
+    /// The widest gap among the entries and `lid` (not an entry), read
+    /// clockwise from the antipode of `lid`, as [`widest_gap`] reports it:
+    /// the largest share, the first in that order among equal ones.
+    fn widest_with(
+        &self,
+        cache: &Cache,
+        lid: U256,
+        span_log: f64,
+        ids: &IdTable,
+    ) -> (f64, U256, U256) {
+        let entries = &cache.entries;
+        let n = entries.len();
+        let id = |i: usize| ids.id(entries[i].ix);
+        let lower = lid.wrapping_sub(U256::HALF);
+        let start = cache.below(lower, ids) % n;
+        // Clockwise offsets from `lower` grow along the run; `lid` (offset
+        // HALF) goes after the `split` entries whose offset is not larger.
+        let (mut lo, mut hi) = (0, n);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            if lower.clockwise_to(id((start + mid) % n)) <= U256::HALF {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        let split = lo;
+        // Order of a gap among the points: that of the point it starts at
+        // (`lid` is point `split`; the entry `t` places after `start` is
+        // point `t`, or `t + 1` from `split` on).
+        let order = |i: usize| {
+            let t = (i + n - start) % n;
+            t + usize::from(t >= split)
+        };
+        let before = (start + split + n - 1) % n;
+        let after = (before + 1) % n;
+        let halves = [(order(before), id(before), lid), (split, lid, id(after))];
+        let others = if self.first.0 == before {
+            self.second
+        } else {
+            self.first.1
+        };
+        let widest = halves
+            .iter()
+            .map(|&(_, a, b)| a.clockwise_to(b))
+            .fold(others, U256::max);
+        let floor = near_floor(widest);
+        let candidates = self
+            .near
+            .iter()
+            .filter(|&&i| i != before && self.gaps[i] >= floor)
+            .map(|&i| (order(i), id(i), id((i + 1) % n)))
+            .chain(
+                halves
+                    .into_iter()
+                    .filter(|&(_, a, b)| a.clockwise_to(b) >= floor),
+            );
+        let mut best: Option<(f64, usize, U256, U256)> = None;
+        for (at, a, b) in candidates {
+            let share = share_of(a.clockwise_to(b), span_log);
+            if best.is_none_or(|(s, o, _, _)| share > s || (share == s && at < o)) {
+                best = Some((share, at, a, b));
+            }
+        }
+        let (share, _, a, b) = best.expect("the widest gap is a candidate");
+        (share, a, b)
+    }
+}
+
+/// Gaps below this (2^-20 under the widest, `widest`) are narrower than
+/// it by far more than the rounding error of [`share_of`].
+fn near_floor(widest: U256) -> U256 {
+    widest.wrapping_sub(widest.div_u64(1 << 20))
 }
 
 #[cfg(test)]
