@@ -251,18 +251,30 @@ impl Cache {
     /// Level whose band (half-width `ring / (2 · ratio^k)`) still holds `x`,
     /// measured from the nearest local ID; also returns that local's index.
     fn natural_level(&self, x: U256, p: &CacheParams) -> (u8, u16) {
-        let Some((near, d)) = self
-            .local
-            .iter()
-            .enumerate()
-            .map(|(i, l)| (i, l.id.ring_distance(x)))
-            .min_by(|a, b| a.1.cmp(&b.1))
-        else {
+        let Some((near, d)) = self.nearest_local(x) else {
             return (0, 0);
         };
         let room = RING_LOG10 - std::f64::consts::LOG10_2 - d.log10();
         let level = (room / Self::log_ratio(p)).floor().clamp(0.0, 200.0) as u8;
         (level, near as u16)
+    }
+
+    /// Index of the local ID nearest to `x` (the first of equally near
+    /// ones) and its distance. The nearest is the first local ID at or
+    /// after `x` or the last one before it (around the ring), or one with
+    /// the same ID: two binary searches instead of a walk over all.
+    fn nearest_local(&self, x: U256) -> Option<(usize, U256)> {
+        let m = self.local.len();
+        if m == 0 {
+            return None;
+        }
+        let first_at_or_after = |id: U256| self.local.partition_point(|l| l.id < id);
+        let after = first_at_or_after(x) % m;
+        let before = first_at_or_after(self.local[(after + m - 1) % m].id);
+        [after, before]
+            .into_iter()
+            .map(|j| (j, self.local[j].id.ring_distance(x)))
+            .min_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)))
     }
 
     fn level_of(&self, e: &Entry) -> u8 {
@@ -386,7 +398,7 @@ impl Cache {
         }
         // Every entry is counted as a non-leaf; the leaf sets lie within
         // the windows around the local IDs that `update_leaves` re-derives.
-        self.update_leaves(p.leaf_per_side);
+        self.update_leaves(p.leaf_per_side, None);
         let all: Vec<IdIx> = self.entries().collect();
         for ix in all {
             self.settle(ix, ids, p);
@@ -408,8 +420,12 @@ impl Cache {
     ///
     /// One insertion or removal moves any entry by at most one place
     /// relative to each local ID, so an entry farther away than that was a
-    /// non-leaf before and still is.
-    fn update_leaves(&mut self, k: usize) -> Vec<IdIx> {
+    /// non-leaf before and still is. Likewise, when the entry inserted or
+    /// removed was at position `changed`, a local ID more than `k + 1`
+    /// places from it keeps its leaf set: only the windows of the local IDs
+    /// near `changed` are re-derived (`None`: all of them), from the leaf
+    /// sets of the local IDs whose windows can overlap those.
+    fn update_leaves(&mut self, k: usize, changed: Option<usize>) -> Vec<IdIx> {
         let n = self.entries.len();
         if n == 0 {
             return Vec::new();
@@ -418,7 +434,21 @@ impl Cache {
         let window = |pos: u32, radius: usize| {
             (0..radius).flat_map(move |kk| Self::around(pos as usize, kk, n))
         };
-        for j in 0..self.local.len() {
+        // Places between a local ID and `changed` around the ring, with a
+        // margin of one for the shift the change itself causes.
+        let near = |pos: u32, places: usize| {
+            changed.is_none_or(|c| {
+                let d = (pos as usize).abs_diff(c) % n;
+                d.min(n - d) <= places + 1
+            })
+        };
+        let redo: Vec<usize> = (0..self.local.len())
+            .filter(|&j| near(self.local[j].pos, k + 1))
+            .collect();
+        if redo.is_empty() {
+            return Vec::new();
+        }
+        for &j in &redo {
             for i in window(self.local[j].pos, wide) {
                 let e = &mut self.entries[i];
                 if e.flags & TOUCHED == 0 {
@@ -426,13 +456,18 @@ impl Cache {
                 }
             }
         }
+        // A leaf set overlapping a re-derived window lies within
+        // `(k + 1) + (k + 1) + k` places of `changed`.
         for j in 0..self.local.len() {
+            if !near(self.local[j].pos, 3 * k + 2) {
+                continue;
+            }
             for i in window(self.local[j].pos, narrow) {
                 self.entries[i].flags |= LEAF;
             }
         }
         let mut demoted = Vec::new();
-        for j in 0..self.local.len() {
+        for &j in &redo {
             for i in window(self.local[j].pos, wide) {
                 let e = self.entries[i];
                 if e.flags & TOUCHED == 0 {
@@ -623,7 +658,7 @@ impl Cache {
                 l.pos += 1;
             }
         }
-        let demoted = self.update_leaves(p.leaf_per_side);
+        let demoted = self.update_leaves(p.leaf_per_side, Some(pos));
         let leaf = self.entries[pos].leaf();
         // The new entry's band, and the bands of entries it pushed out of a
         // leaf set, may now be over capacity.
@@ -643,7 +678,7 @@ impl Cache {
         match self.position(x, ids) {
             Ok(pos) => {
                 self.remove_at(pos);
-                self.update_leaves(p.leaf_per_side);
+                self.update_leaves(p.leaf_per_side, Some(pos));
                 true
             }
             Err(_) => false,
