@@ -811,10 +811,13 @@ impl Cache {
             .map_or(f64::NEG_INFINITY, f64::log10);
         let capacity_log = (p.capacity as f64).log10();
         let sizes = self.band_sizes();
+        // Every band of every local ID reads the entries' IDs: fetched from
+        // the table once, in order, rather than once per band.
+        let all: Vec<U256> = self.entries.iter().map(|e| ids.id(e.ix)).collect();
         // Level 0 is the whole ring for every local ID: its gaps are sized
         // once, not once per local ID (with fewer than two entries the
         // general walk below is as cheap).
-        let ring = (self.entries.len() >= 2).then(|| RingGaps::new(&self.entries, ids));
+        let ring = (all.len() >= 2).then(|| RingGaps::new(&all));
         let mut best: Option<(f64, U256)> = None;
         let mut points: Vec<U256> = Vec::new();
         for (li, local) in self.local.iter().enumerate() {
@@ -835,9 +838,9 @@ impl Cache {
                     break;
                 }
                 let widest = match &ring {
-                    Some(ring) if level == 0 => Some(ring.widest_with(self, lid, span_log, ids)),
+                    Some(ring) if level == 0 => Some(ring.widest_with(&all, lid, span_log)),
                     _ => {
-                        self.band_points(&mut points, lid, level, half, ids);
+                        band_points(&all, &mut points, lid, level, half);
                         // At level 0 the band is the whole ring: gaps are cyclic.
                         widest_gap(&points, level == 0, span_log)
                     }
@@ -861,39 +864,6 @@ impl Cache {
             }
         }
         sizes
-    }
-
-    /// The IDs in the band of half-width `half` around `lid` at `level`, in
-    /// clockwise order from the band's lower edge, with `lid` among them;
-    /// below level 0 the band's two edges come first and last.
-    fn band_points(&self, out: &mut Vec<U256>, lid: U256, level: u8, half: U256, ids: &IdTable) {
-        out.clear();
-        let lower = lid.wrapping_sub(half);
-        let width = half.wrapping_add(half); // 0 (= whole ring) at level 0
-        if level > 0 {
-            out.push(lower);
-        }
-        let n = self.entries.len();
-        let start = self.below(lower, ids);
-        let mut lid_placed = false;
-        for t in 0..n {
-            let x = ids.id(self.entries[(start + t) % n].ix);
-            let offset = lower.clockwise_to(x);
-            if level > 0 && offset >= width {
-                break;
-            }
-            if !lid_placed && offset > half {
-                out.push(lid);
-                lid_placed = true;
-            }
-            out.push(x);
-        }
-        if !lid_placed {
-            out.push(lid);
-        }
-        if level > 0 {
-            out.push(lower.wrapping_add(width));
-        }
     }
 
     /// Cloud size estimate of §3.2.6.2.1.1: for each local ID with
@@ -994,6 +964,39 @@ fn widest_gap(points: &[U256], cyclic: bool, span_log: f64) -> Option<(f64, U256
     })
 }
 
+/// The IDs among `all` (sorted) in the band of half-width `half` around
+/// `lid` at `level`, in clockwise order from the band's lower edge, with
+/// `lid` among them; below level 0 the band's two edges come first and last.
+fn band_points(all: &[U256], out: &mut Vec<U256>, lid: U256, level: u8, half: U256) {
+    out.clear();
+    let lower = lid.wrapping_sub(half);
+    let width = half.wrapping_add(half); // 0 (= whole ring) at level 0
+    if level > 0 {
+        out.push(lower);
+    }
+    let n = all.len();
+    let start = all.partition_point(|&x| x < lower);
+    let mut lid_placed = false;
+    for t in 0..n {
+        let x = all[(start + t) % n];
+        let offset = lower.clockwise_to(x);
+        if level > 0 && offset >= width {
+            break;
+        }
+        if !lid_placed && offset > half {
+            out.push(lid);
+            lid_placed = true;
+        }
+        out.push(x);
+    }
+    if !lid_placed {
+        out.push(lid);
+    }
+    if level > 0 {
+        out.push(lower.wrapping_add(width));
+    }
+}
+
 /// A gap as a share of the span `10^span_log`.
 fn share_of(gap: U256, span_log: f64) -> f64 {
     10f64.powf(gap.log10() - span_log)
@@ -1004,8 +1007,8 @@ fn share_of(gap: U256, span_log: f64) -> f64 {
 /// run of entries, with only its own ID inserted, which splits one gap.
 ///
 /// [`RingGaps::widest_with`] gives what [`widest_gap`] gives for the
-/// points of [`Cache::band_points`] at level 0, in O(log n) instead of
-/// O(n) per local ID.
+/// points of [`band_points`] at level 0, in O(log n) instead of O(n) per
+/// local ID.
 struct RingGaps {
     /// `gaps[i]`: from entry `i` to the next one (cyclic).
     gaps: Vec<U256>,
@@ -1019,12 +1022,11 @@ struct RingGaps {
 }
 
 impl RingGaps {
-    /// `entries` (at least two): sorted by ID.
-    fn new(entries: &[Entry], ids: &IdTable) -> RingGaps {
-        let n = entries.len();
-        let id = |i: usize| ids.id(entries[i].ix);
+    /// `all`: the entries' IDs (at least two), sorted.
+    fn new(all: &[U256]) -> RingGaps {
+        let n = all.len();
         let gaps: Vec<U256> = (0..n)
-            .map(|i| id(i).clockwise_to(id((i + 1) % n)))
+            .map(|i| all[i].clockwise_to(all[(i + 1) % n]))
             .collect();
         let mut first = (0, gaps[0]);
         let mut second = U256::ZERO;
@@ -1046,21 +1048,14 @@ impl RingGaps {
         }
     }
 
-    /// The widest gap among the entries and `lid` (not an entry), read
+    /// The widest gap among the entries (`all`) and `lid` (not an entry), read
     /// clockwise from the antipode of `lid`, as [`widest_gap`] reports it:
     /// the largest share, the first in that order among equal ones.
-    fn widest_with(
-        &self,
-        cache: &Cache,
-        lid: U256,
-        span_log: f64,
-        ids: &IdTable,
-    ) -> (f64, U256, U256) {
-        let entries = &cache.entries;
-        let n = entries.len();
-        let id = |i: usize| ids.id(entries[i].ix);
+    fn widest_with(&self, all: &[U256], lid: U256, span_log: f64) -> (f64, U256, U256) {
+        let n = all.len();
+        let id = |i: usize| all[i];
         let lower = lid.wrapping_sub(U256::HALF);
-        let start = cache.below(lower, ids) % n;
+        let start = all.partition_point(|&x| x < lower) % n;
         // Clockwise offsets from `lower` grow along the run; `lid` (offset
         // HALF) goes after the `split` entries whose offset is not larger.
         let (mut lo, mut hi) = (0, n);
