@@ -34,7 +34,7 @@ pub struct SizeArgs {
     #[arg(long, default_value = "hosts.names_per_host")]
     pub axis: String,
     /// Replications per evaluated value (more are added until settled).
-    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(2..))]
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(2..))]
     pub replications: u32,
     /// Most replications spent on one value.
     #[arg(long, default_value_t = 20)]

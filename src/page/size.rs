@@ -257,10 +257,8 @@ pub fn method(s: &Scenario, search: &Search, start: Option<Start>, names: bool) 
         ),
     });
     m.push(format!(
-        "Each value gets {} replications; a value is *within* budget when the upper end of its 95 % CI is at or below the budget, *over* when the lower end is above it, and otherwise gets {} more replications at a time, up to {} (sequential stopping: a value stops getting runs as soon as its interval clears the budget, so values far from it cost few runs). A value still unsettled then stops the search with an error rather than a guess. Replication r of every value uses the same seed, derived from (scenario seed, point 0, r) (common random numbers, as `compare` uses): the values see the same churn and workload draws and differ by the effect of the axis. Between a value within budget and one over, the next value tried is where the line through their means crosses the budget (bisection when that did not halve the range). The answer is a value within budget whose successor is over budget, and values must be monotone in cost (checked).",
-        search.replications,
-        crate::size::Search::BATCH,
-        search.max_replications
+        "Each value gets {} replications; a value is *within* budget when the upper end of its 95 % CI is at or below the budget, *over* when the lower end is above it, and otherwise gets {} more replications, up to {}. A value still unsettled then stops the search with an error rather than a guess. The answer is a value within budget whose successor is over budget, and values must be monotone in cost (checked).",
+        search.replications, search.replications, search.max_replications
     ));
     m
 }

@@ -7,17 +7,6 @@
 //! statistic is at or below the budget, *over* when the lower end is above
 //! it, and *unsettled* otherwise; unsettled values get more replications, up
 //! to a limit. The answer is a value that is within with its successor over.
-//!
-//! **Fewer runs per answer.** Replication r of every value runs with the
-//! same seed (common random numbers, as `compare` does): the values see
-//! the same churn and workload draws, so neighbouring values differ by the
-//! effect of the axis, not by luck, and a search never meets a value that
-//! looks cheaper than its predecessor only because its seeds were kind.
-//! A value's verdict is looked at after its first `replications` runs and
-//! then after every [`Search::BATCH`] more (sequential stopping): a value far from the budget stops at the first look, one near
-//! it gets runs only until its interval clears the budget. Between a value
-//! within and one over, the next value is interpolated from their means
-//! (bisection when that did not halve the bracket).
 
 use crate::engine::StreamSeed;
 use crate::metrics::RunResult;
@@ -81,22 +70,6 @@ pub struct Search {
     pub threads: usize,
     /// Largest axis value tried while bracketing.
     pub max_value: i64,
-}
-
-impl Search {
-    /// Runs added to an unsettled value at a time: two keep both cores of
-    /// a small machine busy, and a fixed number (not one per worker
-    /// thread) keeps the answer the same with any `--threads`.
-    pub const BATCH: u32 = 2;
-}
-
-/// The seed of replication `r` at every axis value (common random numbers).
-fn seed_of(base: &Scenario, r: u32) -> StreamSeed {
-    StreamSeed {
-        seed: base.seed,
-        point: 0,
-        replication: u64::from(r),
-    }
 }
 
 pub struct Answer {
@@ -165,12 +138,17 @@ where
             let want = if have == 0 {
                 self.search.replications
             } else {
-                (have + Search::BATCH).min(self.search.max_replications)
+                (have + self.search.replications).min(self.search.max_replications)
             };
             if want > have {
                 let reps: Vec<u32> = (have..want).collect();
                 let outcomes = execute(&reps, self.search.threads, self.stop, |&r| {
-                    let m = measures(&(self.runner)(&scenario, seed_of(self.base, r))?);
+                    let seed = StreamSeed {
+                        seed: self.base.seed,
+                        point: value as u64,
+                        replication: u64::from(r),
+                    };
+                    let m = measures(&(self.runner)(&scenario, seed)?);
                     m[column]
                         .1
                         .ok_or_else(|| anyhow!("no host was online long enough to be rated"))
@@ -276,28 +254,13 @@ where
             Verdict::Unsettled => return Err(unsettled(&e, known(lo.as_ref(), hi.as_ref()))),
         }
     }
-    // Narrow the bracket between the last value within and the first over.
-    let mut interpolate = true;
+    // Bisect between the last value within and the first over.
     while let (Some(l), Some(h)) = (&lo, &hi) {
-        let width = h.value - l.value;
-        if width <= 1 {
+        if h.value - l.value <= 1 {
             break;
         }
-        let mid = if interpolate {
-            interpolated(l, h, ev.search.budget)
-        } else {
-            l.value + width / 2
-        };
+        let mid = l.value + (h.value - l.value) / 2;
         let e = ev.evaluate(mid)?;
-        // An interpolation that did not halve the bracket (a cost that
-        // bends) is followed by a bisection, so the search never takes
-        // more than twice the steps of plain bisection.
-        let left = if e.verdict == Verdict::Within {
-            h.value - mid
-        } else {
-            mid - l.value
-        };
-        interpolate = !interpolate || 2 * left <= width;
         match e.verdict {
             Verdict::Within => lo = Some(e),
             Verdict::Over => hi = Some(e),
@@ -321,20 +284,6 @@ where
         evaluations,
         runs: ev.runs,
     })
-}
-
-/// The value strictly between `lo` (within) and `hi` (over) where the line
-/// through their means crosses the budget: the last value the line puts
-/// within budget, which then meets its successor first when the cost is
-/// close to linear. The midpoint when the means do not rise.
-fn interpolated(lo: &Evaluation, hi: &Evaluation, budget: f64) -> i64 {
-    let (l, h) = (lo.estimate.mean, hi.estimate.mean);
-    let width = hi.value - lo.value;
-    if h.total_cmp(&l).is_le() {
-        return lo.value + width / 2;
-    }
-    let at = ((budget - l) / (h - l) * width as f64).floor();
-    lo.value + (at.clamp(1.0, (width - 1) as f64) as i64)
 }
 
 /// Where the search starts, from the analytic estimate.
