@@ -1,14 +1,16 @@
-//! Whole runs of `pnrpsim run --stats` at 10^3, 10^4 and 10^5 hosts with
-//! one name each: events/s, datagrams/s, wall time, peak memory and memory
-//! per host, as one table.
+//! Whole runs of `pnrpsim run --stats`: 10^3, 10^4 and 10^5 hosts with
+//! one name each, and the names-per-host scenario (10^3 hosts with churn)
+//! at 16 and 64 names per host, where the cost of each event grows with
+//! the names a host registers: events/s, datagrams/s, wall time, peak
+//! memory and memory per host, as one table.
 //!
-//! Each size runs in its own process, so that its peak RSS (VmHWM) is its
-//! own. The 10^5 case simulates 20 minutes (10 of warm-up) instead of an
-//! hour to keep `cargo bench` within a few minutes; the rates are those of
-//! a cloud that has finished joining.
+//! Each workload runs in its own process, so that its peak RSS (VmHWM) is
+//! its own. The 10^5 case simulates 20 minutes (10 of warm-up) instead of
+//! an hour to keep `cargo bench` within a few minutes; the rates are those
+//! of a cloud that has finished joining.
 //!
-//! `cargo bench --bench scenarios -- 1000000` runs the sizes given instead
-//! (10^6 hosts × 1 h needs about 4 GiB and 10 minutes).
+//! `cargo bench --bench scenarios -- 1000000` runs the one-name sizes given
+//! instead (10^6 hosts × 1 h needs about 4 GiB and 10 minutes).
 
 use std::process::Command;
 
@@ -18,6 +20,18 @@ const SIZES: [(u32, &str, &str); 3] = [
     (10_000, "1h", "10min"),
     (100_000, "20min", "10min"),
 ];
+
+/// Names per host run on `scenarios/names-per-host.toml` (10^3 hosts).
+const NAMES: [u32; 2] = [16, 64];
+
+/// One row of the table: a scenario file and its `--set`s.
+struct Workload {
+    hosts: u32,
+    names: u32,
+    simulated: &'static str,
+    scenario: &'static str,
+    sets: Vec<String>,
+}
 
 fn main() {
     // Cargo passes `--bench`; any number is a host count to run instead.
@@ -30,24 +44,58 @@ fn main() {
     } else {
         asked.iter().map(|&h| (h, "1h", "10min")).collect()
     };
-    let scenario = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/quickstart.toml");
+    let file = |name: &str| format!("{}/scenarios/{name}", env!("CARGO_MANIFEST_DIR"));
+    let mut workloads: Vec<Workload> = sizes
+        .into_iter()
+        .map(|(hosts, duration, warmup)| Workload {
+            hosts,
+            names: 1,
+            simulated: duration,
+            scenario: "quickstart.toml",
+            sets: vec![
+                format!("hosts.count={hosts}"),
+                "hosts.names_per_host=1".to_owned(),
+                "churn.enabled=false".to_owned(),
+                "workload.resolves_per_host_per_hour=1".to_owned(),
+                format!("duration={duration}"),
+                format!("warmup={warmup}"),
+            ],
+        })
+        .collect();
+    if asked.is_empty() {
+        workloads.extend(NAMES.map(|names| Workload {
+            hosts: 1_000,
+            names,
+            simulated: "40min",
+            scenario: "names-per-host.toml",
+            sets: vec![format!("hosts.names_per_host={names}")],
+        }));
+    }
     let out = std::env::temp_dir().join(format!("pnrpsim-bench-{}", std::process::id()));
     println!(
-        "{:>9} {:>9} {:>12} {:>10} {:>12} {:>9} {:>10} {:>10}",
-        "hosts", "simulated", "events", "events/s", "datagrams/s", "wall s", "peak MiB", "KiB/host"
+        "{:>9} {:>6} {:>9} {:>12} {:>10} {:>12} {:>9} {:>10} {:>10}",
+        "hosts",
+        "names",
+        "simulated",
+        "events",
+        "events/s",
+        "datagrams/s",
+        "wall s",
+        "peak MiB",
+        "KiB/host"
     );
-    for (hosts, duration, warmup) in sizes {
-        let output = Command::new(env!("CARGO_BIN_EXE_pnrpsim"))
-            .args(["run", scenario, "--stats", "--force", "--out"])
-            .arg(&out)
-            .args(["--set", &format!("hosts.count={hosts}")])
-            .args(["--set", "hosts.names_per_host=1"])
-            .args(["--set", "churn.enabled=false"])
-            .args(["--set", "workload.resolves_per_host_per_hour=1"])
-            .args(["--set", &format!("duration={duration}")])
-            .args(["--set", &format!("warmup={warmup}")])
-            .output()
-            .expect("run pnrpsim");
+    for w in workloads {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_pnrpsim"));
+        command
+            .arg("run")
+            .arg(file(w.scenario))
+            .args(["--stats", "--force", "--out"])
+            .arg(&out);
+        for set in &w.sets {
+            command.args(["--set", set]);
+        }
+        let output = command.output().expect("run pnrpsim");
+        let hosts = w.hosts;
         let stdout = String::from_utf8_lossy(&output.stdout);
         if !output.status.success() {
             eprintln!(
@@ -64,9 +112,10 @@ fn main() {
                 .unwrap_or(f64::NAN)
         };
         println!(
-            "{:>9} {:>9} {:>12} {:>10.0} {:>12.0} {:>9.2} {:>10.1} {:>10.2}",
+            "{:>9} {:>6} {:>9} {:>12} {:>10.0} {:>12.0} {:>9.2} {:>10.1} {:>10.2}",
             hosts,
-            duration,
+            w.names,
+            w.simulated,
             get("events"),
             get("events_per_s"),
             get("datagrams_per_s"),

@@ -246,18 +246,30 @@ impl Cache {
     /// Level whose band (half-width `ring / (2 · ratio^k)`) still holds `x`,
     /// measured from the nearest local ID; also returns that local's index.
     fn natural_level(&self, x: U256, p: &CacheParams) -> (u8, u16) {
-        let Some((near, d)) = self
-            .local
-            .iter()
-            .enumerate()
-            .map(|(i, l)| (i, l.id.ring_distance(x)))
-            .min_by(|a, b| a.1.cmp(&b.1))
-        else {
+        let Some((near, d)) = self.nearest_local(x) else {
             return (0, 0);
         };
         let room = RING_LOG10 - std::f64::consts::LOG10_2 - d.log10();
         let level = (room / Self::log_ratio(p)).floor().clamp(0.0, 200.0) as u8;
         (level, near as u16)
+    }
+
+    /// Index of the local ID nearest to `x` (the first of equally near
+    /// ones) and its distance. The nearest is the first local ID at or
+    /// after `x` or the last one before it (around the ring), or one with
+    /// the same ID: two binary searches instead of a walk over all.
+    fn nearest_local(&self, x: U256) -> Option<(usize, U256)> {
+        let m = self.local.len();
+        if m == 0 {
+            return None;
+        }
+        let first_at_or_after = |id: U256| self.local.partition_point(|l| l.id < id);
+        let after = first_at_or_after(x) % m;
+        let before = first_at_or_after(self.local[(after + m - 1) % m].id);
+        [after, before]
+            .into_iter()
+            .map(|j| (j, self.local[j].id.ring_distance(x)))
+            .min_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)))
     }
 
     fn level_of(&self, e: &Entry) -> u8 {
@@ -381,7 +393,7 @@ impl Cache {
         }
         // Every entry is counted as a non-leaf; the leaf sets lie within
         // the windows around the local IDs that `update_leaves` re-derives.
-        self.update_leaves(p.leaf_per_side);
+        self.update_leaves(p.leaf_per_side, None);
         let all: Vec<IdIx> = self.entries().collect();
         for ix in all {
             self.settle(ix, ids, p);
@@ -403,8 +415,12 @@ impl Cache {
     ///
     /// One insertion or removal moves any entry by at most one place
     /// relative to each local ID, so an entry farther away than that was a
-    /// non-leaf before and still is.
-    fn update_leaves(&mut self, k: usize) -> Vec<IdIx> {
+    /// non-leaf before and still is. Likewise, when the entry inserted or
+    /// removed was at position `changed`, a local ID more than `k + 1`
+    /// places from it keeps its leaf set: only the windows of the local IDs
+    /// near `changed` are re-derived (`None`: all of them), from the leaf
+    /// sets of the local IDs whose windows can overlap those.
+    fn update_leaves(&mut self, k: usize, changed: Option<usize>) -> Vec<IdIx> {
         let n = self.entries.len();
         if n == 0 {
             return Vec::new();
@@ -413,7 +429,21 @@ impl Cache {
         let window = |pos: u32, radius: usize| {
             (0..radius).flat_map(move |kk| Self::around(pos as usize, kk, n))
         };
-        for j in 0..self.local.len() {
+        // Places between a local ID and `changed` around the ring, with a
+        // margin of one for the shift the change itself causes.
+        let near = |pos: u32, places: usize| {
+            changed.is_none_or(|c| {
+                let d = (pos as usize).abs_diff(c) % n;
+                d.min(n - d) <= places + 1
+            })
+        };
+        let redo: Vec<usize> = (0..self.local.len())
+            .filter(|&j| near(self.local[j].pos, k + 1))
+            .collect();
+        if redo.is_empty() {
+            return Vec::new();
+        }
+        for &j in &redo {
             for i in window(self.local[j].pos, wide) {
                 let e = &mut self.entries[i];
                 if e.flags & TOUCHED == 0 {
@@ -421,13 +451,18 @@ impl Cache {
                 }
             }
         }
+        // A leaf set overlapping a re-derived window lies within
+        // `(k + 1) + (k + 1) + k` places of `changed`.
         for j in 0..self.local.len() {
+            if !near(self.local[j].pos, 3 * k + 2) {
+                continue;
+            }
             for i in window(self.local[j].pos, narrow) {
                 self.entries[i].flags |= LEAF;
             }
         }
         let mut demoted = Vec::new();
-        for j in 0..self.local.len() {
+        for &j in &redo {
             for i in window(self.local[j].pos, wide) {
                 let e = self.entries[i];
                 if e.flags & TOUCHED == 0 {
@@ -625,7 +660,7 @@ impl Cache {
                 l.pos += 1;
             }
         }
-        let demoted = self.update_leaves(p.leaf_per_side);
+        let demoted = self.update_leaves(p.leaf_per_side, Some(pos));
         let leaf = self.entries[pos].leaf();
         // The new entry's band, and the bands of entries it pushed out of a
         // leaf set, may now be over capacity.
@@ -645,7 +680,7 @@ impl Cache {
         match self.position(x, ids) {
             Ok(pos) => {
                 self.remove_at(pos);
-                self.update_leaves(p.leaf_per_side);
+                self.update_leaves(p.leaf_per_side, Some(pos));
                 true
             }
             Err(_) => false,
@@ -773,13 +808,20 @@ impl Cache {
     }
 
     fn find_balancing_target(&self, fraction: f64, ids: &IdTable, p: &CacheParams) -> Option<U256> {
-        let m = self.locals.len();
         let regs_log = self
             .estimated_registrations(ids)
             .map_or(f64::NEG_INFINITY, f64::log10);
         let capacity_log = (p.capacity as f64).log10();
+        let sizes = self.band_sizes();
+        // Every band of every local ID reads the entries' IDs: fetched from
+        // the table once, in order, rather than once per band.
+        let all: Vec<U256> = self.entries.iter().map(|e| ids.id(e.ix)).collect();
+        // Level 0 is the whole ring for every local ID: its gaps are sized
+        // once, not once per local ID (with fewer than two entries the
+        // general walk below is as cheap).
+        let ring = (all.len() >= 2).then(|| RingGaps::new(&all));
         let mut best: Option<(f64, U256)> = None;
-        let mut points: Vec<U256> = Vec::with_capacity(self.entries.len() + 3);
+        let mut points: Vec<U256> = Vec::new();
         for (li, local) in self.local.iter().enumerate() {
             let lid = local.id;
             let mut half = U256::HALF;
@@ -790,19 +832,22 @@ impl Cache {
                 // A band merged from g local IDs' bands shares one level's
                 // capacity over about g times the span: its entries are g
                 // times sparser, and so is the gap it may leave.
-                let band = self.rep(li as u16, level);
-                let merged = (0..m)
-                    .filter(|&j| self.rep(j as u16, level) == band)
-                    .count()
-                    .max(1);
-                let span_log =
-                    RING_LOG10 - f64::from(level) * Self::log_ratio(p) + (merged as f64).log10();
+                let merged =
+                    sizes[level as usize * self.bands() + self.rep(li as u16, level) as usize];
+                let span_log = RING_LOG10 - f64::from(level) * Self::log_ratio(p)
+                    + f64::from(merged.max(1)).log10();
                 if level == self.depth && regs_log + span_log - RING_LOG10 <= capacity_log {
                     break;
                 }
-                self.band_points(&mut points, lid, level, half, ids);
-                // At level 0 the band is the whole ring: gaps are cyclic.
-                if let Some((share, from, to)) = widest_gap(&points, level == 0, span_log) {
+                let widest = match &ring {
+                    Some(ring) if level == 0 => Some(ring.widest_with(&all, lid, span_log)),
+                    _ => {
+                        band_points(&all, &mut points, lid, level, half);
+                        // At level 0 the band is the whole ring: gaps are cyclic.
+                        widest_gap(&points, level == 0, span_log)
+                    }
+                };
+                if let Some((share, from, to)) = widest {
                     if share > fraction && best.is_none_or(|(s, _)| share > s) {
                         best = Some((share, from.arc_midpoint(to)));
                     }
@@ -812,37 +857,15 @@ impl Cache {
         best.map(|(_, target)| target)
     }
 
-    /// The IDs in the band of half-width `half` around `lid` at `level`, in
-    /// clockwise order from the band's lower edge, with `lid` among them;
-    /// below level 0 the band's two edges come first and last.
-    fn band_points(&self, out: &mut Vec<U256>, lid: U256, level: u8, half: U256, ids: &IdTable) {
-        out.clear();
-        let lower = lid.wrapping_sub(half);
-        let width = half.wrapping_add(half); // 0 (= whole ring) at level 0
-        if level > 0 {
-            out.push(lower);
-        }
-        let n = self.entries.len();
-        let start = self.below(lower, ids);
-        let mut lid_placed = false;
-        for t in 0..n {
-            let x = ids.id(self.entries[(start + t) % n].ix);
-            let offset = lower.clockwise_to(x);
-            if level > 0 && offset >= width {
-                break;
+    /// Number of local IDs in each band (indexed like `counts`).
+    fn band_sizes(&self) -> Vec<u32> {
+        let mut sizes = vec![0; self.counts.len()];
+        for level in 0..=self.depth {
+            for j in 0..self.locals.len() {
+                sizes[level as usize * self.bands() + self.rep(j as u16, level) as usize] += 1;
             }
-            if !lid_placed && offset > half {
-                out.push(lid);
-                lid_placed = true;
-            }
-            out.push(x);
         }
-        if !lid_placed {
-            out.push(lid);
-        }
-        if level > 0 {
-            out.push(lower.wrapping_add(width));
-        }
+        sizes
     }
 
     /// Cloud size estimate of §3.2.6.2.1.1: for each local ID with
@@ -924,7 +947,7 @@ fn widest_gap(points: &[U256], cyclic: bool, span_log: f64) -> Option<(f64, U256
             a.clockwise_to(b)
         })
         .max()?;
-    let floor = widest.wrapping_sub(widest.div_u64(1 << 20));
+    let floor = near_floor(widest);
     let mut best: Option<(f64, usize)> = None;
     for i in 0..gaps {
         let (a, b) = pair(i);
@@ -932,7 +955,7 @@ fn widest_gap(points: &[U256], cyclic: bool, span_log: f64) -> Option<(f64, U256
         if gap < floor {
             continue;
         }
-        let share = 10f64.powf(gap.log10() - span_log);
+        let share = share_of(gap, span_log);
         if best.is_none_or(|(s, _)| share > s) {
             best = Some((share, i));
         }
@@ -941,6 +964,158 @@ fn widest_gap(points: &[U256], cyclic: bool, span_log: f64) -> Option<(f64, U256
         let (a, b) = pair(i);
         (share, a, b)
     })
+}
+
+/// The IDs among `all` (sorted) in the band of half-width `half` around
+/// `lid` at `level`, in clockwise order from the band's lower edge, with
+/// `lid` among them; below level 0 the band's two edges come first and last.
+fn band_points(all: &[U256], out: &mut Vec<U256>, lid: U256, level: u8, half: U256) {
+    out.clear();
+    let lower = lid.wrapping_sub(half);
+    let width = half.wrapping_add(half); // 0 (= whole ring) at level 0
+    if level > 0 {
+        out.push(lower);
+    }
+    let n = all.len();
+    let start = all.partition_point(|&x| x < lower);
+    let mut lid_placed = false;
+    for t in 0..n {
+        let x = all[(start + t) % n];
+        let offset = lower.clockwise_to(x);
+        if level > 0 && offset >= width {
+            break;
+        }
+        if !lid_placed && offset > half {
+            out.push(lid);
+            lid_placed = true;
+        }
+        out.push(x);
+    }
+    if !lid_placed {
+        out.push(lid);
+    }
+    if level > 0 {
+        out.push(lower.wrapping_add(width));
+    }
+}
+
+/// A gap as a share of the span `10^span_log`.
+fn share_of(gap: U256, span_log: f64) -> f64 {
+    10f64.powf(gap.log10() - span_log)
+}
+
+/// The gaps between consecutive entries around the whole ring, shared by
+/// the level-0 bands of all local IDs: each of them sees the same cyclic
+/// run of entries, with only its own ID inserted, which splits one gap.
+///
+/// [`RingGaps::widest_with`] gives what [`widest_gap`] gives for the
+/// points of [`band_points`] at level 0, in O(log n) instead of O(n) per
+/// local ID.
+struct RingGaps {
+    /// `gaps[i]`: from entry `i` to the next one (cyclic).
+    gaps: Vec<U256>,
+    /// The widest gap, and the widest of all the others.
+    first: (usize, U256),
+    second: U256,
+    /// The gaps within 2^-20 of `second`, in ID order: the only ones that
+    /// can be near the widest of a local ID's points, whose widest is at
+    /// least `second`.
+    near: Vec<usize>,
+}
+
+impl RingGaps {
+    /// `all`: the entries' IDs (at least two), sorted.
+    fn new(all: &[U256]) -> RingGaps {
+        let n = all.len();
+        let gaps: Vec<U256> = (0..n)
+            .map(|i| all[i].clockwise_to(all[(i + 1) % n]))
+            .collect();
+        let mut first = (0, gaps[0]);
+        let mut second = U256::ZERO;
+        for (i, &g) in gaps.iter().enumerate().skip(1) {
+            if g > first.1 {
+                second = first.1;
+                first = (i, g);
+            } else {
+                second = second.max(g);
+            }
+        }
+        let floor = near_floor(second);
+        let near = (0..n).filter(|&i| gaps[i] >= floor).collect();
+        RingGaps {
+            gaps,
+            first,
+            second,
+            near,
+        }
+    }
+
+    /// The widest gap among the entries (`all`) and `lid` (not an entry), read
+    /// clockwise from the antipode of `lid`, as [`widest_gap`] reports it:
+    /// the largest share, the first in that order among equal ones.
+    fn widest_with(&self, all: &[U256], lid: U256, span_log: f64) -> (f64, U256, U256) {
+        let n = all.len();
+        let id = |i: usize| all[i];
+        let lower = lid.wrapping_sub(U256::HALF);
+        let start = all.partition_point(|&x| x < lower) % n;
+        // Clockwise offsets from `lower` grow along the run; `lid` (offset
+        // HALF) goes after the `split` entries whose offset is not larger.
+        let (mut lo, mut hi) = (0, n);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            if lower.clockwise_to(id((start + mid) % n)) <= U256::HALF {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        let split = lo;
+        // Order of a gap among the points: that of the point it starts at
+        // (`lid` is point `split`; the entry `t` places after `start` is
+        // point `t`, or `t + 1` from `split` on).
+        let order = |i: usize| {
+            let t = (i + n - start) % n;
+            t + usize::from(t >= split)
+        };
+        let before = (start + split + n - 1) % n;
+        let after = (before + 1) % n;
+        let halves = [(order(before), id(before), lid), (split, lid, id(after))];
+        let others = if self.first.0 == before {
+            self.second
+        } else {
+            self.first.1
+        };
+        let widest = halves
+            .iter()
+            .map(|&(_, a, b)| a.clockwise_to(b))
+            .fold(others, U256::max);
+        let floor = near_floor(widest);
+        let candidates = self
+            .near
+            .iter()
+            .filter(|&&i| i != before && self.gaps[i] >= floor)
+            .map(|&i| (order(i), id(i), id((i + 1) % n)))
+            .chain(
+                halves
+                    .into_iter()
+                    .filter(|&(_, a, b)| a.clockwise_to(b) >= floor),
+            );
+        let mut best: Option<(f64, usize, U256, U256)> = None;
+        for (at, a, b) in candidates {
+            let share = share_of(a.clockwise_to(b), span_log);
+            if best.is_none_or(|(s, o, _, _)| share > s || (share == s && at < o)) {
+                best = Some((share, at, a, b));
+            }
+        }
+        let (share, _, a, b) = best.expect("the widest gap is a candidate");
+        (share, a, b)
+    }
+}
+
+/// Gaps below this (2^-20 under the widest, `widest`) are narrower than
+/// it by far more than the rounding error of [`share_of`].
+fn near_floor(widest: U256) -> U256 {
+    widest.wrapping_sub(widest.div_u64(1 << 20))
 }
 
 #[cfg(test)]
