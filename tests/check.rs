@@ -128,8 +128,9 @@ fn a_perturbed_expected_value_fails_with_a_diff() {
 }
 
 /// A model change: every FLOOD carries a CPA, and each application
-/// endpoint adds 26 bytes to it, so 20 endpoints instead of 1 make every
-/// FLOOD (and AUTHORITY) 494 bytes larger. The scenario parameter stands in
+/// endpoint after the first adds 20 bytes to it (§2.2, see `docs/wire.md`),
+/// so 10 endpoints instead of 1 (the most a CPA holds) make every FLOOD
+/// (and AUTHORITY) 180 bytes larger. The scenario parameter stands in
 /// for a changed constant; the check must catch it in the flood bytes, in
 /// the cloud total, and in the fingerprint.
 #[test]
@@ -137,7 +138,7 @@ fn a_perturbed_model_fails_naming_the_metrics() {
     let dir = tempfile::tempdir().unwrap();
     let path = blessed_small(dir.path());
     let text = std::fs::read_to_string(&path).unwrap();
-    let o = check(&[path.to_str().unwrap(), "--set", "pnrp.app_endpoints=20"]);
+    let o = check(&[path.to_str().unwrap(), "--set", "pnrp.app_endpoints=10"]);
     let out = stdout(&o);
     assert_eq!(o.status.code(), Some(1), "{out}");
     for metric in ["cloud_B_per_s", "up_flood_B_per_s"] {
