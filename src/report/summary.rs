@@ -181,8 +181,9 @@ pub fn summary_table(r: &RunResult) -> String {
             "overlay".to_owned(),
             match (m.get(SCC_COUNT_MAX), real(LARGEST_SCC_MIN)) {
                 (Some(n), Some(share)) => format!(
-                    "at worst {} components, largest with {} of online hosts",
+                    "at worst {} component{}, largest with {} of online hosts",
                     count(n),
+                    if n.as_f64() == 1.0 { "" } else { "s" },
                     percent(Some(share))
                 ),
                 _ => "connectivity not sampled".to_owned(),
