@@ -127,14 +127,19 @@ pub(crate) fn scenario(sweep: &str) -> Scenario {
     s
 }
 
-pub(crate) fn sweep_into(dir: &Path, s: &Scenario, threads: usize) -> SweepOutcome {
-    let cfg = SweepConfig {
+/// A fresh (not resumed, not sharded) sweep into `dir` on `threads`.
+fn config(dir: &Path, threads: usize) -> SweepConfig {
+    SweepConfig {
         out_dir: dir.to_path_buf(),
         threads,
         extra_bytes: 0,
         resume: false,
         shard: None,
-    };
+    }
+}
+
+pub(crate) fn sweep_into(dir: &Path, s: &Scenario, threads: usize) -> SweepOutcome {
+    let cfg = config(dir, threads);
     run_sweep(
         &cfg,
         s,
@@ -318,13 +323,7 @@ fn one_replication_leaves_ci_cells_empty() {
 fn failing_runs_are_reported_with_point_and_seed_and_others_written() {
     let s = scenario("replications = 3\nvalues = [1, 2, 4]");
     let dir = tempfile::tempdir().unwrap();
-    let cfg = SweepConfig {
-        out_dir: dir.path().to_path_buf(),
-        threads: 2,
-        extra_bytes: 0,
-        resume: false,
-        shard: None,
-    };
+    let cfg = config(dir.path(), 2);
     let runner = |sc: &Scenario, seed: StreamSeed| {
         match (seed.point, seed.replication) {
             (2, 1) => anyhow::bail!("routing table corrupted"),
@@ -373,13 +372,7 @@ fn failing_runs_are_reported_with_point_and_seed_and_others_written() {
 fn interrupted_sweep_writes_finished_runs_and_says_so() {
     let s = scenario("replications = 2\nvalues = [1, 2, 4, 8]");
     let dir = tempfile::tempdir().unwrap();
-    let cfg = SweepConfig {
-        out_dir: dir.path().to_path_buf(),
-        threads: 1,
-        extra_bytes: 0,
-        resume: false,
-        shard: None,
-    };
+    let cfg = config(dir.path(), 1);
     let stop = AtomicBool::new(false);
     let started = std::sync::atomic::AtomicUsize::new(0);
     let runner = |sc: &Scenario, seed: StreamSeed| {
@@ -414,13 +407,7 @@ fn interrupted_sweep_writes_finished_runs_and_says_so() {
 fn a_stopped_sweep_never_replaces_a_complete_one() {
     let s = scenario("replications = 2\nvalues = [1, 2]");
     let dir = tempfile::tempdir().unwrap();
-    let cfg = SweepConfig {
-        out_dir: dir.path().to_path_buf(),
-        threads: 1,
-        extra_bytes: 0,
-        resume: false,
-        shard: None,
-    };
+    let cfg = config(dir.path(), 1);
     let no_stop = AtomicBool::new(false);
     let out = run_sweep(&cfg, &s, make_point(&s), synthetic_run, &no_stop).unwrap();
     out.check().unwrap();
@@ -483,13 +470,7 @@ fn a_stopped_sweep_never_replaces_a_complete_one() {
 
 #[test]
 fn bad_paths_and_specs_fail_before_any_run() {
-    let cfg = SweepConfig {
-        out_dir: tempfile::tempdir().unwrap().path().join("out"),
-        threads: 1,
-        extra_bytes: 0,
-        resume: false,
-        shard: None,
-    };
+    let cfg = config(&tempfile::tempdir().unwrap().path().join("out"), 1);
     let never =
         |_: &Scenario, _: StreamSeed| -> anyhow::Result<RunResult> { panic!("must not run") };
     let stop = AtomicBool::new(false);
