@@ -70,13 +70,18 @@ pub fn apply(text: &str, u: &Updates) -> Result<String, String> {
     Ok(doc.to_string())
 }
 
-/// Rewrites the file at `path` with the updates, atomically.
+/// Rewrites the file at `path` with the updates, atomically. A symbolic
+/// link is written through: the file it points to gets the new content
+/// (keeping its permissions, see [`write_atomic`]) and the link stays a
+/// link, as an editor would leave it.
 pub fn bless_file(path: &Path, u: &Updates) -> anyhow::Result<()> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let target =
+        std::fs::canonicalize(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text = std::fs::read_to_string(&target)
+        .with_context(|| format!("cannot read {}", path.display()))?;
     let blessed = apply(&text, u).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-    write_atomic(path, |w| w.write_all(blessed.as_bytes()))
-        .with_context(|| format!("cannot write {}", path.display()))
+    write_atomic(&target, |w| w.write_all(blessed.as_bytes()))
+        .with_context(|| format!("cannot write {}", target.display()))
 }
 
 /// Entry `i` of `expect`, written as `[[expect]]` tables or as an inline
@@ -202,5 +207,38 @@ min = 0.9
             fingerprint: None,
         };
         assert_eq!(apply(FILE, &u).unwrap_err(), "no [[expect]] entry number 6");
+    }
+
+    /// Red-team case D5: `check link.toml --bless` on a symbolic link to a
+    /// file of mode 600 replaced the link by a new 644 file and left the
+    /// target as it was.
+    #[cfg(unix)]
+    #[test]
+    fn blessing_writes_through_a_link_and_keeps_the_mode() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real.toml");
+        let link = dir.path().join("link.toml");
+        std::fs::write(&real, FILE).unwrap();
+        std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o600)).unwrap();
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        let u = Updates {
+            expected: vec![(0, 12.25)],
+            fingerprint: None,
+        };
+        bless_file(&link, &u).unwrap();
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert!(
+            std::fs::read_to_string(&real)
+                .unwrap()
+                .contains("expected = 12.25")
+        );
+        let mode = std::fs::metadata(&real).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
     }
 }

@@ -24,7 +24,9 @@ pub fn write_atomic(
     write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> io::Result<()> {
     let temp = temp_path(path)?;
-    let result = write_temp(&temp, write).and_then(|()| fs::rename(&temp, path));
+    let result = write_temp(&temp, write)
+        .and_then(|()| keep_permissions(path, &temp))
+        .and_then(|()| fs::rename(&temp, path));
     if let Err(e) = result {
         // The original error matters more than a failed clean-up (the file
         // may not even exist if creating it failed).
@@ -33,6 +35,17 @@ pub fn write_atomic(
     }
     sync_parent_dir(path);
     Ok(())
+}
+
+/// Gives `temp` the permissions of the file it will replace, if one is
+/// there: replacing a file must not widen who may read it (a 600 scenario
+/// rewritten by `--bless` stays 600).
+fn keep_permissions(path: &Path, temp: &Path) -> io::Result<()> {
+    match fs::metadata(path) {
+        Ok(m) => fs::set_permissions(temp, m.permissions()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e),
+    }
 }
 
 /// `.<name>.tmp-<pid>-<n>` next to `path`: hidden, so a half-written file
