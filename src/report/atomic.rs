@@ -37,12 +37,15 @@ pub fn write_atomic(
     Ok(())
 }
 
-/// Gives `temp` the permissions of the file it will replace, if one is
-/// there: replacing a file must not widen who may read it (a 600 scenario
-/// rewritten by `--bless` stays 600).
+/// Gives `temp` the permissions of the regular file it will replace, if
+/// one is there: replacing a file must not widen who may read it (a 600
+/// scenario rewritten by `--bless` stays 600). A link at `path` is not
+/// followed (the rename replaces the link itself, and a link's own mode
+/// says nothing).
 fn keep_permissions(path: &Path, temp: &Path) -> io::Result<()> {
-    match fs::metadata(path) {
-        Ok(m) => fs::set_permissions(temp, m.permissions()),
+    match fs::symlink_metadata(path) {
+        Ok(m) if m.is_file() => fs::set_permissions(temp, m.permissions()),
+        Ok(_) => Ok(()),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
         Err(e) => Err(e),
     }
