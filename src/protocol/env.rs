@@ -39,3 +39,43 @@ pub struct Env<'a> {
     pub params: &'a Params,
     pub rng: &'a mut Rng,
 }
+
+/// The values of [MS-PNRP] and Windows (where the specification leaves them
+/// to the implementation), which the scenario's `[pnrp]` section takes as
+/// its defaults: 5 leaf-set entries a side, 20 entries a cache level, 15 s
+/// maintenance, a 1 s retransmission timeout with 2 retries, 22 hops, 6
+/// suspicious replies, AUTHORITY fragments of 1 188 bytes. Defined here,
+/// once, so the protocol's own tests and the scenario schema agree.
+impl Default for Params {
+    fn default() -> Self {
+        Params {
+            cache: CacheParams {
+                capacity: 20,
+                span_ratio: 10,
+                leaf_per_side: 5,
+            },
+            maintenance_period: SimDuration::from_secs(15),
+            sparse_maintenance_period: SimDuration::from_secs(10),
+            sparse_cache_entries: 2,
+            retransmit_timeout: SimDuration::from_secs(1),
+            retries: 2,
+            advertise_ids: 5,
+            sync_peers: 5,
+            max_hops: 22,
+            max_suspicious: 6,
+            lookups_per_hop: 3,
+            flood_list_max: 22,
+            refresh_interval: SimDuration::from_secs(86_400),
+            split_detection_interval_secs: 10.0,
+            balance_gap_fraction: 0.1,
+            names_per_host: 1.0,
+            sizes: SizeModel {
+                addresses: 2,
+                secured: true,
+                app_endpoints: 1,
+                extended_payload: 0,
+                fragment: 1188,
+            },
+        }
+    }
+}

@@ -25,10 +25,10 @@
 //! simulation; [`Harness::without_maintenance`] switches its timer off, so
 //! that a test of another procedure sees that procedure's messages alone.
 
-use super::cache::{Cache, CacheParams};
+use super::cache::Cache;
 use super::env::{Env, Params};
 use super::id::{HostIx, IdIx, IdTable, U256};
-use super::message::{Message, MsgType, Reason, SizeModel};
+use super::message::{Message, MsgType, Reason};
 use super::node::Node;
 use super::outbox::{Outbox, ResolveOutcome, Timer};
 use crate::engine::{EventQueue, Rng, SimDuration, SimTime};
@@ -117,41 +117,6 @@ pub struct Harness {
     resolved: Vec<(HostIx, ResolveOutcome)>,
 }
 
-/// The [MS-PNRP] values the scenario's `[pnrp]` defaults use: 5 leaf-set
-/// entries a side, 20 entries a cache level, 15 s maintenance, 1 s
-/// retransmission timeout with 2 retries, 22 hops, 6 suspicious replies.
-pub fn spec_params() -> Params {
-    Params {
-        cache: CacheParams {
-            capacity: 20,
-            span_ratio: 10,
-            leaf_per_side: 5,
-        },
-        maintenance_period: SimDuration::from_secs(15),
-        sparse_maintenance_period: SimDuration::from_secs(10),
-        sparse_cache_entries: 2,
-        retransmit_timeout: SimDuration::from_secs(1),
-        retries: 2,
-        advertise_ids: 5,
-        sync_peers: 5,
-        max_hops: 22,
-        max_suspicious: 6,
-        lookups_per_hop: 3,
-        flood_list_max: 22,
-        refresh_interval: SimDuration::from_secs(86_400),
-        split_detection_interval_secs: 10.0,
-        balance_gap_fraction: 0.1,
-        names_per_host: 1.0,
-        sizes: SizeModel {
-            addresses: 2,
-            secured: true,
-            app_endpoints: 1,
-            extended_payload: 0,
-            fragment: 1188,
-        },
-    }
-}
-
 /// The `k`-th of `n` IDs spread evenly over the ring (a P2P ID of
 /// `k · 2^128 / n`, service location 0).
 pub fn ring_id(k: u64, n: u64) -> U256 {
@@ -159,9 +124,9 @@ pub fn ring_id(k: u64, n: u64) -> U256 {
 }
 
 impl Default for Harness {
-    /// An empty network with [`spec_params`].
+    /// An empty network with the [MS-PNRP] parameters ([`Params::default`]).
     fn default() -> Harness {
-        Harness::with_params(spec_params())
+        Harness::with_params(Params::default())
     }
 }
 

@@ -7,6 +7,7 @@
 //! default.
 
 use super::sweep::SweepSpec;
+use crate::engine::SimDuration;
 use crate::engine::units::{Duration, Size};
 pub use crate::network::{Latency, NetworkConfig};
 pub use crate::workload::churn::{DistKind, DurationDist};
@@ -116,7 +117,7 @@ impl Default for Hosts {
             shared_name_hosts: 2,
             firewalled_share: 0.0,
             teredo_share: 0.0,
-            addresses: 2,
+            addresses: crate::protocol::node::Params::default().sizes.addresses,
             join_spread: Duration::secs(60),
         }
     }
@@ -154,30 +155,35 @@ pub struct Pnrp {
     pub fragment_size: Size,
 }
 
+/// The protocol's own defaults ([`Params::default`](crate::protocol::node::Params)),
+/// so that the schema and the protocol cannot disagree.
 impl Default for Pnrp {
     fn default() -> Self {
+        let p = crate::protocol::node::Params::default();
         Pnrp {
-            leaf_set_per_side: 5,
-            cache_level_capacity: 20,
-            level_span_ratio: 10,
-            maintenance_period: Duration::secs(15),
-            sparse_maintenance_period: Duration::secs(10),
-            sparse_cache_entries: 2,
-            retransmit_timeout: Duration::secs(1),
-            retries: 2,
-            advertise_ids: 5,
-            sync_peers: 5,
-            max_hops: 22,
-            max_suspicious: 6,
-            lookups_per_hop: 3,
-            flood_list_max: 22,
-            refresh_interval: Duration::secs(86_400),
-            split_detection_interval: Duration::secs(10),
-            balance_gap_fraction: 0.1,
-            secured_names: true,
-            app_endpoints: 1,
-            extended_payload: Size(0),
-            fragment_size: Size(1188),
+            leaf_set_per_side: p.cache.leaf_per_side as u32,
+            cache_level_capacity: p.cache.capacity as u32,
+            level_span_ratio: p.cache.span_ratio,
+            maintenance_period: Duration(p.maintenance_period),
+            sparse_maintenance_period: Duration(p.sparse_maintenance_period),
+            sparse_cache_entries: p.sparse_cache_entries as u32,
+            retransmit_timeout: Duration(p.retransmit_timeout),
+            retries: p.retries,
+            advertise_ids: p.advertise_ids as u32,
+            sync_peers: p.sync_peers as u32,
+            max_hops: p.max_hops,
+            max_suspicious: p.max_suspicious,
+            lookups_per_hop: p.lookups_per_hop,
+            flood_list_max: p.flood_list_max as u32,
+            refresh_interval: Duration(p.refresh_interval),
+            split_detection_interval: Duration(SimDuration::from_secs_f64(
+                p.split_detection_interval_secs,
+            )),
+            balance_gap_fraction: p.balance_gap_fraction,
+            secured_names: p.sizes.secured,
+            app_endpoints: u32::from(p.sizes.app_endpoints),
+            extended_payload: Size(u64::from(p.sizes.extended_payload)),
+            fragment_size: Size(p.sizes.fragment as u64),
         }
     }
 }
