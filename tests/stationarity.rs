@@ -129,3 +129,68 @@ fn check_requires_the_verdict_through_an_expectation() {
         "{out}{err}"
     );
 }
+
+#[test]
+fn sweep_compare_and_size_name_the_runs_that_still_trend_in_stderr_and_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let at = |name: &str| dir.path().join(name).display().to_string();
+    let sweep = write(
+        dir.path(),
+        "sweep.toml",
+        &format!(
+            "{STILL_RELAXING}[sweep]\naxis = \"hosts.names_per_host\"\nvalues = [1, 2]\nreplications = 2\n"
+        ),
+    );
+    let (code, out, err) = pnrpsim(&[
+        "sweep",
+        &sweep,
+        "--out",
+        &at("sweep-out"),
+        "--no-charts",
+        "--report",
+        &at("sweep.md"),
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    // Every run of this cloud relaxes: each of the 4 is named.
+    for (point, replication) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
+        let line =
+            format!("warning: point {point}, replication {replication}: hosts online still trends");
+        assert!(err.contains(&line), "{line}\n{err}");
+    }
+    assert!(err.contains("try --set warmup="), "{err}");
+    let page = std::fs::read_to_string(at("sweep.md")).unwrap();
+    assert!(
+        page.contains("Not settled: in point 1, replication 1, hosts online still trends"),
+        "{page}"
+    );
+
+    let designs = write(
+        dir.path(),
+        "compare.toml",
+        &format!(
+            "{STILL_RELAXING}[[design]]\nname = \"one\"\nset = {{ \"hosts.names_per_host\" = 1 }}\n\
+             [[design]]\nname = \"two\"\nset = {{ \"hosts.names_per_host\" = 2 }}\n"
+        ),
+    );
+    let (code, out, err) = pnrpsim(&[
+        "compare",
+        &designs,
+        "--replications",
+        "2",
+        "--out",
+        &at("compare-out"),
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        err.contains("warning: design two, replication 1: hosts online still trends"),
+        "{err}"
+    );
+
+    let relaxing = write(dir.path(), "relaxing.toml", STILL_RELAXING);
+    let (code, out, err) = pnrpsim(&["size", &relaxing, "--names", "1", "--replications", "2"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        err.contains("warning: hosts.names_per_host = 1, replication 0: hosts online still trends"),
+        "{err}"
+    );
+}
