@@ -10,6 +10,9 @@ use super::sweep::SweepSpec;
 use crate::engine::SimDuration;
 use crate::engine::units::{Duration, Size};
 pub use crate::network::{Latency, NetworkConfig};
+use crate::protocol::cache::CacheParams;
+use crate::protocol::message::WireSizes;
+use crate::protocol::node::Params;
 pub use crate::workload::churn::{DistKind, DurationDist};
 pub use crate::workload::names::Popularity;
 use serde::{Deserialize, Serialize};
@@ -117,7 +120,7 @@ impl Default for Hosts {
             shared_name_hosts: 2,
             firewalled_share: 0.0,
             teredo_share: 0.0,
-            addresses: crate::protocol::node::Params::default().sizes.addresses,
+            addresses: Params::default().sizes.addresses,
             join_spread: Duration::secs(60),
         }
     }
@@ -155,11 +158,11 @@ pub struct Pnrp {
     pub fragment_size: Size,
 }
 
-/// The protocol's own defaults ([`Params::default`](crate::protocol::node::Params)),
+/// The protocol's own defaults ([`Params::default`]),
 /// so that the schema and the protocol cannot disagree.
 impl Default for Pnrp {
     fn default() -> Self {
-        let p = crate::protocol::node::Params::default();
+        let p = Params::default();
         Pnrp {
             leaf_set_per_side: p.cache.leaf_per_side as u32,
             cache_level_capacity: p.cache.capacity as u32,
@@ -184,6 +187,44 @@ impl Default for Pnrp {
             app_endpoints: u32::from(p.sizes.app_endpoints),
             extended_payload: Size(u64::from(p.sizes.extended_payload)),
             fragment_size: Size(p.sizes.fragment as u64),
+        }
+    }
+}
+
+impl Scenario {
+    /// The protocol parameters of this scenario: its `[pnrp]` section, and
+    /// from `[hosts]` the names per host (the split-detection rate divides
+    /// by it) and the addresses each route entry carries.
+    pub fn protocol_params(&self) -> Params {
+        let p = &self.pnrp;
+        Params {
+            cache: CacheParams {
+                capacity: p.cache_level_capacity as usize,
+                span_ratio: p.level_span_ratio,
+                leaf_per_side: p.leaf_set_per_side as usize,
+            },
+            maintenance_period: p.maintenance_period.0,
+            sparse_maintenance_period: p.sparse_maintenance_period.0,
+            sparse_cache_entries: p.sparse_cache_entries as usize,
+            retransmit_timeout: p.retransmit_timeout.0,
+            retries: p.retries,
+            advertise_ids: p.advertise_ids as usize,
+            sync_peers: p.sync_peers as usize,
+            max_hops: p.max_hops,
+            max_suspicious: p.max_suspicious,
+            lookups_per_hop: p.lookups_per_hop,
+            flood_list_max: p.flood_list_max as usize,
+            refresh_interval: p.refresh_interval.0,
+            split_detection_interval_secs: p.split_detection_interval.as_secs_f64(),
+            balance_gap_fraction: p.balance_gap_fraction,
+            names_per_host: f64::from(self.hosts.names_per_host),
+            sizes: WireSizes {
+                addresses: self.hosts.addresses,
+                secured: p.secured_names,
+                app_endpoints: p.app_endpoints as u8,
+                extended_payload: p.extended_payload.0 as u32,
+                fragment: p.fragment_size.0 as usize,
+            },
         }
     }
 }
