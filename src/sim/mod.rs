@@ -157,8 +157,7 @@ impl<'s> Simulation<'s> {
             s.workload.popularity,
             s.workload.zipf_exponent,
             plan.catalogue.len(),
-        )
-        .map_err(anyhow::Error::msg)?;
+        )?;
         let resolves = AppResolves::new(
             s.workload.resolves_per_host_per_hour,
             popularity,
@@ -168,8 +167,7 @@ impl<'s> Simulation<'s> {
         let churn = c
             .enabled
             .then(|| ChurnSchedule::new(&c.session, &c.downtime, c.graceful_share))
-            .transpose()
-            .map_err(anyhow::Error::msg)?;
+            .transpose()?;
         let hosts = (0..n)
             .map(|h| Host {
                 node: Node::new(HostIx(h as u32)),

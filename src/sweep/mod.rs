@@ -323,46 +323,34 @@ where
     records.sort_by_key(|r| (r.point, r.replication));
     failures.sort_by_key(|f| (f.point.index, f.replication));
 
-    let whole = records.len() == tasks.len();
-    // A shard has no journal and resumes nothing: the counts below are 0.
-    let files = match cfg.shard {
-        Some(sh) if whole => shard::write(&cfg.out_dir, sh, base, &records)?,
-        Some(_) => Vec::new(),
-        None => write_tables(&cfg.out_dir, base, &plan, &records, whole, journal)?,
-    };
-    Ok(SweepOutcome {
-        files,
-        tasks: tasks.len(),
-        completed: records.len(),
-        failures,
-        skipped,
-        cut_short,
-        resumed,
-        resumed_unfinished: unfinished,
-        journal_dropped,
-        shard: cfg.shard,
-    })
-}
-
-/// Writes the tables of a sweep that is not a shard: into `out_dir` once
-/// they hold every run (`whole`), and the journal is then marked complete;
-/// otherwise aside, into [`PARTIAL_DIR`].
-fn write_tables(
-    out_dir: &std::path::Path,
-    base: &Scenario,
-    plan: &SweepPlan,
-    records: &[RunRecord],
-    whole: bool,
-    journal: Option<Journal>,
-) -> anyhow::Result<Vec<PathBuf>> {
+    if let Some(sh) = cfg.shard {
+        let files = if records.len() == tasks.len() {
+            shard::write(&cfg.out_dir, sh, base, &records)?
+        } else {
+            Vec::new()
+        };
+        return Ok(SweepOutcome {
+            files,
+            tasks: tasks.len(),
+            completed: records.len(),
+            failures,
+            skipped,
+            cut_short,
+            resumed: 0,
+            resumed_unfinished: 0,
+            journal_dropped: Vec::new(),
+            shard: Some(sh),
+        });
+    }
     let name = if base.name.is_empty() {
         "scenario"
     } else {
         &base.name
     };
-    let partial_dir = out_dir.join(PARTIAL_DIR);
+    let whole = records.len() == tasks.len();
+    let partial_dir = cfg.out_dir.join(PARTIAL_DIR);
     let files = if whole {
-        let files = tables::write_all(out_dir, name, plan, records, base)?;
+        let files = tables::write_all(&cfg.out_dir, name, &plan, &records, base)?;
         if partial_exists(&partial_dir)? {
             std::fs::remove_dir_all(&partial_dir)
                 .with_context(|| format!("cannot remove {}", partial_dir.display()))?;
@@ -375,14 +363,25 @@ fn write_tables(
         // finished run, and `--resume` draws them once all are done).
         partial_exists(&partial_dir)?;
         crate::outputs::prepare_output_dir(&partial_dir, 0)?;
-        tables::write_all(&partial_dir, name, plan, records, base)?
+        tables::write_all(&partial_dir, name, &plan, &records, base)?
     };
     if let Some(journal) = journal.filter(|_| whole) {
         journal
             .complete()
             .with_context(|| format!("cannot write {}", journal.path().display()))?;
     }
-    Ok(files)
+    Ok(SweepOutcome {
+        files,
+        tasks: tasks.len(),
+        completed: records.len(),
+        failures,
+        skipped,
+        cut_short,
+        resumed,
+        resumed_unfinished: unfinished,
+        journal_dropped,
+        shard: None,
+    })
 }
 
 #[cfg(test)]

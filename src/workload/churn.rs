@@ -6,6 +6,7 @@
 //! and parametrised by their mean, so that changing the shape keeps the
 //! churn rate comparable.
 
+use super::WorkloadError;
 use crate::engine::units::Duration;
 use crate::engine::{Rng, SimDuration, SimTime};
 use rand::Rng as _;
@@ -52,9 +53,12 @@ impl Lifetime {
     /// Builds the sampler; the scale is chosen so that the mean is `d.mean`.
     /// Parameters are validated with the scenario, so failures here are
     /// reported as errors rather than trusted.
-    pub fn new(d: &DurationDist) -> Result<Lifetime, String> {
+    pub fn new(d: &DurationDist) -> Result<Lifetime, WorkloadError> {
         let mean = d.mean.as_secs_f64();
-        let bad = |e: &dyn std::fmt::Display| format!("invalid {:?} distribution: {e}", d.dist);
+        let bad = |e: &dyn std::fmt::Display| WorkloadError::Distribution {
+            kind: d.dist,
+            reason: e.to_string(),
+        };
         Ok(match d.dist {
             DistKind::Exponential => {
                 Lifetime::Exponential(Exp::new(1.0 / mean).map_err(|e| bad(&e))?)
@@ -111,7 +115,7 @@ impl ChurnSchedule {
         session: &DurationDist,
         downtime: &DurationDist,
         graceful_share: f64,
-    ) -> Result<ChurnSchedule, String> {
+    ) -> Result<ChurnSchedule, WorkloadError> {
         Ok(ChurnSchedule {
             session: Lifetime::new(session)?,
             downtime: Lifetime::new(downtime)?,
@@ -176,6 +180,24 @@ mod tests {
         assert!((gamma(5.0) - 24.0).abs() < 1e-9);
         assert!((gamma(0.5) - std::f64::consts::PI.sqrt()).abs() < 1e-12);
         assert!((gamma(3.0) - 2.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn an_impossible_distribution_is_an_error_naming_its_kind() {
+        let d = DurationDist {
+            dist: DistKind::Pareto,
+            mean: Duration::secs(60),
+            shape: -2.0,
+        };
+        let err = Lifetime::new(&d).unwrap_err();
+        assert!(matches!(
+            err,
+            WorkloadError::Distribution {
+                kind: DistKind::Pareto,
+                ..
+            }
+        ));
+        assert!(err.to_string().starts_with("invalid Pareto distribution: "));
     }
 
     #[test]

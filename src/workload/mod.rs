@@ -10,3 +10,19 @@ pub mod bootstrap;
 pub mod churn;
 pub mod names;
 pub mod resolves;
+
+/// A workload model that cannot be built from its parameters. Validation
+/// refuses such parameters before a run starts, so this is reported rather
+/// than trusted.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum WorkloadError {
+    /// A session or downtime distribution, with the sampler's reason.
+    #[error("invalid {kind:?} distribution: {reason}")]
+    Distribution {
+        kind: churn::DistKind,
+        reason: String,
+    },
+    /// The Zipf popularity of names, with the sampler's reason.
+    #[error("zipf popularity: {0}")]
+    Popularity(String),
+}
