@@ -4,8 +4,10 @@
 //!
 //! This is the only place that knows all layers. The engine orders events;
 //! the protocol decides what to send; the network decides when (and
-//! whether) it arrives and what it costs; this module routes between them
-//! and counts.
+//! whether) it arrives and what it costs; the workload's schedulers
+//! ([`crate::workload`]) say when hosts come and go, whom they join
+//! through and what they resolve; this module routes between them and
+//! counts.
 
 mod accounting;
 mod truth;
