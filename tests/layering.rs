@@ -19,7 +19,7 @@ const LAYERS: &[&[&str]] = &[
     &["sim"],
     &["guard"],
     &["estimate"],
-    &["report"],
+    &["outputs"],
     &["sweep"],
     &["plot"],
     &["design", "size", "check"],

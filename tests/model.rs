@@ -129,7 +129,7 @@ fn same_seed_gives_byte_identical_tables_and_another_seed_does_not() {
     let write = |seed: u64| {
         let dir = tempfile::tempdir().unwrap();
         let r = pnrpsim::sim::run(&s, StreamSeed::single(seed)).unwrap();
-        let files = pnrpsim::report::write_run_tables(dir.path(), &r).unwrap();
+        let files = pnrpsim::outputs::write_run_tables(dir.path(), &r).unwrap();
         let contents: Vec<(String, Vec<u8>)> = files
             .iter()
             .map(|f| {

@@ -367,7 +367,7 @@ proptest! {
         let mut written = Vec::new();
         for d in &dirs {
             let r = pnrpsim::sim::run(&s, StreamSeed::single(s.seed)).unwrap();
-            written.push(pnrpsim::report::write_run_tables(d.path(), &r).unwrap());
+            written.push(pnrpsim::outputs::write_run_tables(d.path(), &r).unwrap());
         }
         prop_assert_eq!(written[0].len(), 6);
         for (a, b) in written[0].iter().zip(&written[1]) {

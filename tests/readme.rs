@@ -12,7 +12,7 @@ use pnrpsim::scenario::overrides::parameter_paths;
 const README: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
 const SCENARIO_REFERENCE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/reference/scenario.md");
 const OUTPUT_REFERENCE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/reference/outputs.md");
-const BEGIN: &str = "<!-- columns:begin (generated from report::column_reference(); `cargo test --test readme` checks it) -->\n";
+const BEGIN: &str = "<!-- columns:begin (generated from outputs::column_reference(); `cargo test --test readme` checks it) -->\n";
 const END: &str = "<!-- columns:end -->";
 
 fn read(path: &str) -> String {
@@ -79,7 +79,7 @@ fn column_reference_is_current() {
     let text = read(OUTPUT_REFERENCE);
     let start = text.find(BEGIN).expect("column block start") + BEGIN.len();
     let end = text.find(END).expect("column block end");
-    let generated = format!("{}\n", pnrpsim::report::column_reference().trim_end());
+    let generated = format!("{}\n", pnrpsim::outputs::column_reference().trim_end());
     if std::env::var_os("PNRPSIM_UPDATE_README").is_some() {
         let updated = format!("{}{}{}", &text[..start], generated, &text[end..]);
         std::fs::write(OUTPUT_REFERENCE, updated).unwrap();

@@ -11,7 +11,7 @@
 //! `expected` key that was absent is appended to its entry.
 
 use super::{BlessValue, RowKind, ScenarioReport, Verdict};
-use crate::report::write_atomic;
+use crate::outputs::write_atomic;
 use anyhow::Context;
 use std::path::Path;
 use toml_edit::{DocumentMut, Item, TableLike, Value};

@@ -12,7 +12,7 @@
 //! it.
 
 use crate::scenario::Expect;
-use crate::sweep::stats::Estimate;
+use crate::sweep::stats::SampleMean;
 
 /// What an entry accepts.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -61,7 +61,7 @@ impl Accept {
 
     /// Whether the measurement is compatible: the accepted range meets the
     /// confidence interval (or the single value). Always false while unset.
-    pub fn admits(&self, m: &Estimate) -> bool {
+    pub fn admits(&self, m: &SampleMean) -> bool {
         let (lo, hi) = measured_range(m);
         self.range().is_some_and(|(a, b)| lo <= b && a <= hi)
     }
@@ -86,7 +86,7 @@ impl Accept {
 
     /// One line for a failed check: the accepted range, the measurement, and
     /// how far off it is.
-    pub fn diff(&self, m: &Estimate) -> String {
+    pub fn diff(&self, m: &SampleMean) -> String {
         let mut text = format!("expected {}", self.describe());
         if let Some((lo, hi)) = self.range().filter(|_| matches!(self, Accept::Near { .. })) {
             text += &format!(" ({} … {})", number(lo), number(hi));
@@ -104,12 +104,12 @@ impl Accept {
 
 /// The measured range that [`Accept::admits`] compares: the interval, or
 /// the value itself for one run.
-fn measured_range(m: &Estimate) -> (f64, f64) {
+fn measured_range(m: &SampleMean) -> (f64, f64) {
     m.ci95.unwrap_or((m.mean, m.mean))
 }
 
 /// `12.5`, or `12.5 (95 % CI 12.1 … 12.9, n = 3)` for replications.
-pub fn describe_measured(m: &Estimate) -> String {
+pub fn describe_measured(m: &SampleMean) -> String {
     match m.ci95 {
         Some((lo, hi)) => format!(
             "{} (95 % CI {} … {}, n = {})",
@@ -162,8 +162,8 @@ fn percent(share: f64) -> String {
 mod tests {
     use super::*;
 
-    fn est(mean: f64, ci: Option<(f64, f64)>) -> Estimate {
-        Estimate {
+    fn est(mean: f64, ci: Option<(f64, f64)>) -> SampleMean {
+        SampleMean {
             n: if ci.is_some() { 3 } else { 1 },
             mean,
             ci95: ci,

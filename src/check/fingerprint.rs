@@ -19,7 +19,7 @@
 use crate::metrics::{
     Connectivity, HostMetrics, LeafSetAccuracy, ResolveStats, RunResult, Traffic, Window,
 };
-use crate::report::csv_tables::FLOAT_DECIMALS;
+use crate::outputs::csv_tables::FLOAT_DECIMALS;
 
 /// The fingerprint of one run.
 pub fn of_run(r: &RunResult) -> u64 {
@@ -205,7 +205,7 @@ impl Fnv {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::fixture::sample_run;
+    use crate::outputs::fixture::sample_run;
 
     #[test]
     fn fnv_matches_the_reference_vectors() {

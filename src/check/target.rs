@@ -17,7 +17,7 @@ use crate::metrics::catalog;
 use crate::scenario::expect::point_index;
 use crate::scenario::{Expect, Scenario};
 use crate::sweep::exec::{Outcome, execute};
-use crate::sweep::stats::Estimate;
+use crate::sweep::stats::SampleMean;
 use crate::sweep::{Coord, SweepPlan};
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
@@ -267,7 +267,7 @@ fn expectation_row(target: &Target, runs: &TargetRuns, i: usize, e: &Expect) -> 
             }
         }
     }
-    let Some(estimate) = Estimate::of(&values) else {
+    let Some(estimate) = SampleMean::of(&values) else {
         row.measured = "undefined".to_owned();
         row.verdict = Verdict::Fail;
         row.detail = Some(format!(
@@ -299,7 +299,7 @@ fn expectation_row(target: &Target, runs: &TargetRuns, i: usize, e: &Expect) -> 
 /// The `expected` value `--bless` writes: the measured mean, to six
 /// significant digits when the rounded value still passes (it does unless
 /// the tolerance is tighter than the rounding). Bounds are never rewritten.
-fn bless_expected(accept: Accept, m: &Estimate) -> Option<f64> {
+fn bless_expected(accept: Accept, m: &SampleMean) -> Option<f64> {
     let tolerance = match accept {
         Accept::Near { tolerance, .. } | Accept::Unset { tolerance } => tolerance,
         Accept::Within { .. } => return None,

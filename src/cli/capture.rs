@@ -1,11 +1,11 @@
 //! `pnrpsim run --pcap`: the datagrams of a few hosts as a libpcap file
-//! ([`crate::report::pcap`]).
+//! ([`crate::outputs::pcap`]).
 
 use super::Failure;
 use crate::engine::{SimDuration, SimTime};
+use crate::outputs::pcap::Pcap;
 use crate::protocol::id::HostIx;
 use crate::protocol::message::Message;
-use crate::report::pcap::Pcap;
 use crate::scenario::Scenario;
 use crate::sim::Simulation;
 use clap::Args;
@@ -77,7 +77,7 @@ pub fn plan(args: &PcapArgs, s: &Scenario, force: bool) -> Result<Option<Plan>, 
             format!("directory {} does not exist", dir.display()),
         ));
     }
-    crate::report::prepare_output_dir(dir, estimate.min(CAP_BYTES))
+    crate::outputs::prepare_output_dir(dir, estimate.min(CAP_BYTES))
         .map_err(|e| bad("pcap", format!("{e:#}")))?;
     if estimate > CAP_BYTES && !force {
         return Err(bad(
@@ -116,7 +116,7 @@ fn parse_window(text: &str, end: SimTime) -> Result<(SimTime, SimTime), String> 
 /// estimate's per-host upload (its download is about the same), plus the
 /// 16-byte record header of each ~100-byte datagram.
 fn estimated_bytes(s: &Scenario, hosts: u32, (start, stop): (SimTime, SimTime)) -> u64 {
-    let per_host = crate::estimate::Estimate::of(s).map_or(0.0, |e| e.per_host_total());
+    let per_host = crate::estimate::AnalyticEstimate::of(s).map_or(0.0, |e| e.per_host_total());
     let secs = SimDuration(stop.0 - start.0).as_secs_f64();
     (2.0 * per_host * f64::from(hosts) * secs * 1.16) as u64
 }
@@ -151,7 +151,7 @@ impl<'p> Recorder<'p> {
 
     /// Encodes the kept messages, once the run is over.
     pub fn end(&self, sim: &Simulation, s: &Scenario) {
-        let sizes = crate::sim::params(s).sizes;
+        let sizes = s.protocol_params().sizes;
         let mut pcap = self.pcap.borrow_mut();
         for (now, from, to, msg) in self.sent.take() {
             let teredo = sim.is_teredo(from) || sim.is_teredo(to);
@@ -162,7 +162,7 @@ impl<'p> Recorder<'p> {
     /// Writes the file atomically; returns the number of frames.
     pub fn write(self) -> Result<u64, Failure> {
         let pcap = self.pcap.into_inner();
-        crate::report::atomic::write_atomic(&self.plan.path, |w| w.write_all(pcap.bytes()))
+        crate::outputs::atomic::write_atomic(&self.plan.path, |w| w.write_all(pcap.bytes()))
             .map_err(|e| {
                 Failure::Run(anyhow::anyhow!("writing {}: {e}", self.plan.path.display()))
             })?;

@@ -5,7 +5,7 @@ use crate::check::bless::{Updates, bless_file};
 use crate::check::discover::scenario_files;
 use crate::check::target::TargetRuns;
 use crate::check::{Report, ScenarioReport, Target, evaluate, junit, run_targets};
-use crate::report::write_atomic;
+use crate::outputs::write_atomic;
 use crate::scenario::load::load_file;
 use crate::scenario::overrides::scenario_with;
 use crate::sweep::interrupt_flag;

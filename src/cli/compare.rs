@@ -40,8 +40,8 @@ pub struct CompareArgs {
 pub fn run(args: CompareArgs) -> Result<(), Failure> {
     let s = load_file(&args.scenario.scenario, &args.scenario.sets)
         .map_err(|e| Failure::Input(e.to_string()))?;
-    let out = crate::report::output_dir(args.out.clone(), &s.name)
-        .and_then(|out| crate::report::prepare_output_dir(&out, 0).map(|()| out))
+    let out = crate::outputs::output_dir(args.out.clone(), &s.name)
+        .and_then(|out| crate::outputs::prepare_output_dir(&out, 0).map(|()| out))
         .map_err(|e| Failure::Input(format!("{e:#}")))?;
     let report = ReportPath::from_arg(args.report.as_deref()).map_err(Failure::Input)?;
     let base = toml::Table::try_from(&s).map_err(|e| Failure::Run(e.into()))?;

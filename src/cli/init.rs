@@ -6,7 +6,7 @@
 //! command asks it.
 
 use super::Failure;
-use crate::report::atomic::write_atomic;
+use crate::outputs::atomic::write_atomic;
 use crate::scenario::validate::folder_name_problem;
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;

@@ -3,7 +3,7 @@
 use super::{Failure, stats};
 use crate::engine::StreamSeed;
 use crate::guard::{CutShort, WallLimit, run_watched, run_within};
-use crate::report;
+use crate::outputs;
 use crate::scenario::Scenario;
 use crate::scenario::load::load_file;
 use clap::Args;
@@ -94,9 +94,9 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
     let limit = args.max_wall.map(WallLimit::start);
     let estimate = crate::estimate::footprint::estimate(&s);
     stats::preflight(estimate.bytes, args.perf.force, "this run")?;
-    let out = report::output_dir(args.out, &s.name)
+    let out = outputs::output_dir(args.out, &s.name)
         .and_then(|out| {
-            report::prepare_output_dir(&out, report::estimated_run_bytes(&s)).map(|()| out)
+            outputs::prepare_output_dir(&out, outputs::estimated_run_bytes(&s)).map(|()| out)
         })
         .map_err(|e| Failure::Input(format!("{e:#}")))?;
     let plan = super::capture::plan(&args.capture, &s, args.perf.force)?;
@@ -121,12 +121,12 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
         }
     })?;
     let wall = started.elapsed();
-    say!("{}", report::summary::summary_table(&result).trim_end());
+    say!("{}", outputs::summary::summary_table(&result).trim_end());
     say!(
         "{}",
-        crate::report::comparison_table(&s, &result).trim_end()
+        crate::outputs::comparison_table(&s, &result).trim_end()
     );
-    let files = report::csv_tables::write_run_tables(&out, &result)?;
+    let files = outputs::csv_tables::write_run_tables(&out, &result)?;
     say!("wrote {} tables to {}", files.len(), out.display());
     let trends = crate::metrics::stationarity::trends(&result);
     super::trend::warn(&s, &[(String::new(), trends)]);

@@ -3,7 +3,7 @@
 
 use super::Failure;
 use crate::engine::StreamSeed;
-use crate::estimate::footprint::Estimate;
+use crate::estimate::footprint::Footprint;
 use crate::metrics::RunResult;
 use crate::scenario::Scenario;
 use crate::sim::Work;
@@ -15,7 +15,7 @@ pub struct Stats {
     pub wall: Duration,
     /// Hosts per run (for memory per host; 0 when runs differ in size).
     pub hosts: u64,
-    pub estimate: Estimate,
+    pub estimate: Footprint,
 }
 
 impl Stats {

@@ -81,7 +81,7 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
     let s = load_file(&args.scenario.scenario, &args.scenario.sets)
         .map_err(|e| Failure::Input(e.to_string()))?;
     let limit = args.max_wall.map(WallLimit::start);
-    let out_dir = crate::report::output_dir(args.out.clone(), &s.name)
+    let out_dir = crate::outputs::output_dir(args.out.clone(), &s.name)
         .map_err(|e| Failure::Input(format!("{e:#}")))?;
     let base = toml::Table::try_from(&s).map_err(|e| Failure::Run(e.into()))?;
     let shard = match &args.shard {
@@ -250,7 +250,7 @@ fn preflight(
     base: &toml::Table,
     threads: usize,
     force: bool,
-) -> Result<crate::estimate::footprint::Estimate, Failure> {
+) -> Result<crate::estimate::footprint::Footprint, Failure> {
     let plan = s
         .sweep
         .clone()

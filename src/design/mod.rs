@@ -9,12 +9,12 @@
 use crate::engine::StreamSeed;
 use crate::metrics::RunResult;
 use crate::metrics::catalog::{self, RESOLVE_SUCCESS as SUCCESS, UP, UP_P95, reason_metric};
+use crate::outputs::write_atomic;
 use crate::plot::bars::{Bar, BarChart, BarGroup, render_bars};
 use crate::protocol::message::Reason;
-use crate::report::write_atomic;
 use crate::scenario::{Design, Scenario};
 use crate::sweep::exec::{Outcome, execute};
-use crate::sweep::stats::Estimate;
+use crate::sweep::stats::SampleMean;
 use anyhow::{Context, bail};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -119,17 +119,17 @@ impl Comparison {
             .collect()
     }
 
-    pub fn estimate(&self, d: usize, metric: &str) -> Option<Estimate> {
-        Estimate::of(&self.values(d, metric))
+    pub fn estimate(&self, d: usize, metric: &str) -> Option<SampleMean> {
+        SampleMean::of(&self.values(d, metric))
     }
 
     /// Design `d`'s metric over the first design's, per paired replication.
-    pub fn ratio(&self, d: usize, metric: &str) -> Option<Estimate> {
+    pub fn ratio(&self, d: usize, metric: &str) -> Option<SampleMean> {
         self.ratio_between(d, 0, metric)
     }
 
     /// Design `a`'s metric over design `b`'s, per paired replication.
-    pub fn ratio_between(&self, a: usize, b: usize, metric: &str) -> Option<Estimate> {
+    pub fn ratio_between(&self, a: usize, b: usize, metric: &str) -> Option<SampleMean> {
         let c = self.column(metric);
         let pairs: Vec<f64> = self.designs[a]
             .runs
@@ -140,7 +140,7 @@ impl Comparison {
                 _ => None,
             })
             .collect();
-        Estimate::of(&pairs)
+        SampleMean::of(&pairs)
     }
 
     /// Metrics shown: per-host upload mean and p95, each reason that costs
@@ -159,8 +159,8 @@ impl Comparison {
 
     /// The side-by-side table printed by `pnrpsim compare`.
     pub fn table(&self) -> String {
-        let fmt = |e: Option<Estimate>| match e {
-            Some(Estimate {
+        let fmt = |e: Option<SampleMean>| match e {
+            Some(SampleMean {
                 mean,
                 ci95: Some((lo, hi)),
                 ..

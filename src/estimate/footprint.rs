@@ -32,9 +32,9 @@ const REGISTRATION_BYTES: f64 = 40.0;
 /// side of not starting a run that would not fit.
 const MARGIN: f64 = 1.1;
 
-/// The estimate, with the figures it was made from.
+/// The estimated peak memory of one run, with the figures it was made from.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Estimate {
+pub struct Footprint {
     pub bytes: u64,
     /// Cache entries expected per host.
     pub entries_per_host: f64,
@@ -43,7 +43,7 @@ pub struct Estimate {
 }
 
 /// Estimates the peak memory of one run of `s`.
-pub fn estimate(s: &Scenario) -> Estimate {
+pub fn estimate(s: &Scenario) -> Footprint {
     let hosts = f64::from(s.hosts.count);
     let names = f64::from(s.hosts.names_per_host);
     let live = hosts * names;
@@ -53,7 +53,7 @@ pub fn estimate(s: &Scenario) -> Estimate {
         + hosts * (HOST_BYTES + names * NAME_BYTES + entries * ENTRY_BYTES)
         + again * REGISTRATION_BYTES
         + topology_bytes(s);
-    Estimate {
+    Footprint {
         bytes: (bytes * MARGIN) as u64,
         entries_per_host: entries,
         registrations: live + again,

@@ -41,7 +41,7 @@ use wire::Wire;
 
 /// The estimate of one scenario.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Estimate {
+pub struct AnalyticEstimate {
     pub population: Population,
     /// LOOKUP hops of an application resolve.
     pub resolve_hops: f64,
@@ -51,10 +51,10 @@ pub struct Estimate {
     pub cloud_bytes_per_s: [f64; Reason::COUNT],
 }
 
-impl Estimate {
+impl AnalyticEstimate {
     /// `None` when the scenario measures nothing (warm-up ≥ duration) or
     /// no host is ever online.
-    pub fn of(s: &Scenario) -> Option<Estimate> {
+    pub fn of(s: &Scenario) -> Option<AnalyticEstimate> {
         let pop = Population::of(s)?;
         if pop.online <= 0.0 {
             return None;
@@ -82,7 +82,7 @@ impl Estimate {
         let mut bytes = [0.0; Reason::COUNT];
         let mut add = |r: Reason, x: f64| bytes[r.index()] += x;
         let peers = f64::from(p.sync_peers)
-            .min(crate::sim::SEEDS_PER_JOIN as f64)
+            .min(crate::protocol::SEEDS_PER_JOIN as f64)
             .min(others);
         let advertised = (p.advertise_ids as usize).min(IdList::CAPACITY);
         add(
@@ -145,7 +145,7 @@ impl Estimate {
             Reason::Unregistration,
             pop.departures_per_s * s.churn.graceful_share * m * costs.unregistration(),
         );
-        Some(Estimate {
+        Some(AnalyticEstimate {
             population: pop,
             resolve_hops: paths.app_resolve(),
             cache_levels: levels,
@@ -170,7 +170,7 @@ mod tests {
 
     #[test]
     fn a_static_cloud_pays_only_resolves_refresh_and_split_detection() {
-        let e = Estimate::of(&Scenario::default()).unwrap();
+        let e = AnalyticEstimate::of(&Scenario::default()).unwrap();
         for r in [
             Reason::Join,
             Reason::Registration,
@@ -196,7 +196,7 @@ mod tests {
             let mut s = Scenario::default();
             s.churn.enabled = true;
             s.hosts.names_per_host = m;
-            let e = Estimate::of(&s).unwrap();
+            let e = AnalyticEstimate::of(&s).unwrap();
             let publication = e.per_host(Reason::Registration) + e.per_host(Reason::Flood);
             publication / f64::from(m)
         };
@@ -209,6 +209,6 @@ mod tests {
     fn nothing_measured_gives_no_estimate() {
         let mut s = Scenario::default();
         s.warmup = s.duration;
-        assert_eq!(Estimate::of(&s), None);
+        assert_eq!(AnalyticEstimate::of(&s), None);
     }
 }

@@ -6,13 +6,13 @@
 use crate::network::{IPV6_UDP_HEADER, TEREDO_OVERHEAD};
 use crate::protocol::U256;
 use crate::protocol::id::{HostIx, IdIx};
-use crate::protocol::message::{Body, IdList, Message, Reason, SizeModel};
+use crate::protocol::message::{Body, IdList, Message, Reason, WireSizes};
 use crate::scenario::Scenario;
 
 /// Wire sizes for one scenario.
 #[derive(Clone, Copy, Debug)]
 pub struct Wire {
-    sizes: SizeModel,
+    sizes: WireSizes,
     /// Datagram size of application data (not PNRP).
     fragment: u32,
     /// Mean header bytes per datagram: 48, plus 28 when either end is a
@@ -36,7 +36,7 @@ impl Wire {
     pub fn new(s: &Scenario) -> Wire {
         let teredo = s.hosts.teredo_share;
         Wire {
-            sizes: crate::sim::params(s).sizes,
+            sizes: s.protocol_params().sizes,
             fragment: s.pnrp.fragment_size.0 as u32,
             header: f64::from(IPV6_UDP_HEADER)
                 + f64::from(TEREDO_OVERHEAD) * (1.0 - (1.0 - teredo).powi(2)),

@@ -1,7 +1,7 @@
 //! What one run measured.
 //!
 //! The simulation fills a [`RunResult`]; [`catalog`] names every figure
-//! read off it, `report` writes them as the summary table and CSV files, and
+//! read off it, `outputs` writes them as the summary table and CSV files, and
 //! sweeps aggregate many of them. Everything here counts only the measured
 //! part of the run (after warm-up).
 

@@ -51,6 +51,37 @@ impl Default for Latency {
     }
 }
 
+impl Latency {
+    /// The delay ranges the model draws from, each as `(field, min, field,
+    /// max)`; validation requires every one to be ordered.
+    pub fn ranges(&self) -> Vec<(&'static str, Duration, &'static str, Duration)> {
+        match *self {
+            Latency::Uniform { min, max } => vec![("min", min, "max", max)],
+            Latency::Topology {
+                link_delay_min,
+                link_delay_max,
+                access_delay_min,
+                access_delay_max,
+                ..
+            } => vec![
+                (
+                    "link_delay_min",
+                    link_delay_min,
+                    "link_delay_max",
+                    link_delay_max,
+                ),
+                (
+                    "access_delay_min",
+                    access_delay_min,
+                    "access_delay_max",
+                    access_delay_max,
+                ),
+            ],
+            Latency::Constant { .. } | Latency::Lognormal { .. } => Vec::new(),
+        }
+    }
+}
+
 /// Lognormal delays are capped here: the distribution's tail is unbounded,
 /// and a multi-minute datagram would only model a bug, not a network.
 const LOGNORMAL_MAX_US: u64 = 60_000_000;

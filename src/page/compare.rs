@@ -8,7 +8,7 @@ use crate::design::Comparison;
 use crate::metrics::catalog::{UP, UP_P95};
 use crate::scenario::Scenario;
 use crate::scenario::provenance::Provenance;
-use crate::sweep::stats::Estimate;
+use crate::sweep::stats::SampleMean;
 use std::path::PathBuf;
 
 /// The costliest and the cheapest design by mean upload per host.
@@ -22,9 +22,9 @@ pub fn extremes(cmp: &Comparison) -> (usize, usize) {
 }
 
 /// `7.31× (95% CI 7.02–7.60)`.
-pub fn ratio_text(r: Option<Estimate>) -> String {
+pub fn ratio_text(r: Option<SampleMean>) -> String {
     match r {
-        Some(Estimate {
+        Some(SampleMean {
             mean,
             ci95: Some((lo, hi)),
             ..

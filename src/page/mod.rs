@@ -15,7 +15,7 @@ pub mod sensitivity;
 pub mod size;
 pub mod sweep;
 
-use crate::report::write_atomic;
+use crate::outputs::write_atomic;
 use crate::scenario::Scenario;
 use crate::scenario::overrides::parameter_paths;
 use crate::scenario::provenance::Provenance;
@@ -55,7 +55,7 @@ impl ReportPath {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        crate::report::prepare_output_dir(&dir, 4 << 20).map_err(|e| bad(&format!("{e:#}")))?;
+        crate::outputs::prepare_output_dir(&dir, 4 << 20).map_err(|e| bad(&format!("{e:#}")))?;
         Ok(ReportPath {
             page: path.to_path_buf(),
             dir,

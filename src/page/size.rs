@@ -4,7 +4,7 @@
 
 use super::sensitivity::{Answer as Row, Sensitivity};
 use super::{Page, ReportPath, cloud, common_method, kbit, parameters};
-use crate::estimate::Estimate as Analytic;
+use crate::estimate::AnalyticEstimate;
 use crate::plot::{Axis, Chart, Curve, Marker, Scale, color, render};
 use crate::scenario::Scenario;
 use crate::scenario::provenance::Provenance;
@@ -310,5 +310,5 @@ pub fn page(
 
 /// The analytic per-host upload of `s` (bytes per online host-second).
 pub fn analytic(s: &Scenario) -> Option<f64> {
-    Analytic::of(s).map(|e| e.per_host_total())
+    AnalyticEstimate::of(s).map(|e| e.per_host_total())
 }

@@ -12,7 +12,7 @@ use crate::scenario::overrides::scenario_with;
 use crate::scenario::provenance::Provenance;
 use crate::sweep::SweepPlan;
 use crate::sweep::exec::{Outcome, execute};
-use crate::sweep::stats::Estimate;
+use crate::sweep::stats::SampleMean;
 use crate::sweep::tables::{ESTIMATE_UP, SWEEP_CSV, ci_high_column, ci_low_column, mean_column};
 use anyhow::{Context, anyhow, bail};
 use std::path::{Path, PathBuf};
@@ -136,7 +136,7 @@ pub fn headline_at(
             Outcome::Skipped => bail!("interrupted"),
         }
     }
-    let mean = |k: usize| Estimate::of(&samples[k]).map(|e| e.mean);
+    let mean = |k: usize| SampleMean::of(&samples[k]).map(|e| e.mean);
     Ok(ratio_row(mean(0), mean(1)))
 }
 

@@ -38,6 +38,27 @@ pub struct Ticks {
 }
 
 impl Ticks {
+    /// The axis from `lo` to `hi` with its `major` ticks, and those of the
+    /// `minor` candidates that do not fall on a major tick (closer than
+    /// `tolerance`): a grid line is drawn once.
+    fn new(
+        lo: f64,
+        hi: f64,
+        major: Vec<(f64, String)>,
+        minor: impl Iterator<Item = f64>,
+        tolerance: f64,
+    ) -> Ticks {
+        let minor = minor
+            .filter(|v| !major.iter().any(|(p, _)| (p - v).abs() < tolerance))
+            .collect();
+        Ticks {
+            lo,
+            hi,
+            major,
+            minor,
+        }
+    }
+
     pub fn label(&self, pos: f64) -> String {
         self.major
             .iter()
@@ -116,15 +137,7 @@ fn linear(mut lo: f64, mut hi: f64, include_zero: bool) -> Ticks {
             (v, label)
         })
         .collect();
-    let minor = steps(lo, hi, step / 2.0)
-        .filter(|v| !major.iter().any(|(p, _)| (p - v).abs() < step * 1e-6))
-        .collect();
-    Ticks {
-        lo,
-        hi,
-        major,
-        minor,
-    }
+    Ticks::new(lo, hi, major, steps(lo, hi, step / 2.0), step * 1e-6)
 }
 
 /// Multiples of `step` within `[lo, hi]`, snapped so that 0 prints as "0".
@@ -189,17 +202,8 @@ fn log(lo: f64, hi: f64) -> Ticks {
                 .collect()
         }
     };
-    let minor = at(&all_digits)
-        .into_iter()
-        .map(f64::log10)
-        .filter(|p| !major.iter().any(|(q, _)| (p - q).abs() < 1e-9))
-        .collect();
-    Ticks {
-        lo,
-        hi,
-        major,
-        minor,
-    }
+    let minor = at(&all_digits).into_iter().map(f64::log10);
+    Ticks::new(lo, hi, major, minor, 1e-9)
 }
 
 /// `0.05`, `2`, `300`, `5k`, `20M`: a tick value on a log axis.

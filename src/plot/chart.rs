@@ -6,7 +6,7 @@
 
 use super::FONT;
 use super::axes::{Scale, Ticks, layout};
-use crate::report::write_atomic;
+use crate::outputs::write_atomic;
 use anyhow::Context;
 use plotters::coord::Shift;
 use plotters::prelude::*;

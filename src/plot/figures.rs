@@ -50,7 +50,7 @@ pub fn render_all(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
 }
 
 /// One point's value of a metric: `(x, mean, 95 % interval)`.
-type Estimate = (f64, f64, Option<(f64, f64)>);
+type PointMean = (f64, f64, Option<(f64, f64)>);
 
 /// `sweep.csv` with its points grouped into curves by series value.
 struct Summary<'a> {
@@ -98,7 +98,7 @@ impl<'a> Summary<'a> {
     }
 
     /// A metric at the given rows, leaving out points without a mean.
-    fn metric(&self, rows: &[usize], metric: &str) -> anyhow::Result<Vec<Estimate>> {
+    fn metric(&self, rows: &[usize], metric: &str) -> anyhow::Result<Vec<PointMean>> {
         let (m, lo, hi) = (
             self.t.col(&mean_column(metric))?,
             self.t.col(&ci_low_column(metric))?,
@@ -155,7 +155,7 @@ fn estimate_curve(
     color: RGBColor,
     width: u32,
     marker: Marker,
-    e: &[Estimate],
+    e: &[PointMean],
 ) -> Curve {
     Curve {
         label,
@@ -405,7 +405,7 @@ fn hops(s: &Summary) -> anyhow::Result<Chart> {
         let regs = s.metric(rows, REGISTRATIONS)?;
         let hops = s.metric(rows, RESOLVE_HOPS)?;
         // Pair each point's hops with its registrations, by axis value.
-        let e: Vec<Estimate> = hops
+        let e: Vec<PointMean> = hops
             .iter()
             .filter_map(|&(x, h, ci)| {
                 let r = regs.iter().find(|r| r.0 == x)?.1;

@@ -6,7 +6,7 @@
 
 use super::cache::CacheParams;
 use super::id::IdTable;
-use super::message::SizeModel;
+use super::message::WireSizes;
 use crate::engine::{Rng, SimDuration, SimTime};
 
 /// Protocol parameters, resolved from the scenario.
@@ -29,7 +29,7 @@ pub struct Params {
     pub split_detection_interval_secs: f64,
     pub balance_gap_fraction: f64,
     pub names_per_host: f64,
-    pub sizes: SizeModel,
+    pub sizes: WireSizes,
 }
 
 /// Read-only world facts and the node's random stream for one reaction.
@@ -69,7 +69,7 @@ impl Default for Params {
             split_detection_interval_secs: 10.0,
             balance_gap_fraction: 0.1,
             names_per_host: 1.0,
-            sizes: SizeModel {
+            sizes: WireSizes {
                 addresses: 2,
                 secured: true,
                 app_endpoints: 1,

@@ -116,6 +116,14 @@ impl U256 {
     }
 }
 
+/// The PNRP ID under which a host registers a peer name: the name's 128-bit
+/// P2P ID, then the 128-bit service location (§1.3.1), modelled as the
+/// host's /64 address prefix and a 64-bit suffix. Hosts sharing a name (or
+/// one host re-registering it) differ only in the location.
+pub fn pnrp_id(p2p_id: u128, prefix: u64, suffix: u64) -> U256 {
+    U256::from_parts(p2p_id, (u128::from(prefix) << 64) | u128::from(suffix))
+}
+
 impl fmt::Debug for U256 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(

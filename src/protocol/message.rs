@@ -226,7 +226,7 @@ pub struct Message {
 /// scenario parameters that size route entries, CPAs and AUTHORITY
 /// fragments.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct SizeModel {
+pub struct WireSizes {
     /// IPv6 addresses in every route entry and CPA (`hosts.addresses`).
     pub addresses: u8,
     /// Secure names carry the BinaryAuthority in their CPA.
@@ -275,7 +275,7 @@ impl Message {
 
     /// The message as it goes on the wire from `from` to `to`. The
     /// simulator charges its length; captures emit its bytes.
-    pub fn wire(&self, from: HostIx, to: HostIx, sizes: &SizeModel) -> Repr<'_> {
+    pub fn wire(&self, from: HostIx, to: HostIx, sizes: &WireSizes) -> Repr<'_> {
         let route_entry = |ix: IdIx| RouteEntry {
             id: Id::Of(ix),
             addresses: sizes.addresses,
@@ -384,7 +384,7 @@ impl Message {
     }
 
     /// Datagrams and PNRP bytes of the message on the wire.
-    pub fn wire_size(&self, from: HostIx, to: HostIx, sizes: &SizeModel) -> (u32, u32) {
+    pub fn wire_size(&self, from: HostIx, to: HostIx, sizes: &WireSizes) -> (u32, u32) {
         let repr = self.wire(from, to, sizes);
         (repr.datagrams() as u32, repr.buffer_len() as u32)
     }
@@ -394,7 +394,7 @@ impl Message {
 mod tests {
     use super::*;
 
-    const SIZES: SizeModel = SizeModel {
+    const SIZES: WireSizes = WireSizes {
         addresses: 1,
         secured: true,
         app_endpoints: 1,
@@ -402,7 +402,7 @@ mod tests {
         fragment: 1188,
     };
 
-    fn size(body: Body, reason: Reason, sizes: &SizeModel) -> (u32, u32) {
+    fn size(body: Body, reason: Reason, sizes: &WireSizes) -> (u32, u32) {
         Message::new(body, reason, 7).wire_size(HostIx(1), HostIx(2), sizes)
     }
 
@@ -470,7 +470,7 @@ mod tests {
         );
         // Each further address: +16 in a route entry, +18 in a CPA; each
         // further application endpoint +20.
-        let wide = SizeModel {
+        let wide = WireSizes {
             addresses: 4,
             app_endpoints: 3,
             ..SIZES
@@ -482,7 +482,7 @@ mod tests {
         // An extended payload: EXTENDED_PAYLOAD pad4(4 + 210 + e); a
         // buffer over 1188 bytes is split, each fragment after its own
         // 28-byte AUTHORITY header.
-        let ext = SizeModel {
+        let ext = WireSizes {
             extended_payload: 4000,
             ..SIZES
         };

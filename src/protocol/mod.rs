@@ -14,6 +14,12 @@ pub mod message;
 pub mod wire;
 
 pub use id::U256;
+
+/// Hosts a joining host is told about: Windows synchronises with the 10
+/// most recently used of its previously known hosts (§3.1.4.2, §6 note 2);
+/// the simulation's seed server hands out as many.
+pub const SEEDS_PER_JOIN: usize = 10;
+
 pub mod cache;
 pub mod env;
 #[cfg(test)]

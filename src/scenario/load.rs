@@ -110,15 +110,9 @@ pub fn load_str(text: &str, origin: &str, sets: &[String]) -> Result<Scenario, S
     let mut scenario = deserialize_file(text, origin)?;
     let mut overrides: Vec<(String, &str)> = Vec::with_capacity(sets.len());
     if !sets.is_empty() {
-        let mut table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
-            ScenarioError::in_file(
-                origin,
-                text,
-                e.span(),
-                String::new(),
-                e.message().to_owned(),
-            )
-        })?;
+        let mut table: toml::Table = text
+            .parse()
+            .map_err(|e: toml::de::Error| syntax_error(origin, text, &e))?;
         for arg in sets {
             let (path, value) =
                 parse_set(arg).map_err(|m| ScenarioError::in_set(arg, String::new(), m))?;
@@ -158,17 +152,20 @@ pub fn load_str(text: &str, origin: &str, sets: &[String]) -> Result<Scenario, S
     Ok(scenario)
 }
 
+/// A file that is not TOML at all, located where toml's parser stopped.
+fn syntax_error(origin: &str, text: &str, e: &toml::de::Error) -> ScenarioError {
+    ScenarioError::in_file(
+        origin,
+        text,
+        e.span(),
+        String::new(),
+        e.message().to_owned(),
+    )
+}
+
 /// Step 1: the file on its own, with toml's spans.
 fn deserialize_file(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
-    let de = toml::Deserializer::parse(text).map_err(|e| {
-        ScenarioError::in_file(
-            origin,
-            text,
-            e.span(),
-            String::new(),
-            e.message().to_owned(),
-        )
-    })?;
+    let de = toml::Deserializer::parse(text).map_err(|e| syntax_error(origin, text, &e))?;
     serde_path_to_error::deserialize(de).map_err(|e| {
         let span = e.inner().span();
         let failure = Failure::new(&e, || text.parse().ok());

@@ -10,6 +10,7 @@ use super::sweep::SweepSpec;
 use crate::engine::SimDuration;
 use crate::engine::units::{Duration, Size};
 pub use crate::network::{Latency, NetworkConfig};
+use crate::protocol::node::Params;
 pub use crate::workload::churn::{DistKind, DurationDist};
 pub use crate::workload::names::Popularity;
 use serde::{Deserialize, Serialize};
@@ -117,7 +118,7 @@ impl Default for Hosts {
             shared_name_hosts: 2,
             firewalled_share: 0.0,
             teredo_share: 0.0,
-            addresses: crate::protocol::node::Params::default().sizes.addresses,
+            addresses: Params::default().sizes.addresses,
             join_spread: Duration::secs(60),
         }
     }
@@ -155,36 +156,137 @@ pub struct Pnrp {
     pub fragment_size: Size,
 }
 
-/// The protocol's own defaults ([`Params::default`](crate::protocol::node::Params)),
-/// so that the schema and the protocol cannot disagree.
-impl Default for Pnrp {
-    fn default() -> Self {
-        let p = crate::protocol::node::Params::default();
-        Pnrp {
-            leaf_set_per_side: p.cache.leaf_per_side as u32,
-            cache_level_capacity: p.cache.capacity as u32,
-            level_span_ratio: p.cache.span_ratio,
-            maintenance_period: Duration(p.maintenance_period),
-            sparse_maintenance_period: Duration(p.sparse_maintenance_period),
-            sparse_cache_entries: p.sparse_cache_entries as u32,
-            retransmit_timeout: Duration(p.retransmit_timeout),
-            retries: p.retries,
-            advertise_ids: p.advertise_ids as u32,
-            sync_peers: p.sync_peers as u32,
-            max_hops: p.max_hops,
-            max_suspicious: p.max_suspicious,
-            lookups_per_hop: p.lookups_per_hop,
-            flood_list_max: p.flood_list_max as u32,
-            refresh_interval: Duration(p.refresh_interval),
-            split_detection_interval: Duration(SimDuration::from_secs_f64(
-                p.split_detection_interval_secs,
-            )),
-            balance_gap_fraction: p.balance_gap_fraction,
-            secured_names: p.sizes.secured,
-            app_endpoints: u32::from(p.sizes.app_endpoints),
-            extended_payload: Size(u64::from(p.sizes.extended_payload)),
-            fragment_size: Size(p.sizes.fragment as u64),
+/// Each `[pnrp]` field and the protocol parameter it sets: the one table of
+/// the correspondence. It makes the section's defaults the protocol's own
+/// ([`Params::default`]), so that the schema and the protocol cannot
+/// disagree, and sets the parameters of [`Scenario::protocol_params`].
+macro_rules! pnrp_fields {
+    ($($field:ident => $($param:ident).+,)*) => {
+        impl Default for Pnrp {
+            fn default() -> Self {
+                let p = Params::default();
+                Pnrp {
+                    $($field: ParamValue::from_param(p.$($param).+),)*
+                }
+            }
         }
+
+        impl Pnrp {
+            fn set_params(&self, p: &mut Params) {
+                $(p.$($param).+ = self.$field.to_param();)*
+            }
+        }
+    };
+}
+
+pnrp_fields! {
+    leaf_set_per_side => cache.leaf_per_side,
+    cache_level_capacity => cache.capacity,
+    level_span_ratio => cache.span_ratio,
+    maintenance_period => maintenance_period,
+    sparse_maintenance_period => sparse_maintenance_period,
+    sparse_cache_entries => sparse_cache_entries,
+    retransmit_timeout => retransmit_timeout,
+    retries => retries,
+    advertise_ids => advertise_ids,
+    sync_peers => sync_peers,
+    max_hops => max_hops,
+    max_suspicious => max_suspicious,
+    lookups_per_hop => lookups_per_hop,
+    flood_list_max => flood_list_max,
+    refresh_interval => refresh_interval,
+    split_detection_interval => split_detection_interval_secs,
+    balance_gap_fraction => balance_gap_fraction,
+    secured_names => sizes.secured,
+    app_endpoints => sizes.app_endpoints,
+    extended_payload => sizes.extended_payload,
+    fragment_size => sizes.fragment,
+}
+
+/// A scenario value and the protocol parameter of type `P` it stands for,
+/// converted both ways (validation keeps values within the parameter's
+/// range).
+trait ParamValue<P> {
+    fn to_param(&self) -> P;
+    fn from_param(p: P) -> Self;
+}
+
+impl<T: Copy> ParamValue<T> for T {
+    fn to_param(&self) -> T {
+        *self
+    }
+    fn from_param(p: T) -> T {
+        p
+    }
+}
+
+impl ParamValue<usize> for u32 {
+    fn to_param(&self) -> usize {
+        *self as usize
+    }
+    fn from_param(p: usize) -> u32 {
+        p as u32
+    }
+}
+
+impl ParamValue<u8> for u32 {
+    fn to_param(&self) -> u8 {
+        *self as u8
+    }
+    fn from_param(p: u8) -> u32 {
+        u32::from(p)
+    }
+}
+
+impl ParamValue<SimDuration> for Duration {
+    fn to_param(&self) -> SimDuration {
+        self.0
+    }
+    fn from_param(p: SimDuration) -> Duration {
+        Duration(p)
+    }
+}
+
+/// Seconds.
+impl ParamValue<f64> for Duration {
+    fn to_param(&self) -> f64 {
+        self.as_secs_f64()
+    }
+    fn from_param(p: f64) -> Duration {
+        Duration(SimDuration::from_secs_f64(p))
+    }
+}
+
+impl ParamValue<u32> for Size {
+    fn to_param(&self) -> u32 {
+        self.0 as u32
+    }
+    fn from_param(p: u32) -> Size {
+        Size(u64::from(p))
+    }
+}
+
+impl ParamValue<usize> for Size {
+    fn to_param(&self) -> usize {
+        self.0 as usize
+    }
+    fn from_param(p: usize) -> Size {
+        Size(p as u64)
+    }
+}
+
+impl Scenario {
+    /// The protocol parameters of this scenario: its `[pnrp]` section, and
+    /// from `[hosts]` the names per host (the split-detection rate divides
+    /// by it) and the addresses each route entry carries.
+    pub fn protocol_params(&self) -> Params {
+        let mut p = Params {
+            names_per_host: f64::from(self.hosts.names_per_host),
+            ..Params::default()
+        };
+        p.sizes.addresses = self.hosts.addresses;
+        self.pnrp.set_params(&mut p);
+        p
     }
 }
 

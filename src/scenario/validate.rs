@@ -338,10 +338,7 @@ impl Checks {
     fn network(&mut self, n: &NetworkConfig) {
         self.share("network.loss", n.loss);
         match &n.latency {
-            Latency::Constant { .. } => {}
-            Latency::Uniform { min, max } => {
-                self.ordered("network.latency.min", *min, "max", *max);
-            }
+            Latency::Constant { .. } | Latency::Uniform { .. } => {}
             Latency::Lognormal { median, sigma } => {
                 // ln(0) = -inf: a log-normal needs a positive median.
                 self.positive("network.latency.median", *median);
@@ -350,10 +347,7 @@ impl Checks {
             Latency::Topology {
                 routers,
                 links_per_router,
-                link_delay_min,
-                link_delay_max,
-                access_delay_min,
-                access_delay_max,
+                ..
             } => {
                 self.at_least("network.latency.routers", *routers, 2);
                 self.at_least("network.latency.links_per_router", *links_per_router, 1);
@@ -365,19 +359,10 @@ impl Checks {
                         format!("must be less than `routers` ({routers}) (got {links_per_router})"),
                     );
                 }
-                self.ordered(
-                    "network.latency.link_delay_min",
-                    *link_delay_min,
-                    "link_delay_max",
-                    *link_delay_max,
-                );
-                self.ordered(
-                    "network.latency.access_delay_min",
-                    *access_delay_min,
-                    "access_delay_max",
-                    *access_delay_max,
-                );
             }
+        }
+        for (min_field, min, max_field, max) in n.latency.ranges() {
+            self.ordered(&format!("network.latency.{min_field}"), min, max_field, max);
         }
     }
 

@@ -6,7 +6,7 @@ use crate::engine::SimTime;
 use crate::metrics::{Connectivity, HostMetrics, ResolveStats, RunResult, Traffic, Window};
 use crate::network::Network;
 use crate::protocol::id::HostIx;
-use crate::protocol::message::{Message, MsgType, Reason, SizeModel};
+use crate::protocol::message::{Message, MsgType, Reason, WireSizes};
 use crate::protocol::node::ResolveOutcome;
 use crate::scenario::Scenario;
 
@@ -78,7 +78,7 @@ impl Accounting {
         to: HostIx,
         msg: &Message,
         net: &Network,
-        sizes: &SizeModel,
+        sizes: &WireSizes,
     ) -> (u32, u64) {
         let (datagrams, payload) = msg.wire_size(from, to, sizes);
         let bytes =
@@ -93,7 +93,7 @@ impl Accounting {
         to: HostIx,
         msg: &Message,
         net: &Network,
-        sizes: &SizeModel,
+        sizes: &WireSizes,
     ) -> u32 {
         let (fragments, bytes) = self.wire(from, to, msg, net, sizes);
         if self.measuring() {
@@ -115,7 +115,7 @@ impl Accounting {
         msg: &Message,
         net: &Network,
         from: HostIx,
-        sizes: &SizeModel,
+        sizes: &WireSizes,
     ) {
         if self.measuring() {
             let (fragments, bytes) = self.wire(from, to, msg, net, sizes);

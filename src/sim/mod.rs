@@ -4,8 +4,10 @@
 //!
 //! This is the only place that knows all layers. The engine orders events;
 //! the protocol decides what to send; the network decides when (and
-//! whether) it arrives and what it costs; this module routes between them
-//! and counts.
+//! whether) it arrives and what it costs; the workload's schedulers
+//! ([`crate::workload`]) say when hosts come and go, whom they join
+//! through and what they resolve; this module routes between them and
+//! counts.
 
 mod accounting;
 mod truth;
@@ -13,16 +15,16 @@ mod truth;
 use crate::engine::{EventQueue, Rng, SimDuration, SimTime, StreamSeed};
 use crate::metrics::{HostMetrics, RunResult};
 use crate::network::Network;
-use crate::protocol::cache::CacheParams;
-use crate::protocol::id::{HostIx, IdIx, IdTable, U256};
-use crate::protocol::message::{Message, Reason, SizeModel};
+use crate::protocol::id::{HostIx, IdIx, IdTable, pnrp_id};
+use crate::protocol::message::{Message, Reason};
 use crate::protocol::node::{Env, Node, Outbox, Params, Timer};
 use crate::scenario::Scenario;
-use crate::workload::churn::Lifetime;
+use crate::workload::bootstrap::SeedServer;
+use crate::workload::churn::{self, ChurnSchedule};
 use crate::workload::names::{NamePicker, NamePlan};
+use crate::workload::resolves::AppResolves;
 use accounting::Accounting;
 use rand::Rng as _;
-use rand::seq::index::sample;
 
 /// Everything that can happen. Host-bound events carry the host's epoch
 /// (incarnation) so that timers of a previous session are ignored.
@@ -72,45 +74,6 @@ struct Host {
     online_since: SimTime,
 }
 
-/// Protocol parameters from the scenario's `[pnrp]` and `[hosts]` sections.
-pub fn params(s: &Scenario) -> Params {
-    let p = &s.pnrp;
-    Params {
-        cache: CacheParams {
-            capacity: p.cache_level_capacity as usize,
-            span_ratio: p.level_span_ratio,
-            leaf_per_side: p.leaf_set_per_side as usize,
-        },
-        maintenance_period: p.maintenance_period.0,
-        sparse_maintenance_period: p.sparse_maintenance_period.0,
-        sparse_cache_entries: p.sparse_cache_entries as usize,
-        retransmit_timeout: p.retransmit_timeout.0,
-        retries: p.retries,
-        advertise_ids: p.advertise_ids as usize,
-        sync_peers: p.sync_peers as usize,
-        max_hops: p.max_hops,
-        max_suspicious: p.max_suspicious,
-        lookups_per_hop: p.lookups_per_hop,
-        flood_list_max: p.flood_list_max as usize,
-        refresh_interval: p.refresh_interval.0,
-        split_detection_interval_secs: p.split_detection_interval.as_secs_f64(),
-        balance_gap_fraction: p.balance_gap_fraction,
-        names_per_host: f64::from(s.hosts.names_per_host),
-        sizes: SizeModel {
-            addresses: s.hosts.addresses,
-            secured: p.secured_names,
-            app_endpoints: p.app_endpoints as u8,
-            extended_payload: p.extended_payload.0 as u32,
-            fragment: p.fragment_size.0 as usize,
-        },
-    }
-}
-
-/// Hosts a joining host is told about: "previously known hosts, else
-/// multicast, else a seed server" — modelled as a seed server that knows
-/// the reachable online hosts.
-pub const SEEDS_PER_JOIN: usize = 10;
-
 /// Sees every message as it is put on the wire: (time, sender, recipient,
 /// message). Validation studies use it to follow one procedure message by
 /// message (e.g. the waves of a flood cascade); runs never set one.
@@ -125,17 +88,12 @@ pub struct Simulation<'s> {
     queue: EventQueue<Event>,
     ids: IdTable,
     hosts: Vec<Host>,
-    /// Online hosts that accept unsolicited packets (what a seed server
-    /// hands out), with each host's position for O(1) removal.
-    reachable: Vec<HostIx>,
-    reachable_pos: Vec<u32>,
+    seed_server: SeedServer,
     network: Network,
     plan: NamePlan,
-    /// Online hosts registering each catalogue name: applications resolve
-    /// names that are published at the time.
-    name_online: Vec<u32>,
-    popularity: NamePicker,
-    session: Option<(Lifetime, Lifetime)>,
+    resolves: AppResolves,
+    /// Absent without churn: hosts then stay online.
+    churn: Option<ChurnSchedule>,
     rng_net: Rng,
     rng_proto: Rng,
     rng_work: Rng,
@@ -201,16 +159,17 @@ impl<'s> Simulation<'s> {
             s.workload.popularity,
             s.workload.zipf_exponent,
             plan.catalogue.len(),
-        )
-        .map_err(anyhow::Error::msg)?;
-        let session = if s.churn.enabled {
-            Some((
-                Lifetime::new(&s.churn.session).map_err(anyhow::Error::msg)?,
-                Lifetime::new(&s.churn.downtime).map_err(anyhow::Error::msg)?,
-            ))
-        } else {
-            None
-        };
+        )?;
+        let resolves = AppResolves::new(
+            s.workload.resolves_per_host_per_hour,
+            popularity,
+            plan.catalogue.len(),
+        );
+        let c = &s.churn;
+        let churn = c
+            .enabled
+            .then(|| ChurnSchedule::new(&c.session, &c.downtime, c.graceful_share))
+            .transpose()?;
         let hosts = (0..n)
             .map(|h| Host {
                 node: Node::new(HostIx(h as u32)),
@@ -227,17 +186,15 @@ impl<'s> Simulation<'s> {
         let acc = Accounting::new(s, &teredo, &firewalled, warmup);
         let mut world = Simulation {
             scenario: s,
-            params: params(s),
+            params: s.protocol_params(),
             queue: EventQueue::new(),
             ids: IdTable::default(),
             hosts,
-            reachable: Vec::new(),
-            reachable_pos: vec![u32::MAX; n],
+            seed_server: SeedServer::new(n),
             network,
-            name_online: vec![0; plan.catalogue.len()],
             plan,
-            popularity,
-            session,
+            resolves,
+            churn,
             rng_net: seed.stream("network"),
             rng_proto: seed.stream("protocol"),
             rng_work: seed.stream("workload"),
@@ -248,15 +205,10 @@ impl<'s> Simulation<'s> {
             end,
             observer: None,
         };
-        let spread = s.hosts.join_spread.0.as_micros();
         for h in 0..n {
-            let at = if spread == 0 {
-                0
-            } else {
-                world.rng_work.random_range(0..=spread)
-            };
+            let at = churn::arrival(s.hosts.join_spread.0, &mut world.rng_work);
             world.queue.schedule(
-                SimTime(at),
+                at,
                 Event::Online {
                     host: HostIx(h as u32),
                 },
@@ -324,7 +276,7 @@ impl<'s> Simulation<'s> {
         let now = self.queue.now();
         let name = self.plan.catalogue.len() as u32;
         self.plan.catalogue.push(self.rng_work.random());
-        self.name_online.push(1);
+        self.resolves.add_published_name();
         self.hosts[host.0 as usize].names.push(name);
         self.register_name(now, host, name, Reason::Registration, false)
     }
@@ -532,7 +484,7 @@ impl<'s> Simulation<'s> {
     }
 
     fn come_online(&mut self, now: SimTime, host: HostIx) {
-        let seeds = self.pick_seeds(host);
+        let seeds = self.seed_server.seeds_for(host, &mut self.rng_work);
         let epoch = {
             let h = &mut self.hosts[host.0 as usize];
             h.online = true;
@@ -542,19 +494,17 @@ impl<'s> Simulation<'s> {
             h.epoch
         };
         self.acc.joined(now);
-        for &n in &self.hosts[host.0 as usize].names {
-            self.name_online[n as usize] += 1;
-        }
-        if !self.hosts[host.0 as usize].firewalled {
-            self.reachable_pos[host.0 as usize] = self.reachable.len() as u32;
-            self.reachable.push(host);
+        let h = &self.hosts[host.0 as usize];
+        self.resolves.published(&h.names);
+        if !h.firewalled {
+            self.seed_server.add(host);
         }
         // Names first, so that the SOLICIT carries our route entry; their
         // registration resolves wait until the cache is synchronised.
         self.register_names(now, host, Reason::Registration);
         self.react(now, host, |node, env, out| node.join(seeds, env, out));
-        if let Some((session, _)) = &self.session {
-            let len = session.sample(&mut self.rng_work);
+        if let Some(churn) = &self.churn {
+            let len = churn.session(&mut self.rng_work);
             self.queue
                 .schedule(now + len, Event::Offline { host, epoch });
         }
@@ -592,8 +542,7 @@ impl<'s> Simulation<'s> {
         let prefix = self.hosts[host.0 as usize].prefix;
         let name = self.plan.catalogue[name as usize];
         let suffix: u64 = self.rng_work.random();
-        let location = (u128::from(prefix) << 64) | u128::from(suffix);
-        let ix = self.ids.insert(U256::from_parts(name, location), host);
+        let ix = self.ids.insert(pnrp_id(name, prefix, suffix), host);
         let first_refresh = if random_phase {
             SimDuration(self.rng_work.random_range(1..=interval.0.max(1)))
         } else {
@@ -612,8 +561,12 @@ impl<'s> Simulation<'s> {
         }
     }
 
+    /// A churning host's session ends.
     fn go_offline(&mut self, now: SimTime, host: HostIx) {
-        let graceful = self.rng_work.random::<f64>() < self.scenario.churn.graceful_share;
+        let graceful = self
+            .churn
+            .as_ref()
+            .is_some_and(|c| c.leaves_gracefully(&mut self.rng_work));
         self.go_offline_as(now, host, graceful);
     }
 
@@ -624,53 +577,32 @@ impl<'s> Simulation<'s> {
         self.retire_names(host);
         let h = &mut self.hosts[host.0 as usize];
         h.online = false;
-        for &n in &h.names {
-            self.name_online[n as usize] -= 1;
-        }
+        self.resolves.withdrawn(&h.names);
         let since = h.online_since;
         self.acc.left(now, host, since);
-        let pos = self.reachable_pos[host.0 as usize];
-        if pos != u32::MAX {
-            self.reachable.swap_remove(pos as usize);
-            if let Some(&moved) = self.reachable.get(pos as usize) {
-                self.reachable_pos[moved.0 as usize] = pos;
-            }
-            self.reachable_pos[host.0 as usize] = u32::MAX;
-        }
-        if let Some((_, downtime)) = &self.session {
-            let len = downtime.sample(&mut self.rng_work);
+        self.seed_server.remove(host);
+        if let Some(churn) = &self.churn {
+            let len = churn.downtime(&mut self.rng_work);
             self.queue.schedule(now + len, Event::Online { host });
         }
     }
 
     fn schedule_resolve(&mut self, now: SimTime, host: HostIx, epoch: u32) {
-        let per_hour = self.scenario.workload.resolves_per_host_per_hour;
-        if per_hour <= 0.0 || self.plan.catalogue.is_empty() {
-            return;
+        if let Some(gap) = self.resolves.next_gap(&mut self.rng_work) {
+            self.queue
+                .schedule(now + gap, Event::AppResolve { host, epoch });
         }
-        let gap = -(1.0 - self.rng_work.random::<f64>()).ln() * 3600.0 / per_hour;
-        self.queue.schedule(
-            now + SimDuration::from_secs_f64(gap),
-            Event::AppResolve { host, epoch },
-        );
     }
 
     fn app_resolve(&mut self, now: SimTime, host: HostIx, epoch: u32) {
         self.schedule_resolve(now, host, epoch);
-        let names = self.plan.catalogue.len();
-        // Resolve a name that somebody else publishes right now (a few
-        // draws; if all of them miss, this resolve is skipped).
-        for _ in 0..8 {
-            let pick = self.popularity.pick(names, &mut self.rng_work) as u32;
-            let own = self.hosts[host.0 as usize].names.contains(&pick);
-            if !own && self.name_online[pick as usize] > 0 {
-                let name = self.plan.catalogue[pick as usize];
-                self.acc.resolve_started();
-                self.react(now, host, |node, env, out| {
-                    node.resolve_name(name, env, out)
-                });
-                return;
-            }
+        let own = &self.hosts[host.0 as usize].names;
+        if let Some(pick) = self.resolves.pick(own, &mut self.rng_work) {
+            let name = self.plan.catalogue[pick as usize];
+            self.acc.resolve_started();
+            self.react(now, host, |node, env, out| {
+                node.resolve_name(name, env, out)
+            });
         }
     }
 
@@ -695,19 +627,6 @@ impl<'s> Simulation<'s> {
         self.hosts[host.0 as usize].prefix = self.rng_work.random();
         self.register_names(now, host, Reason::Refresh);
         self.schedule_address_change(now, host, epoch);
-    }
-
-    /// Up to ten random reachable online hosts that have finished joining.
-    fn pick_seeds(&mut self, host: HostIx) -> Vec<HostIx> {
-        let pool = self.reachable.len();
-        let k = SEEDS_PER_JOIN.min(pool);
-        let mut seeds: Vec<HostIx> = sample(&mut self.rng_work, pool, k)
-            .into_iter()
-            .map(|i| self.reachable[i])
-            .filter(|&h| h != host)
-            .collect();
-        seeds.sort_unstable();
-        seeds
     }
 
     fn reachable_or_online_count(&self) -> u32 {

@@ -14,7 +14,7 @@ use crate::metrics::catalog::{self, stat_name};
 use crate::metrics::stationarity::{self, Trend};
 use crate::scenario::Scenario;
 use crate::sweep::exec::{Outcome, execute};
-use crate::sweep::stats::Estimate;
+use crate::sweep::stats::SampleMean;
 use anyhow::{anyhow, bail};
 use std::collections::BTreeMap;
 use std::sync::atomic::AtomicBool;
@@ -57,7 +57,7 @@ pub enum Verdict {
 #[derive(Clone, Debug)]
 pub struct Evaluation {
     pub value: i64,
-    pub estimate: Estimate,
+    pub estimate: SampleMean,
     pub verdict: Verdict,
 }
 
@@ -123,7 +123,7 @@ where
         }
     }
 
-    fn verdict(&self, e: &Estimate) -> Verdict {
+    fn verdict(&self, e: &SampleMean) -> Verdict {
         match e.ci95 {
             Some((_, hi)) if hi <= self.search.budget => Verdict::Within,
             Some((lo, _)) if lo > self.search.budget => Verdict::Over,
@@ -176,7 +176,7 @@ where
                     self.runs += 1;
                 }
             }
-            let estimate = Estimate::of(&self.samples[&value]).expect("at least one run");
+            let estimate = SampleMean::of(&self.samples[&value]).expect("at least one run");
             let verdict = self.verdict(&estimate);
             let exhausted = self.samples[&value].len() as u32 >= self.search.max_replications;
             if verdict != Verdict::Unsettled || exhausted {
@@ -193,7 +193,7 @@ where
         self.samples
             .iter()
             .map(|(&value, s)| {
-                let estimate = Estimate::of(s).expect("non-empty");
+                let estimate = SampleMean::of(s).expect("non-empty");
                 Evaluation {
                     value,
                     verdict: self.verdict(&estimate),
@@ -346,7 +346,7 @@ where
     let cost = |ev: &Evaluator<'_, M, R>, v: i64| {
         (ev.make)(v)
             .ok()
-            .and_then(|s| crate::estimate::Estimate::of(&s))
+            .and_then(|s| crate::estimate::AnalyticEstimate::of(&s))
             .map(|e| e.per_host_total())
     };
     let Some(analytic) = largest_under(|v| cost(ev, v), budget, max) else {

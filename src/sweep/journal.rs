@@ -261,7 +261,7 @@ fn parse_line(
 /// written in one piece (header, `done` records, `complete`) once the share
 /// is done, so a killed shard leaves no file and a re-run replaces it.
 pub fn write_shard(path: &Path, id: &Identity, records: &[RunRecord]) -> anyhow::Result<()> {
-    crate::report::write_atomic(path, |w| {
+    crate::outputs::write_atomic(path, |w| {
         w.write_all(header(id).as_bytes())?;
         for r in records {
             w.write_all(done_line(r).as_bytes())?;
@@ -360,7 +360,7 @@ impl Journal {
             file.sync_all()
         };
         reset().with_context(|| format!("cannot write {}", path.display()))?;
-        crate::report::atomic::sync_parent_dir(&path);
+        crate::outputs::atomic::sync_parent_dir(&path);
         let (done, unfinished, dropped) = if keep {
             (old.done, old.unfinished.len(), old.dropped)
         } else {

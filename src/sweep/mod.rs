@@ -235,7 +235,7 @@ where
         .map(|t| tables::estimated_bytes(&scenarios[t.point], t.keep_hosts, t.keep_series))
         .sum::<u64>()
         + cfg.extra_bytes;
-    crate::report::prepare_output_dir(&cfg.out_dir, expected)?;
+    crate::outputs::prepare_output_dir(&cfg.out_dir, expected)?;
     // A shard keeps no running journal: its file is written whole at the end.
     let (journal, mut records, unfinished, journal_dropped) = if cfg.shard.is_some() {
         (None, Vec::new(), 0, Vec::new())
@@ -362,7 +362,7 @@ where
         // runs looks like the answer and is not (the journal keeps every
         // finished run, and `--resume` draws them once all are done).
         partial_exists(&partial_dir)?;
-        crate::report::prepare_output_dir(&partial_dir, 0)?;
+        crate::outputs::prepare_output_dir(&partial_dir, 0)?;
         tables::write_all(&partial_dir, name, &plan, &records, base)?
     };
     if let Some(journal) = journal.filter(|_| whole) {

@@ -129,7 +129,7 @@ pub fn write(
     let path = shard.journal_path(dir);
     let scenario = scenario_path(&path);
     let text = toml::to_string(base).context("cannot serialize the scenario")?;
-    crate::report::write_atomic(&scenario, |w| w.write_all(text.as_bytes()))
+    crate::outputs::write_atomic(&scenario, |w| w.write_all(text.as_bytes()))
         .with_context(|| format!("cannot write {}", scenario.display()))?;
     journal::write_shard(&path, &Identity::of(base)?, records)?;
     Ok(vec![scenario, path])

@@ -8,16 +8,16 @@ use crate::metrics::stats::t975;
 
 /// Mean of a sample and its 95 % confidence interval.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Estimate {
+pub struct SampleMean {
     pub n: usize,
     pub mean: f64,
     /// `None` for a single observation: one run says nothing about spread.
     pub ci95: Option<(f64, f64)>,
 }
 
-impl Estimate {
+impl SampleMean {
     /// `None` for an empty sample.
-    pub fn of(values: &[f64]) -> Option<Estimate> {
+    pub fn of(values: &[f64]) -> Option<SampleMean> {
         let n = values.len();
         if n == 0 {
             return None;
@@ -28,7 +28,7 @@ impl Estimate {
             let half = t975(n - 1) * (var / n as f64).sqrt();
             (mean - half, mean + half)
         });
-        Some(Estimate { n, mean, ci95 })
+        Some(SampleMean { n, mean, ci95 })
     }
 }
 
@@ -40,10 +40,10 @@ mod tests {
 
     #[test]
     fn single_and_empty_samples() {
-        assert_eq!(Estimate::of(&[]), None);
-        let one = Estimate::of(&[3.5]).unwrap();
+        assert_eq!(SampleMean::of(&[]), None);
+        let one = SampleMean::of(&[3.5]).unwrap();
         assert_eq!((one.n, one.mean, one.ci95), (1, 3.5, None));
-        let two = Estimate::of(&[1.0, 3.0]).unwrap();
+        let two = SampleMean::of(&[1.0, 3.0]).unwrap();
         // s = √2, half-width = 12.706·√2/√2.
         let (lo, hi) = two.ci95.unwrap();
         assert!(
@@ -61,7 +61,7 @@ mod tests {
         let covered = (0..trials)
             .filter(|_| {
                 let sample: Vec<f64> = (0..5).map(|_| normal.sample(&mut rng)).collect();
-                let (lo, hi) = Estimate::of(&sample).unwrap().ci95.unwrap();
+                let (lo, hi) = SampleMean::of(&sample).unwrap().ci95.unwrap();
                 lo <= 10.0 && 10.0 <= hi
             })
             .count();

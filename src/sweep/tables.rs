@@ -14,11 +14,11 @@
 //! `replication` or `host`); the first is the x axis, the second, if any,
 //! the series axis.
 
-use super::stats::Estimate;
-use crate::estimate::Estimate as Analytic;
+use super::stats::SampleMean;
+use crate::estimate::AnalyticEstimate;
 use crate::metrics::catalog;
 use crate::metrics::{HostMetrics, RunResult};
-use crate::report::write_atomic;
+use crate::outputs::write_atomic;
 use crate::scenario::Scenario;
 use crate::scenario::overrides::set_path;
 use crate::scenario::sweep::{Coord, Point, SweepPlan};
@@ -163,7 +163,7 @@ fn estimate_at(base: &Scenario, coords: &[Coord]) -> Option<f64> {
         set_path(&mut table, &c.path, c.value.clone()).ok()?;
     }
     let point: Scenario = toml::Value::Table(table).try_into().ok()?;
-    Analytic::of(&point).map(|e| e.per_host_total())
+    AnalyticEstimate::of(&point).map(|e| e.per_host_total())
 }
 
 /// Writes the four CSV files into `dir`; `records` must be sorted by
@@ -214,7 +214,7 @@ pub fn write_all(
         let point = &plan.points[runs[0].point];
         let stats = (0..metrics.len()).flat_map(|k| {
             let sample: Vec<f64> = runs.iter().filter_map(|r| r.values[k]).collect();
-            let e = Estimate::of(&sample);
+            let e = SampleMean::of(&sample);
             let ci = e.and_then(|e| e.ci95);
             [
                 cell(e.map(|e| e.mean)),

@@ -508,7 +508,7 @@ fn sweep_csv_carries_the_analytic_estimate_of_each_point() {
     for (row, m) in rows.iter().zip([1u32, 8]) {
         let mut point = s.clone();
         point.hosts.names_per_host = m;
-        let expected = crate::estimate::Estimate::of(&point)
+        let expected = crate::estimate::AnalyticEstimate::of(&point)
             .unwrap()
             .per_host_total();
         assert_eq!(row[col], expected.to_string(), "names per host {m}");

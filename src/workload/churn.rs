@@ -1,12 +1,15 @@
-//! Session and downtime lengths with a given mean.
+//! When hosts come and go: their first arrival, then session and downtime
+//! lengths with a given mean, and whether each departure is clean.
 //!
 //! Measurements of deployed DHTs (KAD, Azureus) favour Weibull and other
 //! heavy-tailed session lengths over the exponential; all three are offered
 //! and parametrised by their mean, so that changing the shape keeps the
 //! churn rate comparable.
 
+use super::WorkloadError;
 use crate::engine::units::Duration;
-use crate::engine::{Rng, SimDuration};
+use crate::engine::{Rng, SimDuration, SimTime};
+use rand::Rng as _;
 use rand_distr::{Distribution, Exp, Pareto, Weibull};
 use serde::{Deserialize, Serialize};
 
@@ -50,9 +53,12 @@ impl Lifetime {
     /// Builds the sampler; the scale is chosen so that the mean is `d.mean`.
     /// Parameters are validated with the scenario, so failures here are
     /// reported as errors rather than trusted.
-    pub fn new(d: &DurationDist) -> Result<Lifetime, String> {
+    pub fn new(d: &DurationDist) -> Result<Lifetime, WorkloadError> {
         let mean = d.mean.as_secs_f64();
-        let bad = |e: &dyn std::fmt::Display| format!("invalid {:?} distribution: {e}", d.dist);
+        let bad = |e: &dyn std::fmt::Display| WorkloadError::Distribution {
+            kind: d.dist,
+            reason: e.to_string(),
+        };
         Ok(match d.dist {
             DistKind::Exponential => {
                 Lifetime::Exponential(Exp::new(1.0 / mean).map_err(|e| bad(&e))?)
@@ -77,6 +83,60 @@ impl Lifetime {
             Lifetime::Pareto(p) => p.sample(rng),
         };
         SimDuration::from_secs_f64(secs).max(SimDuration(1))
+    }
+}
+
+/// When a host present at the start comes online: uniformly within the
+/// first `spread` of the run, so that the cloud does not form in one
+/// instant. A zero spread draws nothing.
+pub fn arrival(spread: SimDuration, rng: &mut Rng) -> SimTime {
+    let spread = spread.as_micros();
+    if spread == 0 {
+        SimTime::ZERO
+    } else {
+        SimTime(rng.random_range(0..=spread))
+    }
+}
+
+/// The schedule of a churning host: how long it stays online, how long it
+/// stays away, and whether it leaves cleanly. Without churn there is none
+/// and hosts stay online for the whole run.
+#[derive(Clone, Debug)]
+pub struct ChurnSchedule {
+    session: Lifetime,
+    downtime: Lifetime,
+    graceful_share: f64,
+}
+
+impl ChurnSchedule {
+    /// Session and downtime lengths drawn from `session` and `downtime`;
+    /// `graceful_share` of departures unregister cleanly, the rest crash.
+    pub fn new(
+        session: &DurationDist,
+        downtime: &DurationDist,
+        graceful_share: f64,
+    ) -> Result<ChurnSchedule, WorkloadError> {
+        Ok(ChurnSchedule {
+            session: Lifetime::new(session)?,
+            downtime: Lifetime::new(downtime)?,
+            graceful_share,
+        })
+    }
+
+    /// How long a host that comes online now stays.
+    pub fn session(&self, rng: &mut Rng) -> SimDuration {
+        self.session.sample(rng)
+    }
+
+    /// How long a host that leaves now stays away.
+    pub fn downtime(&self, rng: &mut Rng) -> SimDuration {
+        self.downtime.sample(rng)
+    }
+
+    /// Whether a host that leaves now unregisters cleanly (revoke floods)
+    /// rather than crashing.
+    pub fn leaves_gracefully(&self, rng: &mut Rng) -> bool {
+        rng.random::<f64>() < self.graceful_share
     }
 }
 
@@ -120,6 +180,24 @@ mod tests {
         assert!((gamma(5.0) - 24.0).abs() < 1e-9);
         assert!((gamma(0.5) - std::f64::consts::PI.sqrt()).abs() < 1e-12);
         assert!((gamma(3.0) - 2.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn an_impossible_distribution_is_an_error_naming_its_kind() {
+        let d = DurationDist {
+            dist: DistKind::Pareto,
+            mean: Duration::secs(60),
+            shape: -2.0,
+        };
+        let err = Lifetime::new(&d).unwrap_err();
+        assert!(matches!(
+            err,
+            WorkloadError::Distribution {
+                kind: DistKind::Pareto,
+                ..
+            }
+        ));
+        assert!(err.to_string().starts_with("invalid Pareto distribution: "));
     }
 
     #[test]

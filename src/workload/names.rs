@@ -8,6 +8,7 @@
 //! computers) is one P2P ID registered by several hosts; their PNRP IDs share
 //! the high half and differ in the service location.
 
+use super::WorkloadError;
 use crate::engine::Rng;
 use rand::Rng as _;
 use rand::seq::index::sample;
@@ -90,12 +91,12 @@ pub enum NamePicker {
 }
 
 impl NamePicker {
-    pub fn new(kind: Popularity, exponent: f64, names: usize) -> Result<Self, String> {
+    pub fn new(kind: Popularity, exponent: f64, names: usize) -> Result<Self, WorkloadError> {
         Ok(match kind {
             Popularity::Uniform => NamePicker::Uniform,
             Popularity::Zipf => NamePicker::Zipf(
                 Zipf::new(names.max(1) as f64, exponent)
-                    .map_err(|e| format!("zipf popularity: {e}"))?,
+                    .map_err(|e| WorkloadError::Popularity(e.to_string()))?,
             ),
         })
     }

@@ -10,7 +10,7 @@
 #![allow(dead_code)] // each includer uses its own subset
 
 use pnrpsim::engine::{SimDuration, SimTime, StreamSeed};
-use pnrpsim::estimate::Estimate;
+use pnrpsim::estimate::AnalyticEstimate;
 use pnrpsim::metrics::RunResult;
 use pnrpsim::protocol::id::{HostIx, IdIx, U256};
 use pnrpsim::protocol::message::{Body, MsgType, Reason};
@@ -44,8 +44,8 @@ fn simulate(name: &str, set: String) -> (Scenario, RunResult) {
     (s, r)
 }
 
-fn estimate(s: &Scenario) -> Estimate {
-    Estimate::of(s).expect("the scenario measures something")
+fn estimate(s: &Scenario) -> AnalyticEstimate {
+    AnalyticEstimate::of(s).expect("the scenario measures something")
 }
 
 /// Online host-seconds over measured seconds: the mean number of hosts online.

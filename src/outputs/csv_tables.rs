@@ -467,7 +467,7 @@ pub fn column_reference() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::fixture::sample_run;
+    use crate::outputs::fixture::sample_run;
     use std::collections::BTreeMap;
 
     fn read_rows(path: &Path) -> Vec<Vec<String>> {

@@ -210,7 +210,7 @@ pub fn summary_table(r: &RunResult) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::fixture::sample_run;
+    use crate::outputs::fixture::sample_run;
 
     #[test]
     fn headline_comes_first_in_bytes_and_kbit() {

@@ -10,7 +10,7 @@
 
 use crate::engine::SimTime;
 use crate::protocol::id::{HostIx, IdTable};
-use crate::protocol::message::{Message, SizeModel};
+use crate::protocol::message::{Message, WireSizes};
 use crate::protocol::wire::{self, PORT};
 
 /// UDP port of Teredo (RFC 4380).
@@ -52,7 +52,7 @@ impl Pcap {
         (from, to): (HostIx, HostIx),
         teredo: bool,
         msg: &Message,
-        sizes: &SizeModel,
+        sizes: &WireSizes,
         ids: &IdTable,
     ) {
         let repr = msg.wire(from, to, sizes);

@@ -129,7 +129,7 @@ pub fn estimated_run_bytes(s: &Scenario) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::atomic::tests::dir_entries;
+    use crate::outputs::atomic::tests::dir_entries;
 
     #[test]
     fn prepare_creates_nested_dirs_and_leaves_no_probe() {

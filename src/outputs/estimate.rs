@@ -9,7 +9,7 @@
 //! more and depends on the window length.
 
 use super::summary::grid;
-use crate::estimate::Estimate;
+use crate::estimate::AnalyticEstimate;
 use crate::metrics::RunResult;
 use crate::metrics::headline::Headline;
 use crate::protocol::message::Reason;
@@ -34,7 +34,7 @@ fn row(label: &str, sim: Option<f64>, est: Option<f64>, decimals: usize) -> Vec<
 /// A table of the simulated figures of `r` beside the estimate for `s`,
 /// with the ratio estimate / simulated.
 pub fn comparison_table(s: &Scenario, r: &RunResult) -> String {
-    let Some(e) = Estimate::of(s) else {
+    let Some(e) = AnalyticEstimate::of(s) else {
         return "estimate: n/a (nothing measured)\n".to_owned();
     };
     let host_secs: f64 = r.hosts.iter().map(|h| h.online_secs).sum();
@@ -107,7 +107,7 @@ pub fn comparison_table(s: &Scenario, r: &RunResult) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::fixture::sample_run;
+    use crate::outputs::fixture::sample_run;
 
     #[test]
     fn lists_every_reason_with_a_ratio() {
