@@ -427,8 +427,10 @@ fn bad_input_exits_2_naming_file_line_and_problem() {
 #[test]
 fn a_name_copied_from_summary_csv_into_expect_is_accepted() {
     let dir = tempfile::tempdir().unwrap();
-    let scenario =
-        SMALL[..SMALL.find("# Whole-cloud").unwrap()].replace("fingerprint = \"\"\n", "");
+    // 35 measured minutes: enough windows (30) for the stationarity verdict.
+    let scenario = SMALL[..SMALL.find("# Whole-cloud").unwrap()]
+        .replace("fingerprint = \"\"\n", "")
+        .replace("duration = \"20min\"", "duration = \"40min\"");
     let path = write(dir.path(), "small.toml", &scenario);
     let out = dir.path().join("out");
     let o = Command::new(BIN)

@@ -77,8 +77,10 @@ pub fn run(args: CompareArgs) -> Result<(), Failure> {
         png.display(),
         svg.display()
     );
+    let trending = super::trend::of_comparison(&cmp);
+    super::trend::warn(&s, &trending);
     if let Some(report) = report {
-        write_report(&args, &s, &base, &cmp, stop, &report)?;
+        write_report(&args, &s, &base, &cmp, stop, &report, &trending)?;
         say!("wrote {}", report.page.display());
     }
     Ok(())
@@ -114,6 +116,7 @@ fn write_report(
     cmp: &Comparison,
     stop: &AtomicBool,
     report: &ReportPath,
+    trending: &[(String, Vec<crate::metrics::stationarity::Trend>)],
 ) -> anyhow::Result<()> {
     use crate::page::compare as page;
     let (hi, lo) = page::extremes(cmp);
@@ -143,5 +146,7 @@ fn write_report(
     )];
     let text = std::fs::read_to_string(&args.scenario.scenario)?;
     let prov = Provenance::new(&text, &args.scenario.sets);
-    page::page(s, cmp, args.replications, &prov, charts, sensitivity).write(report)
+    let mut page = page::page(s, cmp, args.replications, &prov, charts, sensitivity);
+    page.caveats.extend(super::trend::caveats(trending));
+    page.write(report)
 }

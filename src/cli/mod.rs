@@ -24,6 +24,7 @@ mod shell;
 mod size;
 mod stats;
 mod sweep;
+mod trend;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;

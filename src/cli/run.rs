@@ -128,6 +128,8 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
     );
     let files = outputs::csv_tables::write_run_tables(&out, &result)?;
     say!("wrote {} tables to {}", files.len(), out.display());
+    let trends = crate::metrics::stationarity::trends(&result);
+    super::trend::warn(&s, &[(String::new(), trends)]);
     if let Some(r) = recorder {
         let path = r.path().display().to_string();
         say!("wrote {} frames to {path}", r.write()?);

@@ -128,6 +128,7 @@ pub fn run(args: SizeArgs) -> Result<(), Failure> {
     } else {
         print_answer(&s, &search, &found.answer)?;
     }
+    super::trend::warn(&s, &found.trending);
     let Some(report) = report else {
         return Ok(());
     };
@@ -181,6 +182,8 @@ fn sensitivity(
 struct Found {
     answer: crate::size::Answer,
     start: Option<Start>,
+    /// Its runs whose measured window still trends.
+    trending: Vec<(String, Vec<crate::metrics::stationarity::Trend>)>,
 }
 
 impl Found {
@@ -215,12 +218,14 @@ fn search_once(
                 runs,
             },
             start: None,
+            trending: ev.trending,
         });
     }
     let start = analytic_start(&mut ev)?;
     Ok(Found {
         answer: largest_within(&mut ev, start.map_or(1, |s| s.value))?,
         start,
+        trending: ev.trending,
     })
 }
 
@@ -312,7 +317,7 @@ fn write_report(
         ],
         None => page::answer_lines(search, &found.answer),
     };
-    let p = page::page(
+    let mut p = page::page(
         s,
         page::question(s, search, args.names),
         answer,
@@ -322,5 +327,6 @@ fn write_report(
         page::method(s, search, found.start, args.names.is_some()),
         sensitivity,
     );
+    p.caveats.extend(super::trend::caveats(&found.trending));
     p.write(report)
 }

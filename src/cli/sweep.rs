@@ -180,6 +180,12 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
         say!("shard {} of {} (from 0)", sh.index, sh.count);
     }
     outcome.check()?;
+    let trending = if shard.is_none() {
+        super::trend::of_sweep(&out_dir)?
+    } else {
+        Vec::new()
+    };
+    super::trend::warn(&s, &trending);
     if let Some(report) = report {
         write_report(&args, &s, &base, &out_dir, &outcome.files, stop, &report)?;
         say!("wrote {}", report.page.display());
@@ -230,7 +236,10 @@ fn write_report(
     }
     let text = std::fs::read_to_string(&args.scenario.scenario)?;
     let prov = Provenance::new(&text, &args.scenario.sets);
-    page::page(s, &plan, &rows, &prov, charts, sensitivity).write(report)
+    let mut page = page::page(s, &plan, &rows, &prov, charts, sensitivity);
+    page.caveats
+        .extend(super::trend::caveats(&super::trend::of_sweep(out_dir)?));
+    page.write(report)
 }
 
 /// Refuses a sweep whose concurrent runs would not fit in memory: as many

@@ -17,6 +17,7 @@
 
 use super::RunResult;
 use super::headline::Headline;
+use super::stationarity;
 use super::stats::Distribution;
 use crate::protocol::message::Reason;
 use std::sync::OnceLock;
@@ -135,6 +136,7 @@ pub const MAX_LEVEL_FILL: &str = "max_level_fill";
 pub const SCC_COUNT_MAX: &str = "scc_count_max";
 pub const LARGEST_SCC_MIN: &str = "largest_scc_min_ratio";
 pub const EVENTS: &str = "events";
+pub const STATIONARY: &str = "stationary";
 
 /// A statistic of a [`Distribution`]: name suffix (empty for the mean),
 /// meaning, accessor.
@@ -403,7 +405,36 @@ fn build() -> Vec<Metric> {
         metric(EVENTS, "events", "simulation events processed", |m| {
             count(m.run.events)
         }),
+        metric(
+            STATIONARY,
+            "0/1",
+            "1 if no per-window series below still trends in the measured window (MSER-5 \
+             confirmed by a slope test), 0 if one does; empty with fewer than 30 windows",
+            |m| stationarity::stationary(m.run).and_then(count),
+        ),
     ]);
+    for series in &stationarity::SERIES {
+        c.push(metric(
+            series.trend_metric(),
+            "0/1",
+            format!(
+                "1 if {} still trends in the measured window: MSER-5 truncates more than \
+                 half of it and the slope of the second half's batch means is significant at 95 %",
+                series.label
+            ),
+            move |m| series.judge(m.run).and_then(|v| count(v.trends)),
+        ));
+        c.push(metric(
+            series.share_metric(),
+            "share",
+            format!(
+                "share of the measured window that MSER-5 truncates from the per-window {} \
+                 series",
+                series.label
+            ),
+            move |m| real(series.judge(m.run).map(|v| v.truncated_share())),
+        ));
+    }
     c
 }
 
@@ -510,6 +541,7 @@ mod tests {
             SCC_COUNT_MAX,
             LARGEST_SCC_MIN,
             EVENTS,
+            STATIONARY,
         ];
         for name in named {
             assert!(per_run_index(name).is_some(), "{name}");

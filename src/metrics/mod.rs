@@ -8,6 +8,7 @@
 pub mod catalog;
 pub mod connectivity;
 pub mod headline;
+pub mod stationarity;
 pub mod stats;
 
 use crate::protocol::message::{MsgType, Reason};
@@ -177,6 +178,23 @@ impl RunResult {
         }
         t
     }
+    /// Width of each window in seconds: up to the next window's start, the
+    /// last one up to the end of the measured time. The windows tile the
+    /// measured part from its start, so that end is the first window's start
+    /// plus the measured time (whatever origin `start_secs` counts from).
+    pub fn window_widths(&self) -> Vec<f64> {
+        let Some(first) = self.windows.first() else {
+            return Vec::new();
+        };
+        let end = first.start_secs + self.measured_secs;
+        let next_starts = self.windows.iter().skip(1).map(|w| w.start_secs.min(end));
+        self.windows
+            .iter()
+            .zip(next_starts.chain(std::iter::once(end)))
+            .map(|(w, next)| next - w.start_secs)
+            .collect()
+    }
+
     pub fn sent_by_reason(&self, r: Reason) -> Traffic {
         let mut t = Traffic::default();
         for row in &self.by_type_reason {

@@ -309,23 +309,6 @@ fn figure(v: Option<Value>) -> String {
     }
 }
 
-/// Width of each window: up to the next window's start, the last one up to
-/// the end of the measured time. The windows tile the measured part from its
-/// start, so that end is the first window's start plus the measured time
-/// (whatever origin `start_secs` counts from).
-fn window_widths(r: &RunResult) -> Vec<f64> {
-    let Some(first) = r.windows.first() else {
-        return Vec::new();
-    };
-    let end = first.start_secs + r.measured_secs;
-    let next_starts = r.windows.iter().skip(1).map(|w| w.start_secs.min(end));
-    r.windows
-        .iter()
-        .zip(next_starts.chain(std::iter::once(end)))
-        .map(|(w, next)| next - w.start_secs)
-        .collect()
-}
-
 /// Writes `summary.csv`, `hosts.csv`, `messages.csv`, `reasons.csv`,
 /// `timeseries.csv` and `hops.csv` into `dir` (which must exist; see
 /// [`prepare_output_dir`](super::prepare_output_dir)), each atomically, and
@@ -397,7 +380,7 @@ pub fn write_run_tables(dir: &Path, r: &RunResult) -> anyhow::Result<Vec<PathBuf
         ]
     });
 
-    let timeseries = r.windows.iter().zip(window_widths(r)).map(|(w, secs)| {
+    let timeseries = r.windows.iter().zip(r.window_widths()).map(|(w, secs)| {
         let mut row = vec![
             float(w.start_secs),
             float(secs),

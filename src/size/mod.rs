@@ -11,6 +11,7 @@
 use crate::engine::StreamSeed;
 use crate::metrics::RunResult;
 use crate::metrics::catalog::{self, stat_name};
+use crate::metrics::stationarity::{self, Trend};
 use crate::scenario::Scenario;
 use crate::sweep::exec::{Outcome, execute};
 use crate::sweep::stats::SampleMean;
@@ -93,6 +94,9 @@ pub struct Evaluator<'a, M, R> {
     stop: &'a AtomicBool,
     samples: BTreeMap<i64, Vec<f64>>,
     pub runs: usize,
+    /// The runs whose measured window still trends, labelled by axis value
+    /// and replication, in the order they ran.
+    pub trending: Vec<(String, Vec<Trend>)>,
 }
 
 impl<'a, M, R> Evaluator<'a, M, R>
@@ -115,6 +119,7 @@ where
             stop,
             samples: BTreeMap::new(),
             runs: 0,
+            trending: Vec::new(),
         }
     }
 
@@ -148,12 +153,21 @@ where
                         point: value as u64,
                         replication: u64::from(r),
                     };
-                    catalog::per_run_values(&(self.runner)(&scenario, seed)?)[column]
-                        .ok_or_else(|| anyhow!("no host was online long enough to be rated"))
+                    let run = (self.runner)(&scenario, seed)?;
+                    let v = catalog::per_run_values(&run)[column]
+                        .ok_or_else(|| anyhow!("no host was online long enough to be rated"))?;
+                    Ok((v, stationarity::trends(&run)))
                 })?;
                 for (r, outcome) in reps.iter().zip(outcomes) {
                     match outcome {
-                        Outcome::Done(v) => self.samples.entry(value).or_default().push(v),
+                        Outcome::Done((v, trends)) => {
+                            self.samples.entry(value).or_default().push(v);
+                            if !trends.is_empty() {
+                                let label =
+                                    format!("{} = {value}, replication {r}", self.search.axis);
+                                self.trending.push((label, trends));
+                            }
+                        }
                         Outcome::Failed(e) | Outcome::CutShort(e) => {
                             bail!("{} = {value}, replication {r}: {e}", self.search.axis)
                         }
