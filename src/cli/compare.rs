@@ -10,6 +10,7 @@ use crate::scenario::load::load_file;
 use crate::scenario::overrides::scenario_with;
 use crate::scenario::provenance::Provenance;
 use crate::sweep::interrupt_flag;
+use crate::sweep::journal::{Identity, StudyJournal};
 use clap::Args;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
@@ -25,7 +26,11 @@ pub struct CompareArgs {
     /// 0 means one per core; at most 256.
     #[arg(long, value_name = "N", value_parser = crate::sweep::exec::parse_threads)]
     pub threads: Option<usize>,
-    /// Output directory [default: output/<scenario name>/].
+    /// Output directory [default: output/<scenario name>/]. It keeps a
+    /// journal of finished runs, compare-journal.log: the same comparison
+    /// run again (same scenario and --set options) takes the runs it holds
+    /// instead of running them, so one stopped by Ctrl-C or a kill resumes
+    /// where it stopped, with the same outputs.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Also write a one-page Markdown report (question, answer, chart,
@@ -36,6 +41,9 @@ pub struct CompareArgs {
     #[arg(long, value_name = "FILE.md")]
     pub report: Option<PathBuf>,
 }
+
+/// The journal of `compare`'s finished runs, in its output directory.
+pub const JOURNAL_FILE: &str = "compare-journal.log";
 
 pub fn run(args: CompareArgs) -> Result<(), Failure> {
     let s = load_file(&args.scenario.scenario, &args.scenario.sets)
@@ -50,7 +58,14 @@ pub fn run(args: CompareArgs) -> Result<(), Failure> {
     super::stats::check_all(&runs)?;
     let stop = interrupt_flag()?;
     let threads = args.threads.unwrap_or(0);
-    let cmp = compare_at(&s, &base, args.replications, threads, stop).map_err(|e| {
+    let id = Identity::of_study(&s, "compare").map_err(Failure::Run)?;
+    let journal = StudyJournal::open(&out, JOURNAL_FILE, &id, "comparison")
+        .map_err(|e| Failure::Input(format!("{e:#}")))?;
+    let compared = compare_at(&s, &base, args.replications, threads, stop, Some(&journal));
+    if let Some(note) = journal.note() {
+        say!("{note}");
+    }
+    let cmp = compared.map_err(|e| {
         if s.designs.len() < 2 {
             Failure::Input(format!("{}: {e:#}", args.scenario.scenario.display()))
         } else {
@@ -71,6 +86,7 @@ pub fn run(args: CompareArgs) -> Result<(), Failure> {
     say!("{}", cmp.table().trim_end());
     let csv = cmp.write_csv(&out)?;
     let [png, svg] = cmp.chart(&out, "compare")?;
+    journal.complete()?;
     say!(
         "wrote {}, {}, {}",
         csv.display(),
@@ -92,6 +108,7 @@ fn compare_at(
     replications: u32,
     threads: usize,
     stop: &AtomicBool,
+    journal: Option<&StudyJournal>,
 ) -> anyhow::Result<Comparison> {
     let make = |d: &crate::scenario::Design| {
         let sets: Vec<_> = d.set.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
@@ -104,6 +121,7 @@ fn compare_at(
         threads,
         super::stats::checked_run,
         stop,
+        journal,
     )
 }
 
@@ -132,7 +150,7 @@ fn write_report(
         base,
         page::row(cmp, hi, lo),
         |_, table| {
-            let c = compare_at(s, table, args.replications, threads, stop)?;
+            let c = compare_at(s, table, args.replications, threads, stop, None)?;
             Ok(page::row(&c, hi, lo))
         },
     )?;

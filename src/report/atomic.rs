@@ -24,7 +24,10 @@ pub fn write_atomic(
     write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> io::Result<()> {
     let temp = temp_path(path)?;
-    let result = write_temp(&temp, write)
+    let result = write_temp(&temp, |w| {
+        write(w)?;
+        super::staging::full_disk_fault(path)
+    })
         .and_then(|()| keep_permissions(path, &temp))
         .and_then(|()| fs::rename(&temp, path));
     if let Err(e) = result {

@@ -54,6 +54,10 @@ pub fn output_dir(out: Option<PathBuf>, name: &str) -> anyhow::Result<PathBuf> {
 pub fn prepare_output_dir(dir: &Path, expected_bytes: u64) -> anyhow::Result<()> {
     fs::create_dir_all(dir)
         .map_err(|e| anyhow!("cannot create output directory {}: {e}", dir.display()))?;
+    // What a killed earlier command left: its set finished or removed.
+    for note in super::staging::recover(dir)? {
+        eprintln!("note: {}: {note}", dir.display());
+    }
     let probe = dir.join(format!(".pnrpsim-write-probe-{}", std::process::id()));
     let create = || OpenOptions::new().write(true).create_new(true).open(&probe);
     let probed = match create() {

@@ -13,6 +13,7 @@ use crate::metrics::RunResult;
 use crate::metrics::catalog::{self, stat_name};
 use crate::scenario::Scenario;
 use crate::sweep::exec::{Outcome, execute};
+use crate::sweep::journal::StudyJournal;
 use crate::sweep::stats::Estimate;
 use anyhow::{anyhow, bail};
 use std::collections::BTreeMap;
@@ -93,6 +94,7 @@ pub struct Evaluator<'a, M, R> {
     stop: &'a AtomicBool,
     samples: BTreeMap<i64, Vec<f64>>,
     pub runs: usize,
+    journal: Option<&'a StudyJournal>,
 }
 
 impl<'a, M, R> Evaluator<'a, M, R>
@@ -115,7 +117,17 @@ where
             stop,
             samples: BTreeMap::new(),
             runs: 0,
+            journal: None,
         }
+    }
+
+    /// Records each finished run in `journal` (task = the axis value) and
+    /// takes the runs it already holds from it instead of running them, so
+    /// that a search stopped midway resumes where it stopped with the same
+    /// answer.
+    pub fn with_journal(mut self, journal: &'a StudyJournal) -> Self {
+        self.journal = Some(journal);
+        self
     }
 
     fn verdict(&self, e: &Estimate) -> Verdict {
@@ -148,7 +160,12 @@ where
                         point: value as u64,
                         replication: u64::from(r),
                     };
-                    catalog::per_run_values(&(self.runner)(&scenario, seed)?)[column]
+                    let run = || Ok(catalog::per_run_values(&(self.runner)(&scenario, seed)?));
+                    let values = match (self.journal, usize::try_from(value)) {
+                        (Some(j), Ok(task)) => j.run(task, r, seed.run_seed(), run)?,
+                        _ => run()?,
+                    };
+                    values[column]
                         .ok_or_else(|| anyhow!("no host was online long enough to be rated"))
                 })?;
                 for (r, outcome) in reps.iter().zip(outcomes) {
@@ -157,7 +174,12 @@ where
                         Outcome::Failed(e) | Outcome::CutShort(e) => {
                             bail!("{} = {value}, replication {r}: {e}", self.search.axis)
                         }
-                        Outcome::Skipped => bail!("interrupted"),
+                        Outcome::Skipped => match self.journal {
+                            Some(_) => bail!(
+                                "interrupted; the finished runs are kept: run the same command again to run only the missing ones"
+                            ),
+                            None => bail!("interrupted"),
+                        },
                     }
                     self.runs += 1;
                 }

@@ -55,6 +55,17 @@ impl Identity {
             scenario_hash: scenario_hash(s)?,
         })
     }
+
+    /// The identity of a study other than a sweep (`size`, `compare`) of
+    /// `s`: `study` names it and whatever else decides its runs (the
+    /// sizing axis), so one study's journal is never resumed by another.
+    pub fn of_study(s: &Scenario, study: &str) -> anyhow::Result<Identity> {
+        let text = toml::to_string(s).context("cannot serialize the scenario")?;
+        Ok(Identity {
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            scenario_hash: fnv1a(format!("{text}\n# study: {study}\n").as_bytes()),
+        })
+    }
 }
 
 /// Hash of the scenario's canonical TOML form: any parameter change,
@@ -285,6 +296,28 @@ pub fn read_shard(path: &Path) -> anyhow::Result<(Identity, Vec<RunRecord>)> {
     }
 }
 
+/// What to do with the finished runs of a journal already there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reuse {
+    /// Start over; refuse a journal of an unfinished study rather than
+    /// overwrite its runs (a sweep without `--resume`).
+    Fresh,
+    /// Keep its runs; refuse a journal of another scenario or version
+    /// (`--resume`).
+    Resume,
+    /// Keep its runs if it belongs to this very study, else start over;
+    /// wait for another process writing it (`size`, `compare`: their runs
+    /// do not depend on the budget or the replication count, so reusing
+    /// them gives the same answer as running them again).
+    Auto,
+}
+
+impl From<bool> for Reuse {
+    fn from(resume: bool) -> Reuse {
+        if resume { Reuse::Resume } else { Reuse::Fresh }
+    }
+}
+
 /// An open, locked journal.
 #[derive(Debug)]
 pub struct Journal {
@@ -312,12 +345,29 @@ impl Journal {
     /// With `resume`, the existing journal must belong to the same scenario
     /// and pnrpsim version, and its finished runs are returned.
     pub fn open(dir: &Path, id: &Identity, resume: bool) -> anyhow::Result<Opened> {
-        let path = dir.join(JOURNAL_FILE);
+        Journal::open_at(&dir.join(JOURNAL_FILE), id, Reuse::from(resume), "sweep")
+    }
+
+    /// [`Journal::open`] for the journal file `path` of any study (a
+    /// sweep, a shard, a sizing search, a comparison), which `what` names
+    /// in messages.
+    pub fn open_at(path: &Path, id: &Identity, reuse: Reuse, what: &str) -> anyhow::Result<Opened> {
+        let path = path.to_path_buf();
+        let dir = path.parent().unwrap_or(Path::new("."));
         let mut file = open_regular_no_follow(&path)?;
-        lock_exclusive(&file).map_err(|e| {
+        let mut locked = lock_exclusive(&file, false);
+        if reuse == Reuse::Auto && locked.as_ref().is_err_and(|e| e.kind() == io::ErrorKind::WouldBlock) {
+            eprintln!(
+                "waiting for the other pnrpsim {what} writing into {} to finish (its journal {} is locked)",
+                dir.display(),
+                path.display()
+            );
+            locked = lock_exclusive(&file, true);
+        }
+        locked.map_err(|e| {
             if e.kind() == io::ErrorKind::WouldBlock {
                 anyhow!(
-                    "another pnrpsim sweep is writing into {} (its journal {} is locked)",
+                    "another pnrpsim {what} is writing into {} (its journal {} is locked)",
                     dir.display(),
                     path.display()
                 )
@@ -330,18 +380,20 @@ impl Journal {
             .with_context(|| format!("cannot read {}", path.display()))?;
         let old = parse(&bytes).map_err(|e| {
             anyhow!(
-                "{} is damaged ({e}); remove it to start the sweep over",
+                "{} is damaged ({e}); remove it to start the {what} over",
                 path.display()
             )
         })?;
+        let resume = reuse == Reuse::Resume;
         let keep = match &old.identity {
             None => false,
+            Some(found) if reuse == Reuse::Auto => found == id,
             Some(found) if resume => {
                 check_same(&path, found, id)?;
                 true
             }
             Some(_) if !old.done.is_empty() && !old.complete => bail!(
-                "{} holds an unfinished sweep (runs done: {}): add --resume to continue it, or remove {} to start over",
+                "{} holds an unfinished {what} (runs done: {}): add --resume to continue it, or remove {} to start over",
                 dir.display(),
                 old.done.len(),
                 path.display()
@@ -418,6 +470,115 @@ impl Journal {
     }
 }
 
+/// The journal of a study whose runs are keyed (task, replication) and
+/// each has a known run seed: `size` (task = the axis value) and `compare`
+/// (task = the design), which keep their finished runs in it exactly as a
+/// sweep does and, with `--resume`, take them from it instead of running
+/// them again: a study stopped midway (Ctrl-C, a kill, a failed run) and
+/// run again resumes by itself. Records hold the per-run metrics only.
+#[derive(Debug)]
+pub struct StudyJournal {
+    journal: Journal,
+    done: std::collections::BTreeMap<(usize, u32), RunRecord>,
+    /// Of the journal's finished runs, how many this study took.
+    pub reused: std::sync::atomic::AtomicUsize,
+    /// Runs an earlier study started and never finished.
+    pub unfinished: usize,
+    /// Damaged lines left out (see [`Opened::dropped`]).
+    pub dropped: Vec<String>,
+}
+
+impl StudyJournal {
+    /// Opens `file` in `dir` for the study `id`, keeping the runs of an
+    /// earlier run of the same study ([`Reuse::Auto`]).
+    pub fn open(
+        dir: &Path,
+        file: &str,
+        id: &Identity,
+        what: &str,
+    ) -> anyhow::Result<StudyJournal> {
+        let opened = Journal::open_at(&dir.join(file), id, Reuse::Auto, what)?;
+        Ok(StudyJournal {
+            journal: opened.journal,
+            done: opened
+                .done
+                .into_iter()
+                .map(|r| ((r.point, r.replication), r))
+                .collect(),
+            reused: Default::default(),
+            unfinished: opened.unfinished,
+            dropped: opened.dropped,
+        })
+    }
+
+    /// The per-run metrics of run (`task`, `replication`) with seed
+    /// `run_seed`: from the journal if an earlier study finished it (same
+    /// seed, whole record), else from `run`, recorded durably before they
+    /// are returned.
+    pub fn run(
+        &self,
+        task: usize,
+        replication: u32,
+        run_seed: u64,
+        run: impl FnOnce() -> anyhow::Result<Vec<Option<f64>>>,
+    ) -> anyhow::Result<Vec<Option<f64>>> {
+        let metrics = crate::metrics::catalog::per_run_names().len();
+        if let Some(r) = self.done.get(&(task, replication)) {
+            if r.run_seed == run_seed && r.values.len() == metrics {
+                self.reused
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                return Ok(r.values.clone());
+            }
+        }
+        let cannot = |e: io::Error| {
+            anyhow!(
+                "cannot record the run in {}: {e}",
+                self.journal.path().display()
+            )
+        };
+        self.journal.started(task, replication).map_err(cannot)?;
+        let values = run()?;
+        let record = RunRecord {
+            point: task,
+            replication,
+            run_seed,
+            values: values.clone(),
+            host_up: None,
+            cloud_series: None,
+        };
+        self.journal.finished(&record).map_err(cannot)?;
+        Ok(values)
+    }
+
+    /// Records that the study's outputs are written.
+    pub fn complete(&self) -> anyhow::Result<()> {
+        self.journal
+            .complete()
+            .with_context(|| format!("cannot write {}", self.journal.path().display()))
+    }
+
+    /// One line for the terminal on what came from the journal, if anything.
+    pub fn note(&self) -> Option<String> {
+        let reused = self.reused.load(std::sync::atomic::Ordering::Relaxed);
+        let mut parts = Vec::new();
+        if reused > 0 || self.unfinished > 0 {
+            parts.push(format!(
+                "resumed: {reused} runs taken from {}, {} started before and never finished",
+                self.journal.path().display(),
+                self.unfinished
+            ));
+        }
+        if !self.dropped.is_empty() {
+            parts.push(format!(
+                "the journal had {} damaged lines, left out (their runs ran again): {}",
+                self.dropped.len(),
+                self.dropped.join("; ")
+            ));
+        }
+        (!parts.is_empty()).then(|| parts.join("\n"))
+    }
+}
+
 fn check_same(path: &Path, found: &Identity, id: &Identity) -> anyhow::Result<()> {
     if found.version != id.version {
         bail!(
@@ -468,12 +629,18 @@ fn open_regular_no_follow(path: &Path) -> anyhow::Result<File> {
 
 /// An exclusive advisory lock held until the file is closed; `WouldBlock`
 /// if another process (or another open of the file) holds it.
+/// With `wait`, blocks until the lock is free.
 #[cfg(unix)]
-fn lock_exclusive(file: &File) -> io::Result<()> {
+fn lock_exclusive(file: &File, wait: bool) -> io::Result<()> {
     use std::os::fd::AsRawFd;
+    let flags = if wait {
+        libc::LOCK_EX
+    } else {
+        libc::LOCK_EX | libc::LOCK_NB
+    };
     // SAFETY: flock takes a file descriptor and flags only; `file` keeps the
     // descriptor open for the duration of the call.
-    let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+    let rc = unsafe { libc::flock(file.as_raw_fd(), flags) };
     if rc == 0 {
         Ok(())
     } else {
@@ -484,7 +651,7 @@ fn lock_exclusive(file: &File) -> io::Result<()> {
 /// Elsewhere sweeps run unlocked: two sweeps into one directory must be
 /// avoided by hand.
 #[cfg(not(unix))]
-fn lock_exclusive(_: &File) -> io::Result<()> {
+fn lock_exclusive(_: &File, _: bool) -> io::Result<()> {
     Ok(())
 }
 
