@@ -119,8 +119,9 @@ fn entries(dir: &Path) -> Vec<String> {
     names
 }
 
-/// D4: a comparison stopped by Ctrl-C keeps its finished runs; the same
-/// command run again runs only the others and writes the same bytes.
+/// D4: a comparison stopped by Ctrl-C keeps its finished runs, refuses to
+/// start over without --resume, and with it runs only the others and
+/// writes the same bytes.
 #[test]
 fn d4_an_interrupted_comparison_resumes_to_identical_outputs() {
     let (d, s) = dir_with(&format!("{CLOUD}{DESIGNS}"));
@@ -136,25 +137,29 @@ fn d4_an_interrupted_comparison_resumes_to_identical_outputs() {
             out.into(),
         ]
     };
-    let run = |out| {
-        let a = args(out);
+    let run = |out, extra: &[&str]| {
+        let mut a = args(out);
+        a.extend(extra.iter().map(|x| x.to_string()));
         cmd(&d, &a.iter().map(String::as_str).collect::<Vec<_>>())
     };
-    let full = run("full").output().unwrap();
+    let full = run("full", &[]).output().unwrap();
     assert!(full.status.success(), "{}", text(&full));
 
     let journal = d.root.join("cut/compare-journal.log");
-    let cut = interrupt_after_first_run(run("cut"), &journal);
+    let cut = interrupt_after_first_run(run("cut", &[]), &journal);
     let said = text(&cut);
     assert_eq!(cut.status.code(), Some(1), "{said}");
     assert!(
-        said.contains("the finished runs are kept: run the same command again"),
+        said.contains("the finished runs are kept: run the same command with --resume"),
         "{said}"
     );
     let kept = done_records(&journal);
     assert!((1..8).contains(&kept), "{kept} runs kept of 8: {said}");
+    let refused = run("cut", &[]).output().unwrap();
+    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused));
+    assert!(text(&refused).contains("holds an unfinished comparison"));
 
-    let again = run("cut").output().unwrap();
+    let again = run("cut", &["--resume"]).output().unwrap();
     let said = text(&again);
     assert!(again.status.success(), "{said}");
     assert!(
@@ -169,27 +174,17 @@ fn d4_an_interrupted_comparison_resumes_to_identical_outputs() {
     );
 }
 
-/// D4: a sizing search stopped by Ctrl-C keeps its finished runs; run
-/// again, it gives the same answer, word for word, running only the rest.
+/// D4: a sizing search stopped by Ctrl-C keeps its finished runs; with
+/// --resume it gives the same answer, word for word, running only the rest.
 #[test]
 fn d4_an_interrupted_size_search_resumes_to_the_same_answer() {
     let (d, s) = dir_with(CLOUD);
-    let run = |out: &str| {
-        cmd(
-            &d,
-            &[
-                "size",
-                &s,
-                "--budget",
-                "40B/s",
-                "--metric",
-                "mean",
-                "--threads",
-                "1",
-                "--out",
-                out,
-            ],
-        )
+    let run = |out: &str, extra: &[&str]| {
+        let mut a = vec![
+            "size", &s, "--budget", "40B/s", "--metric", "mean", "--threads", "1", "--out", out,
+        ];
+        a.extend(extra);
+        cmd(&d, &a)
     };
     let answer = |o: &Output| -> String {
         String::from_utf8_lossy(&o.stdout)
@@ -198,19 +193,19 @@ fn d4_an_interrupted_size_search_resumes_to_the_same_answer() {
             .collect::<Vec<_>>()
             .join("\n")
     };
-    let full = run("full").output().unwrap();
+    let full = run("full", &[]).output().unwrap();
     assert!(full.status.success(), "{}", text(&full));
     let total = done_records(&d.root.join("full/size-journal.log"));
 
     let journal = d.root.join("cut/size-journal.log");
-    let cut = interrupt_after_first_run(run("cut"), &journal);
+    let cut = interrupt_after_first_run(run("cut", &[]), &journal);
     let said = text(&cut);
     assert_eq!(cut.status.code(), Some(1), "{said}");
     assert!(said.contains("the finished runs are kept"), "{said}");
     let kept = done_records(&journal);
     assert!(kept >= 1 && kept < total, "{kept} of {total}: {said}");
 
-    let again = run("cut").output().unwrap();
+    let again = run("cut", &["--resume"]).output().unwrap();
     assert!(again.status.success(), "{}", text(&again));
     assert!(
         text(&again).contains(&format!("resumed: {kept} runs taken from")),
@@ -222,8 +217,9 @@ fn d4_an_interrupted_size_search_resumes_to_the_same_answer() {
 }
 
 /// D3: a shard stopped by Ctrl-C keeps its finished runs in its progress
-/// journal and says one thing (how to resume); with --resume it runs only
-/// the rest, and its shard file is the uninterrupted one's, byte for byte.
+/// journal and says one thing (how to go on); run again with the same
+/// command (as a batch system retries it) it runs only the rest, and its
+/// shard file is the uninterrupted one's, byte for byte.
 #[test]
 fn d3_an_interrupted_shard_keeps_its_runs_and_resumes() {
     let (d, s) = dir_with(&format!("{CLOUD}{SWEEP}"));
@@ -244,19 +240,15 @@ fn d3_an_interrupted_shard_keeps_its_runs_and_resumes() {
     assert!((1..8).contains(&kept), "{kept}: {said}");
     assert!(
         said.contains("shard 0/1 is not complete")
-            && said.contains("run the same command with --resume"),
+            && said.contains("run the same command again to run only the missing runs"),
         "{said}"
     );
     for contradiction in ["partial/", "wrote no file", "run it again"] {
         assert!(!said.contains(contradiction), "{said}");
     }
 
-    // Without --resume the kept runs are not thrown away.
-    let refused = run("cut", &[]).output().unwrap();
-    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused));
-    assert!(text(&refused).contains("add --resume"), "{}", text(&refused));
-
-    let again = run("cut", &["--resume"]).output().unwrap();
+    // Run again as a batch system retries it: the same command.
+    let again = run("cut", &[]).output().unwrap();
     assert!(again.status.success(), "{}", text(&again));
     assert!(
         text(&again).contains(&format!("resumed: {kept} runs taken from the journal")),

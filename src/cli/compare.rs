@@ -26,11 +26,8 @@ pub struct CompareArgs {
     /// 0 means one per core; at most 256.
     #[arg(long, value_name = "N", value_parser = crate::sweep::exec::parse_threads)]
     pub threads: Option<usize>,
-    /// Output directory [default: output/<scenario name>/]. It keeps a
-    /// journal of finished runs, compare-journal.log: the same comparison
-    /// run again (same scenario and --set options) takes the runs it holds
-    /// instead of running them, so one stopped by Ctrl-C or a kill resumes
-    /// where it stopped, with the same outputs.
+    /// Output directory [default: output/<scenario name>/]. It keeps the
+    /// journal of finished runs, compare-journal.log, for --resume.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Also write a one-page Markdown report (question, answer, chart,
@@ -40,6 +37,11 @@ pub struct CompareArgs {
     /// comparisons) for its sensitivity table.
     #[arg(long, value_name = "FILE.md")]
     pub report: Option<PathBuf>,
+    /// Continue a comparison stopped by Ctrl-C or a kill: take the runs its
+    /// journal holds and run only the others, for the same outputs (same
+    /// scenario, --set options and pnrpsim version, or it is refused).
+    #[arg(long)]
+    pub resume: bool,
 }
 
 /// The journal of `compare`'s finished runs, in its output directory.
@@ -59,11 +61,15 @@ pub fn run(args: CompareArgs) -> Result<(), Failure> {
     let stop = interrupt_flag()?;
     let threads = args.threads.unwrap_or(0);
     let id = Identity::of_study(&s, "compare").map_err(Failure::Run)?;
-    let journal = StudyJournal::open(&out, JOURNAL_FILE, &id, "comparison")
+    let journal = StudyJournal::open(&out, JOURNAL_FILE, &id, args.resume, "comparison")
         .map_err(|e| Failure::Input(format!("{e:#}")))?;
     let compared = compare_at(&s, &base, args.replications, threads, stop, Some(&journal));
     if let Some(note) = journal.note() {
         say!("{note}");
+    }
+    // Only an interruption leaves the journal open for --resume.
+    if compared.is_err() && !stop.load(std::sync::atomic::Ordering::SeqCst) {
+        journal.complete()?;
     }
     let cmp = compared.map_err(|e| {
         if s.designs.len() < 2 {

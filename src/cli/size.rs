@@ -56,12 +56,14 @@ pub struct SizeArgs {
     #[arg(long, value_name = "FILE.md")]
     pub report: Option<PathBuf>,
     /// Where the search keeps its journal of finished runs,
-    /// size-journal.log [default: output/<scenario name>/]. The same search
-    /// run again (same scenario, --set options and --axis) takes the runs
-    /// it holds instead of running them: a search stopped by Ctrl-C or a
-    /// kill resumes where it stopped, with the same answer.
+    /// size-journal.log, for --resume [default: output/<scenario name>/].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Continue a search stopped by Ctrl-C or a kill: take the runs its
+    /// journal holds and run only the others, for the same answer (same
+    /// scenario, --set options, --axis and pnrpsim version, or refused).
+    #[arg(long)]
+    pub resume: bool,
 }
 
 /// The journal of `size`'s finished runs, in its output directory.
@@ -124,7 +126,7 @@ pub fn run(args: SizeArgs) -> Result<(), Failure> {
         .and_then(|out| crate::report::prepare_output_dir(&out, 1 << 20).map(|()| out))
         .map_err(|e| input(format!("{e:#}")))?;
     let id = Identity::of_study(&s, &format!("size --axis {}", args.axis)).map_err(Failure::Run)?;
-    let journal = StudyJournal::open(&out, JOURNAL_FILE, &id, "size search")
+    let journal = StudyJournal::open(&out, JOURNAL_FILE, &id, args.resume, "size search")
         .map_err(|e| input(format!("{e:#}")))?;
     let stop = interrupt_flag()?;
     let stat = args.metric.name();
@@ -134,6 +136,10 @@ pub fn run(args: SizeArgs) -> Result<(), Failure> {
     if let Some(note) = journal.note() {
         say!("{note}");
     }
+    // Only an interruption leaves the journal open for --resume.
+    if !stop.load(Ordering::SeqCst) {
+        journal.complete()?;
+    }
     let found = searched.map_err(|e| {
         if e.is::<Unsettled>() || stop.load(Ordering::SeqCst) {
             Failure::Run(e)
@@ -141,7 +147,6 @@ pub fn run(args: SizeArgs) -> Result<(), Failure> {
             input(format!("{e:#}"))
         }
     })?;
-    journal.complete()?;
 
     if let Some(n) = args.names {
         let e = found.answer.evaluations.first().expect("one evaluation");

@@ -107,7 +107,7 @@ where
     }
     if stopped > 0 {
         let kept = journal.map_or(String::new(), |_| {
-            "; the finished runs are kept: run the same command again to run only the missing ones".to_owned()
+            "; the finished runs are kept: run the same command with --resume to run only the missing ones".to_owned()
         });
         bail!(
             "interrupted: the comparison was not completed ({} of {} runs not started){kept}",

@@ -87,6 +87,24 @@ pub fn prepare_output_dir(dir: &Path, expected_bytes: u64) -> anyhow::Result<()>
     }
 }
 
+/// Checks, before any work, that a single output file (`--junit`, `--pcap`)
+/// can be written at `path`: not a directory, in a directory that exists,
+/// is writable and has room for `expected_bytes`. The error says what is
+/// wrong, without the option (the caller names it).
+pub fn check_output_file(path: &Path, expected_bytes: u64) -> Result<(), String> {
+    if path.is_dir() {
+        return Err(format!("{} is a directory", path.display()));
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    if !dir.is_dir() {
+        return Err(format!("directory {} does not exist", dir.display()));
+    }
+    prepare_output_dir(dir, expected_bytes).map_err(|e| format!("{e:#}"))
+}
+
 fn mib(bytes: u64) -> String {
     format!("{:.1} MiB", bytes as f64 / f64::from(1 << 20))
 }

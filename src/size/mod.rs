@@ -176,7 +176,7 @@ where
                         }
                         Outcome::Skipped => match self.journal {
                             Some(_) => bail!(
-                                "interrupted; the finished runs are kept: run the same command again to run only the missing ones"
+                                "interrupted; the finished runs are kept: run the same command with --resume to run only the missing ones"
                             ),
                             None => bail!("interrupted"),
                         },

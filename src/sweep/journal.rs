@@ -272,14 +272,29 @@ fn parse_line(
 /// written in one piece (header, `done` records, `complete`) once the share
 /// is done, so a killed shard leaves no file and a re-run replaces it.
 pub fn write_shard(path: &Path, id: &Identity, records: &[RunRecord]) -> anyhow::Result<()> {
-    crate::report::write_atomic(path, |w| {
-        w.write_all(header(id).as_bytes())?;
-        for r in records {
-            w.write_all(done_line(r).as_bytes())?;
-        }
-        w.write_all(line(&["complete".into()]).as_bytes())
-    })
-    .with_context(|| format!("cannot write {}", path.display()))
+    crate::report::write_atomic(path, |w| w.write_all(to_text(id, records, true).as_bytes()))
+        .with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// A whole journal of `records`: the header, a `done` line per record and,
+/// if `complete`, the `complete` line.
+pub fn to_text(id: &Identity, records: &[RunRecord], complete: bool) -> String {
+    let mut text = header(id);
+    for r in records {
+        text += &done_line(r);
+    }
+    if complete {
+        text += &line(&["complete".into()]);
+    }
+    text
+}
+
+/// What `--resume` recovers from a journal's bytes: its identity, every
+/// valid `done` record in file order, and the damaged lines it left out;
+/// `Err` only for a damaged header. (The journal fuzz target checks that
+/// every valid record survives any damage around it.)
+pub fn recover(bytes: &[u8]) -> Result<(Option<Identity>, Vec<RunRecord>, Vec<String>), String> {
+    parse(bytes).map(|c| (c.identity, c.done, c.dropped))
 }
 
 /// Reads a shard journal written by [`write_shard`]: its identity and runs.
@@ -300,15 +315,13 @@ pub fn read_shard(path: &Path) -> anyhow::Result<(Identity, Vec<RunRecord>)> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Reuse {
     /// Start over; refuse a journal of an unfinished study rather than
-    /// overwrite its runs (a sweep without `--resume`).
+    /// overwrite its runs (no `--resume`).
     Fresh,
     /// Keep its runs; refuse a journal of another scenario or version
     /// (`--resume`).
     Resume,
-    /// Keep its runs if it belongs to this very study, else start over;
-    /// wait for another process writing it (`size`, `compare`: their runs
-    /// do not depend on the budget or the replication count, so reusing
-    /// them gives the same answer as running them again).
+    /// Keep its runs if it belongs to this very study, else start over (a
+    /// shard: a batch system retries it with the same command).
     Auto,
 }
 
@@ -345,18 +358,25 @@ impl Journal {
     /// With `resume`, the existing journal must belong to the same scenario
     /// and pnrpsim version, and its finished runs are returned.
     pub fn open(dir: &Path, id: &Identity, resume: bool) -> anyhow::Result<Opened> {
-        Journal::open_at(&dir.join(JOURNAL_FILE), id, Reuse::from(resume), "sweep")
+        Journal::open_at(&dir.join(JOURNAL_FILE), id, Reuse::from(resume), false, "sweep")
     }
 
     /// [`Journal::open`] for the journal file `path` of any study (a
     /// sweep, a shard, a sizing search, a comparison), which `what` names
-    /// in messages.
-    pub fn open_at(path: &Path, id: &Identity, reuse: Reuse, what: &str) -> anyhow::Result<Opened> {
+    /// in messages. With `wait`, a journal another process holds is waited
+    /// for rather than refused.
+    pub fn open_at(
+        path: &Path,
+        id: &Identity,
+        reuse: Reuse,
+        wait: bool,
+        what: &str,
+    ) -> anyhow::Result<Opened> {
         let path = path.to_path_buf();
         let dir = path.parent().unwrap_or(Path::new("."));
         let mut file = open_regular_no_follow(&path)?;
         let mut locked = lock_exclusive(&file, false);
-        if reuse == Reuse::Auto && locked.as_ref().is_err_and(|e| e.kind() == io::ErrorKind::WouldBlock) {
+        if wait && locked.as_ref().is_err_and(|e| e.kind() == io::ErrorKind::WouldBlock) {
             eprintln!(
                 "waiting for the other pnrpsim {what} writing into {} to finish (its journal {} is locked)",
                 dir.display(),
@@ -474,8 +494,7 @@ impl Journal {
 /// each has a known run seed: `size` (task = the axis value) and `compare`
 /// (task = the design), which keep their finished runs in it exactly as a
 /// sweep does and, with `--resume`, take them from it instead of running
-/// them again: a study stopped midway (Ctrl-C, a kill, a failed run) and
-/// run again resumes by itself. Records hold the per-run metrics only.
+/// them again. Records hold the per-run metrics only.
 #[derive(Debug)]
 pub struct StudyJournal {
     journal: Journal,
@@ -489,15 +508,16 @@ pub struct StudyJournal {
 }
 
 impl StudyJournal {
-    /// Opens `file` in `dir` for the study `id`, keeping the runs of an
-    /// earlier run of the same study ([`Reuse::Auto`]).
+    /// Opens `file` in `dir` for the study `id` (see [`Journal::open`]
+    /// for `resume`), waiting while another process's study writes it.
     pub fn open(
         dir: &Path,
         file: &str,
         id: &Identity,
+        resume: bool,
         what: &str,
     ) -> anyhow::Result<StudyJournal> {
-        let opened = Journal::open_at(&dir.join(file), id, Reuse::Auto, what)?;
+        let opened = Journal::open_at(&dir.join(file), id, Reuse::from(resume), true, what)?;
         Ok(StudyJournal {
             journal: opened.journal,
             done: opened
@@ -550,7 +570,8 @@ impl StudyJournal {
         Ok(values)
     }
 
-    /// Records that the study's outputs are written.
+    /// Records that the study ended (with an answer or an error other than
+    /// an interruption): the next one without `--resume` starts over.
     pub fn complete(&self) -> anyhow::Result<()> {
         self.journal
             .complete()

@@ -155,7 +155,7 @@ impl SweepOutcome {
         match self.shard {
             _ if lines.is_empty() && !interrupted => {}
             Some(sh) => lines.push(format!(
-                "shard {}/{} is not complete: {} of its {} runs finished{cut}, {} not started; the finished ones are kept in its journal {}, and its shard file is written once every run is done: run the same command with --resume to run only the missing runs",
+                "shard {}/{} is not complete: {} of its {} runs finished{cut}, {} not started; the finished ones are kept in its journal {}, and its shard file is written once every run is done: run the same command again to run only the missing runs",
                 sh.index,
                 sh.count,
                 self.completed,
@@ -279,7 +279,9 @@ where
         + cfg.extra_bytes;
     crate::report::prepare_output_dir(&cfg.out_dir, expected)?;
     // A shard keeps its finished runs in a journal of its own, as a sweep
-    // does, and writes its shard file whole once its share is done.
+    // does, and writes its shard file whole once its share is done. A
+    // batch system retries a shard with the same command, so a shard takes
+    // the runs of its own journal without --resume.
     let (journal_path, what) = match cfg.shard {
         Some(sh) => (sh.progress_path(&cfg.out_dir), "shard"),
         None => (cfg.out_dir.join(journal::JOURNAL_FILE), "sweep"),
@@ -287,7 +289,11 @@ where
     let opened = Journal::open_at(
         &journal_path,
         &Identity::of(base)?,
-        journal::Reuse::from(cfg.resume),
+        match cfg.shard {
+            Some(_) => journal::Reuse::Auto,
+            None => journal::Reuse::from(cfg.resume),
+        },
+        false,
         what,
     )?;
     let (journal, mut records, unfinished, journal_dropped) = (
