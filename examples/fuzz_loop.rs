@@ -31,10 +31,13 @@ session = { dist = "exponential", mean = "2min" }
 downtime = { dist = "exponential", mean = "1min" }
 [metrics]
 connectivity_every = "1min"
+min_online = "30s"
 "#;
 
 fn value(g: &mut Xoshiro256PlusPlus) -> String {
-    let durations = ["1us", "1ms", "250ms", "1s", "15s", "1min", "10min", "2h", "0s", "7d"];
+    let durations = [
+        "1us", "1ms", "250ms", "1s", "15s", "1min", "10min", "2h", "0s", "7d",
+    ];
     let dists = ["exponential", "weibull", "pareto", "lognormal"];
     match g.random_range(0..12) {
         0 => g.random_range(-2i64..70).to_string(),
@@ -61,16 +64,54 @@ fn value(g: &mut Xoshiro256PlusPlus) -> String {
             durations[g.random_range(0..5)],
             durations[g.random_range(0..5)]
         ),
-        10 => format!("{{model=\"lognormal\",median=\"20ms\",sigma={}}}", g.random_range(0.0..3.0)),
+        10 => format!(
+            "{{model=\"lognormal\",median=\"20ms\",sigma={}}}",
+            g.random_range(0.0..3.0)
+        ),
         _ => format!("\"{}\"", durations[g.random_range(0..durations.len())]),
     }
 }
 
-fn scenario_input(g: &mut Xoshiro256PlusPlus, paths: &[String]) -> (String, Vec<String>) {
-    let sets = (0..g.random_range(1..5))
+/// A value of the kind the parameter at `path` has in `base` (a whole
+/// number, a fraction, a duration…), near the edges of what is allowed.
+fn typed_value(g: &mut Xoshiro256PlusPlus, base: &toml::Table, path: &str) -> String {
+    let mut at = Some(base);
+    let mut found = None;
+    for part in path.split('.') {
+        found = at.and_then(|t| t.get(part));
+        at = found.and_then(toml::Value::as_table);
+    }
+    match found {
+        Some(toml::Value::Integer(_)) => g.random_range(0i64..80).to_string(),
+        Some(toml::Value::Float(_)) => {
+            ["0.0", "0.05", "0.5", "0.99", "1.0", "0.3", "2.5"][g.random_range(0..7)].into()
+        }
+        Some(toml::Value::Boolean(_)) => ["true", "false"][g.random_range(0..2)].into(),
+        Some(toml::Value::String(text))
+            if text.ends_with('s') || text.ends_with("min") || text.ends_with('h') =>
+        {
+            [
+                "\"1ms\"", "\"1s\"", "\"10s\"", "\"45s\"", "\"2min\"", "\"1h\"",
+            ][g.random_range(0..6)]
+            .into()
+        }
+        _ => value(g),
+    }
+}
+
+fn scenario_input(
+    g: &mut Xoshiro256PlusPlus,
+    paths: &[String],
+    base: &toml::Table,
+) -> (String, Vec<String>) {
+    let sets = (0..g.random_range(1..4))
         .map(|_| {
             let path = &paths[g.random_range(0..paths.len())];
-            format!("{path}={}", value(g))
+            if g.random_range(0..4) == 0 {
+                format!("{path}={}", value(g))
+            } else {
+                format!("{path}={}", typed_value(g, base, path))
+            }
         })
         .collect();
     let mut text = BASE.to_owned();
@@ -87,7 +128,9 @@ fn scenario_input(g: &mut Xoshiro256PlusPlus, paths: &[String]) -> (String, Vec<
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let target = args.first().map_or("journal", String::as_str);
-    let runs: u64 = args.get(1).map_or(1_000_000, |n| n.parse().expect("a run count"));
+    let runs: u64 = args
+        .get(1)
+        .map_or(1_000_000, |n| n.parse().expect("a run count"));
     let seed: u64 = args.get(2).map_or(1, |n| n.parse().expect("a seed"));
     let mut g = Xoshiro256PlusPlus::seed_from_u64(seed);
     let started = Instant::now();
@@ -99,17 +142,24 @@ fn main() {
                 let data: Vec<u8> = (0..len).map(|_| g.random()).collect();
                 counted += targets::journal_case(&data) as u64;
             }
-            println!("journal: {runs} executions in {:.1} s (seed {seed}); {counted} records recovered in all",
-                started.elapsed().as_secs_f64());
+            println!(
+                "journal: {runs} executions in {:.1} s (seed {seed}); {counted} records recovered in all",
+                started.elapsed().as_secs_f64()
+            );
         }
         "run" => {
             let paths = pnrpsim::scenario::overrides::parameter_paths();
+            let scenario = pnrpsim::scenario::load::load_str(BASE, "base.toml", &[])
+                .expect("the base scenario is valid");
+            let base = toml::Table::try_from(&scenario).expect("a scenario is a table");
             for _ in 0..runs {
-                let (text, sets) = scenario_input(&mut g, &paths);
+                let (text, sets) = scenario_input(&mut g, &paths, &base);
                 counted += u64::from(targets::scenario_case(&text, &sets));
             }
-            println!("run: {runs} executions in {:.1} s (seed {seed}); {counted} scenarios valid and tiny, simulated",
-                started.elapsed().as_secs_f64());
+            println!(
+                "run: {runs} executions in {:.1} s (seed {seed}); {counted} scenarios valid and tiny, simulated",
+                started.elapsed().as_secs_f64()
+            );
         }
         other => panic!("unknown target `{other}`: journal or run"),
     }

@@ -95,8 +95,11 @@ pub fn journal_case(data: &[u8]) -> usize {
                     _ => Some(f64::from_bits(g.next() >> 2) * 1e-300),
                 })
                 .collect(),
-            host_up: (g.below(3) == 0)
-                .then(|| (0..g.below(5)).map(|_| g.below(10_000) as f64 / 7.0).collect()),
+            host_up: (g.below(3) == 0).then(|| {
+                (0..g.below(5))
+                    .map(|_| g.below(10_000) as f64 / 7.0)
+                    .collect()
+            }),
             cloud_series: (g.below(3) == 0).then(|| {
                 (0..g.below(4))
                     .map(|k| (k as f64 * 60.0, g.below(1_000_000) as f64 / 3.0))
@@ -152,14 +155,21 @@ pub fn journal_case(data: &[u8]) -> usize {
             return 0;
         }
     };
-    let (found, done, dropped) = recovered;
+    let journal::Recovered {
+        identity: found,
+        done,
+        dropped,
+    } = recovered;
     if !header_intact {
         return done.len();
     }
     assert_eq!(found.as_ref(), Some(&id));
     // Invent nothing: every recovered record is one that was written.
     for r in &done {
-        assert!(records.contains(r), "recovered a record never written: {r:?}");
+        assert!(
+            records.contains(r),
+            "recovered a record never written: {r:?}"
+        );
     }
     // Keep everything valid: each original done line still whole, on a
     // line of its own, before the first torn (unterminated) line, is
@@ -171,7 +181,8 @@ pub fn journal_case(data: &[u8]) -> usize {
     for (line, r) in original[1..].iter().zip(&records) {
         if whole.contains(&line.as_bytes()) {
             assert!(
-                done.iter().any(|d| d.point == r.point && d.replication == r.replication),
+                done.iter()
+                    .any(|d| d.point == r.point && d.replication == r.replication),
                 "lost a valid record (point {} replication {}); dropped: {dropped:?}",
                 r.point,
                 r.replication

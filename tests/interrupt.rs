@@ -105,7 +105,12 @@ fn interrupt_after_first_run(mut c: Command, journal: &Path) -> Output {
 fn same_files(a: &Path, b: &Path, names: &[&str]) {
     for n in names {
         let (x, y) = (fs::read(a.join(n)).unwrap(), fs::read(b.join(n)).unwrap());
-        assert!(x == y, "{n} differs between {} and {}", a.display(), b.display());
+        assert!(
+            x == y,
+            "{n} differs between {} and {}",
+            a.display(),
+            b.display()
+        );
     }
 }
 
@@ -181,7 +186,16 @@ fn d4_an_interrupted_size_search_resumes_to_the_same_answer() {
     let (d, s) = dir_with(CLOUD);
     let run = |out: &str, extra: &[&str]| {
         let mut a = vec![
-            "size", &s, "--budget", "40B/s", "--metric", "mean", "--threads", "1", "--out", out,
+            "size",
+            &s,
+            "--budget",
+            "40B/s",
+            "--metric",
+            "mean",
+            "--threads",
+            "1",
+            "--out",
+            out,
         ];
         a.extend(extra);
         cmd(&d, &a)
@@ -260,7 +274,10 @@ fn d3_an_interrupted_shard_keeps_its_runs_and_resumes() {
         &d.root.join("cut"),
         &["shard-0-of-1.journal", "shard-0-of-1.scenario.toml"],
     );
-    assert!(!progress.exists(), "the progress journal goes once the shard file is written");
+    assert!(
+        !progress.exists(),
+        "the progress journal goes once the shard file is written"
+    );
 }
 
 const TABLES: [&str; 6] = [
@@ -273,7 +290,10 @@ const TABLES: [&str; 6] = [
 ];
 
 fn read_all(dir: &Path, names: &[&str]) -> Vec<Vec<u8>> {
-    names.iter().map(|n| fs::read(dir.join(n)).unwrap()).collect()
+    names
+        .iter()
+        .map(|n| fs::read(dir.join(n)).unwrap())
+        .collect()
 }
 
 /// P1: a run whose writing hits a full disk leaves the earlier run's six
@@ -294,7 +314,16 @@ fn p1_a_full_disk_leaves_the_old_tables_whole() {
     for table in ["summary.csv", "timeseries.csv", "hops.csv"] {
         let full = cmd(
             &d,
-            &["run", &s, "--out", "out", "--set", "duration=20min", "--seed", "9"],
+            &[
+                "run",
+                &s,
+                "--out",
+                "out",
+                "--set",
+                "duration=20min",
+                "--seed",
+                "9",
+            ],
         )
         .env("PNRPSIM_FAULT", format!("full-disk-{table}"))
         .output()
@@ -302,7 +331,10 @@ fn p1_a_full_disk_leaves_the_old_tables_whole() {
         let said = text(&full);
         assert_eq!(full.status.code(), Some(1), "{said}");
         assert!(said.contains("No space left on device"), "{said}");
-        assert!(read_all(&out, &TABLES) == before, "{table}: a table changed");
+        assert!(
+            read_all(&out, &TABLES) == before,
+            "{table}: a table changed"
+        );
         let mut want: Vec<String> = TABLES.iter().map(|t| t.to_string()).collect();
         want.sort();
         assert_eq!(entries(&out), want, "after a full disk on {table}");
@@ -319,7 +351,16 @@ fn p2_a_kill_between_renames_is_finished_not_mixed() {
     let run = |out: &str, seed: &str| {
         cmd(
             &d,
-            &["run", &s, "--out", out, "--set", "duration=20min", "--seed", seed],
+            &[
+                "run",
+                &s,
+                "--out",
+                out,
+                "--set",
+                "duration=20min",
+                "--seed",
+                seed,
+            ],
         )
     };
     assert!(run("killed", "1").output().unwrap().status.success());
@@ -341,9 +382,12 @@ fn p2_a_kill_between_renames_is_finished_not_mixed() {
 
     // merge: the same, for the sweep's tables and charts.
     let shard = |out: &str, i: &str| {
-        cmd(&d, &["sweep", &s, "--shard", i, "--threads", "1", "--out", out])
-            .output()
-            .unwrap()
+        cmd(
+            &d,
+            &["sweep", &s, "--shard", i, "--threads", "1", "--out", out],
+        )
+        .output()
+        .unwrap()
     };
     for out in ["m-killed", "m-straight"] {
         assert!(shard(out, "0/2").status.success());
@@ -369,7 +413,12 @@ fn p2_a_kill_between_renames_is_finished_not_mixed() {
     same_files(
         &m,
         &d.root.join("m-straight"),
-        &["runs.csv", "sweep.csv", "host_rates.csv", "cloud_series.csv"],
+        &[
+            "runs.csv",
+            "sweep.csv",
+            "host_rates.csv",
+            "cloud_series.csv",
+        ],
     );
 }
 
@@ -380,7 +429,17 @@ fn a_full_disk_during_a_sweep_exits_1() {
     let (d, s) = dir_with(&format!("{CLOUD}{SWEEP}"));
     let o = cmd(
         &d,
-        &["sweep", &s, "--threads", "2", "--out", "out", "--no-charts", "--set", "duration=20min"],
+        &[
+            "sweep",
+            &s,
+            "--threads",
+            "2",
+            "--out",
+            "out",
+            "--no-charts",
+            "--set",
+            "duration=20min",
+        ],
     )
     .env("PNRPSIM_FAULT", "full-disk-sweep.csv")
     .output()
@@ -399,7 +458,17 @@ fn p3_plot_names_every_chart_it_skips() {
     let (d, s) = dir_with(&format!("{CLOUD}{SWEEP}"));
     let o = cmd(
         &d,
-        &["sweep", &s, "--threads", "2", "--out", "out", "--no-charts", "--set", "duration=20min"],
+        &[
+            "sweep",
+            &s,
+            "--threads",
+            "2",
+            "--out",
+            "out",
+            "--no-charts",
+            "--set",
+            "duration=20min",
+        ],
     )
     .output()
     .unwrap();

@@ -58,11 +58,29 @@ fn c1_size_checks_the_memory_of_its_runs_first() {
     // size keeps its journal in a directory of its own.
     let journal = format!("{out}-size");
     refused(
-        &["size", &s, "--names", "1000000000", "--replications", "2", "--out", &journal],
+        &[
+            "size",
+            &s,
+            "--names",
+            "1000000000",
+            "--replications",
+            "2",
+            "--out",
+            &journal,
+        ],
         "must be at most 1024",
     );
     refused(
-        &["size", &s, "--axis", "hosts.count", "--names", "1000000000", "--out", &journal],
+        &[
+            "size",
+            &s,
+            "--axis",
+            "hosts.count",
+            "--names",
+            "1000000000",
+            "--out",
+            &journal,
+        ],
         "of memory, but only",
     );
     assert!(!Path::new(&out).exists());
@@ -77,7 +95,10 @@ fn c2_every_simulating_command_checks_memory_first() {
     let big = "hosts.count=100000000";
     refused(&["run", &s, "--set", big, "--out", &out], "of memory");
     refused(&["compare", &s, "--set", big, "--out", &out], "of memory");
-    refused(&["size", &s, "--set", big, "--names", "1", "--out", &out], "of memory");
+    refused(
+        &["size", &s, "--set", big, "--names", "1", "--out", &out],
+        "of memory",
+    );
     refused(&["validate", &s, "--set", big], "of memory");
     let (dir, s) = scenario(&format!(
         "{SMALL_CLOUD}\n[[expect]]\nmetric = \"registrations\"\nmin = 1\n"
@@ -254,8 +275,14 @@ fn errors_speak_plainly() {
     let (_, _, err) = pnrpsim(&["validate", &s, "--set", "network.loss=\"x\""]);
     assert!(!err.contains("f64") && !err.contains("u32"), "{err}");
     for (budget, wanted) in [
-        ("300", "give a unit: \"300B/s\" for bytes per second, or \"300bit/s\" for bits per second"),
-        ("3kb/s", "`kb/s` could mean bits or bytes per second: write \"3kbit/s\" for bits, or \"3kB/s\" for bytes"),
+        (
+            "300",
+            "give a unit: \"300B/s\" for bytes per second, or \"300bit/s\" for bits per second",
+        ),
+        (
+            "3kb/s",
+            "`kb/s` could mean bits or bytes per second: write \"3kbit/s\" for bits, or \"3kB/s\" for bytes",
+        ),
         ("2kbit", "a rate is per second: write \"2kbit/s\""),
     ] {
         refused(&["size", &s, "--budget", budget], wanted);

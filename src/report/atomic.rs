@@ -28,8 +28,8 @@ pub fn write_atomic(
         write(w)?;
         super::staging::full_disk_fault(path)
     })
-        .and_then(|()| keep_permissions(path, &temp))
-        .and_then(|()| fs::rename(&temp, path));
+    .and_then(|()| keep_permissions(path, &temp))
+    .and_then(|()| fs::rename(&temp, path));
     if let Err(e) = result {
         // The original error matters more than a failed clean-up (the file
         // may not even exist if creating it failed).

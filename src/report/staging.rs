@@ -53,8 +53,7 @@ impl Staging {
         if fs::symlink_metadata(&staging).is_ok() {
             remove(&staging)?;
         }
-        fs::create_dir(&staging)
-            .with_context(|| format!("cannot create {}", staging.display()))?;
+        fs::create_dir(&staging).with_context(|| format!("cannot create {}", staging.display()))?;
         Ok(Staging {
             dir: dir.to_path_buf(),
             staging,
@@ -287,7 +286,10 @@ mod tests {
         let files = s.commit(|n| n.ends_with(".csv")).unwrap();
         assert_eq!(files, [dir.path().join("a.csv")]);
         assert_eq!(dir_entries(dir.path()), ["a.csv", "keep.txt"]);
-        assert_eq!(fs::read_to_string(dir.path().join("a.csv")).unwrap(), "new a");
+        assert_eq!(
+            fs::read_to_string(dir.path().join("a.csv")).unwrap(),
+            "new a"
+        );
     }
 
     #[test]
@@ -299,7 +301,10 @@ mod tests {
             fs::write(s.path().join("a.csv"), "new a").unwrap();
         }
         assert_eq!(dir_entries(dir.path()), ["a.csv"]);
-        assert_eq!(fs::read_to_string(dir.path().join("a.csv")).unwrap(), "old a");
+        assert_eq!(
+            fs::read_to_string(dir.path().join("a.csv")).unwrap(),
+            "old a"
+        );
     }
 
     /// What a process killed at each moment leaves is finished or removed

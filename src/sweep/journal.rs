@@ -293,8 +293,22 @@ pub fn to_text(id: &Identity, records: &[RunRecord], complete: bool) -> String {
 /// valid `done` record in file order, and the damaged lines it left out;
 /// `Err` only for a damaged header. (The journal fuzz target checks that
 /// every valid record survives any damage around it.)
-pub fn recover(bytes: &[u8]) -> Result<(Option<Identity>, Vec<RunRecord>, Vec<String>), String> {
-    parse(bytes).map(|c| (c.identity, c.done, c.dropped))
+pub fn recover(bytes: &[u8]) -> Result<Recovered, String> {
+    parse(bytes).map(|c| Recovered {
+        identity: c.identity,
+        done: c.done,
+        dropped: c.dropped,
+    })
+}
+
+/// What [`recover`] found in a journal.
+#[derive(Debug)]
+pub struct Recovered {
+    pub identity: Option<Identity>,
+    /// Every valid `done` record, in file order.
+    pub done: Vec<RunRecord>,
+    /// The damaged lines left out (`line 7: checksum mismatch`).
+    pub dropped: Vec<String>,
 }
 
 /// Reads a shard journal written by [`write_shard`]: its identity and runs.
@@ -358,7 +372,13 @@ impl Journal {
     /// With `resume`, the existing journal must belong to the same scenario
     /// and pnrpsim version, and its finished runs are returned.
     pub fn open(dir: &Path, id: &Identity, resume: bool) -> anyhow::Result<Opened> {
-        Journal::open_at(&dir.join(JOURNAL_FILE), id, Reuse::from(resume), false, "sweep")
+        Journal::open_at(
+            &dir.join(JOURNAL_FILE),
+            id,
+            Reuse::from(resume),
+            false,
+            "sweep",
+        )
     }
 
     /// [`Journal::open`] for the journal file `path` of any study (a
@@ -376,7 +396,11 @@ impl Journal {
         let dir = path.parent().unwrap_or(Path::new("."));
         let mut file = open_regular_no_follow(&path)?;
         let mut locked = lock_exclusive(&file, false);
-        if wait && locked.as_ref().is_err_and(|e| e.kind() == io::ErrorKind::WouldBlock) {
+        if wait
+            && locked
+                .as_ref()
+                .is_err_and(|e| e.kind() == io::ErrorKind::WouldBlock)
+        {
             eprintln!(
                 "waiting for the other pnrpsim {what} writing into {} to finish (its journal {} is locked)",
                 dir.display(),

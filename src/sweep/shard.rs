@@ -290,11 +290,7 @@ impl Merged {
     /// Writes into `dir` the tables (and `charts`) a one-process sweep of
     /// the same scenario writes there, as one output set; returns their
     /// paths.
-    pub fn write(
-        &self,
-        dir: &Path,
-        charts: Option<super::Charts>,
-    ) -> anyhow::Result<Vec<PathBuf>> {
+    pub fn write(&self, dir: &Path, charts: Option<super::Charts>) -> anyhow::Result<Vec<PathBuf>> {
         let name = if self.scenario.name.is_empty() {
             "scenario"
         } else {
