@@ -301,3 +301,21 @@ fn output_paths_are_checked_before_any_run() {
         "error: --junit: directory /no/such/dir does not exist",
     );
 }
+
+/// An error a `--set` caused names the `--set`, not the file: one that
+/// makes another parameter wrong (a `duration` shorter than the file's
+/// warm-up), and sweep values that give a bad point.
+#[test]
+fn errors_caused_by_a_set_name_the_set() {
+    let (_dir, s) = scenario(&format!(
+        "{SMALL_CLOUD}[sweep]\naxis = \"hosts.count\"\nvalues = [10, 20]\n"
+    ));
+    refused(
+        &["validate", &s, "--set", "duration=2min"],
+        "error: --set duration=2min: warmup: must be shorter than `duration` (2min)",
+    );
+    refused(
+        &["validate", &s, "--set", "sweep.values=[1,0]"],
+        "error: --set sweep.values=[1,0]: sweep point 1 (hosts.count = 0): hosts.count: must be at least 1 (got 0)",
+    );
+}

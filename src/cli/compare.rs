@@ -55,8 +55,10 @@ pub fn run(args: CompareArgs) -> Result<(), Failure> {
         .map_err(|e| Failure::Input(format!("{e:#}")))?;
     let report = ReportPath::from_arg(args.report.as_deref()).map_err(Failure::Input)?;
     let base = toml::Table::try_from(&s).map_err(|e| Failure::Run(e.into()))?;
-    let runs = super::stats::runs_of(&s)
-        .map_err(|e| Failure::Input(format!("{}: {e}", args.scenario.scenario.display())))?;
+    let runs = super::stats::runs_of(&s).map_err(|e| {
+        let origin = super::stats::origin_of(&args.scenario.scenario, &args.scenario.sets, &e);
+        Failure::Input(format!("{origin}: {e}"))
+    })?;
     super::stats::check_all(&runs)?;
     let stop = interrupt_flag()?;
     let threads = args.threads.unwrap_or(0);

@@ -273,9 +273,24 @@ mod tests {
         assert_eq!(parse_rate("500B/s").unwrap(), Rate(500.0));
         assert_eq!(parse_rate("1MB/s").unwrap(), Rate(1e6));
         assert!(
-            parse_rate("2000")
+            parse_rate("2 fortnights/s")
                 .unwrap_err()
                 .contains("expected a number followed by a unit")
+        );
+        // Which unit is meant, when the unit is missing or ambiguous.
+        assert_eq!(
+            parse_rate("2000").unwrap_err(),
+            "invalid rate \"2000\": give a unit: \"2000B/s\" for bytes per second, or \"2000bit/s\" for bits per second"
+        );
+        assert!(
+            parse_rate("2kb/s")
+                .unwrap_err()
+                .contains("could mean bits or bytes")
+        );
+        assert!(
+            parse_rate("2KB")
+                .unwrap_err()
+                .contains("a rate is per second: write \"2KB/s\"")
         );
     }
 

@@ -181,10 +181,19 @@ pub fn load_str(text: &str, origin: &str, sets: &[String]) -> Result<Scenario, S
             message +=
                 &format!(" (taken from the file name `{origin}`; set `name` to choose another)");
         }
+        // The override of the parameter at fault, else one of a parameter
+        // the message names (`warmup` shorter than a `duration` set by
+        // --set duration=30s is the --set's doing).
         let blamed = overrides
             .iter()
             .rev()
-            .find(|(set, _)| is_prefix(set, &path));
+            .find(|(set, _)| is_prefix(set, &path))
+            .or_else(|| {
+                overrides
+                    .iter()
+                    .rev()
+                    .find(|(set, _)| message.contains(&format!("`{set}`")))
+            });
         return Err(match blamed {
             Some((_, arg)) => ScenarioError::in_set(arg, path, message),
             None => {
