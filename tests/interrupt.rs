@@ -422,16 +422,13 @@ fn p2_a_kill_between_renames_is_finished_not_mixed() {
     );
 }
 
-/// A sweep that cannot write its outputs (a full disk) failed to run:
-/// exit 1, not 2 (bad input), and its finished runs stay in the journal.
-#[test]
-fn a_full_disk_during_a_sweep_exits_1() {
-    let (d, s) = dir_with(&format!("{CLOUD}{SWEEP}"));
-    let o = cmd(
-        &d,
+/// A 20-minute sweep of `s` into `out/`, tables only.
+fn short_sweep(d: &Dir, s: &str) -> Command {
+    cmd(
+        d,
         &[
             "sweep",
-            &s,
+            s,
             "--threads",
             "2",
             "--out",
@@ -441,9 +438,17 @@ fn a_full_disk_during_a_sweep_exits_1() {
             "duration=20min",
         ],
     )
-    .env("PNRPSIM_FAULT", "full-disk-sweep.csv")
-    .output()
-    .unwrap();
+}
+
+/// A sweep that cannot write its outputs (a full disk) failed to run:
+/// exit 1, not 2 (bad input), and its finished runs stay in the journal.
+#[test]
+fn a_full_disk_during_a_sweep_exits_1() {
+    let (d, s) = dir_with(&format!("{CLOUD}{SWEEP}"));
+    let o = short_sweep(&d, &s)
+        .env("PNRPSIM_FAULT", "full-disk-sweep.csv")
+        .output()
+        .unwrap();
     let said = text(&o);
     assert_eq!(o.status.code(), Some(1), "{said}");
     assert!(said.contains("No space left on device"), "{said}");
@@ -456,22 +461,7 @@ fn a_full_disk_during_a_sweep_exits_1() {
 #[test]
 fn p3_plot_names_every_chart_it_skips() {
     let (d, s) = dir_with(&format!("{CLOUD}{SWEEP}"));
-    let o = cmd(
-        &d,
-        &[
-            "sweep",
-            &s,
-            "--threads",
-            "2",
-            "--out",
-            "out",
-            "--no-charts",
-            "--set",
-            "duration=20min",
-        ],
-    )
-    .output()
-    .unwrap();
+    let o = short_sweep(&d, &s).output().unwrap();
     assert!(o.status.success(), "{}", text(&o));
     fs::remove_file(d.root.join("out/host_rates.csv")).unwrap();
     fs::remove_file(d.root.join("out/cloud_series.csv")).unwrap();
