@@ -3,6 +3,8 @@
 //! and tiny, simulated; see `targets::scenario_case`.
 #![no_main]
 
+// Each target uses its own part of the shared file.
+#[allow(dead_code)]
 #[path = "../targets.rs"]
 mod targets;
 
