@@ -397,6 +397,7 @@ fn names_per_host_chart(dir: &Path) -> anyhow::Result<()> {
         extra_bytes: pnrpsim::plot::CHART_BYTES,
         resume: false,
         shard: None,
+        charts: None,
     };
     let outcome = run_sweep(
         &cfg,

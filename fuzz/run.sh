@@ -3,6 +3,7 @@
 # 10^6), printing libFuzzer's own count per target. Needs cargo-fuzz and a
 # nightly toolchain (`cargo install cargo-fuzz`; sanitizers are nightly-only).
 #   fuzz/run.sh                 # all targets, 10^6 runs each
+#   fuzz/run.sh run journal     # the targets beyond the parsers (fuzz/targets.rs)
 #   RUNS=100000 fuzz/run.sh units
 #   SANITIZER=none fuzz/run.sh scenario
 set -euo pipefail
@@ -12,10 +13,14 @@ RUNS=${RUNS:-1000000}
 # times faster, and pnrpsim's parsers have no unsafe code.
 SANITIZER=${SANITIZER:-address}
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(scenario set units)
+[ ${#targets[@]} -gt 0 ] || targets=(scenario set units run journal)
 
-mkdir -p corpus/scenario corpus/set corpus/units
+mkdir -p corpus/scenario corpus/set corpus/units corpus/run corpus/journal
 cp ../scenarios/*.toml corpus/scenario/
+# run: a scenario's text, then --set arguments, separated by 0xFF bytes.
+printf 'duration = "3min"\nwarmup = "30s"\n[hosts]\ncount = 12\n[metrics]\nmin_online = "30s"\n\377hosts.names_per_host=3' > corpus/run/seed-0
+# journal: any bytes seed the journal and its damages.
+printf '\001\002\003\004\005\006\007\010\000\001\002\003' > corpus/journal/seed-0
 # --set arguments in the README's forms, one file per seed.
 i=0
 for arg in 'hosts.count=5000' 'pnrp.refresh_interval=12h' 'network.loss=0.1' \

@@ -55,12 +55,32 @@ link_delay_min=\"1ms\",link_delay_max=\"5ms\",access_delay_min=\"1ms\",access_de
 fn c1_size_checks_the_memory_of_its_runs_first() {
     let (dir, s) = scenario(SMALL_CLOUD);
     let out = out_in(dir.path());
+    // size keeps its journal in a directory of its own.
+    let journal = format!("{out}-size");
     refused(
-        &["size", &s, "--names", "1000000000", "--replications", "2"],
+        &[
+            "size",
+            &s,
+            "--names",
+            "1000000000",
+            "--replications",
+            "2",
+            "--out",
+            &journal,
+        ],
         "must be at most 1024",
     );
     refused(
-        &["size", &s, "--axis", "hosts.count", "--names", "1000000000"],
+        &[
+            "size",
+            &s,
+            "--axis",
+            "hosts.count",
+            "--names",
+            "1000000000",
+            "--out",
+            &journal,
+        ],
         "of memory, but only",
     );
     assert!(!Path::new(&out).exists());
@@ -75,7 +95,10 @@ fn c2_every_simulating_command_checks_memory_first() {
     let big = "hosts.count=100000000";
     refused(&["run", &s, "--set", big, "--out", &out], "of memory");
     refused(&["compare", &s, "--set", big, "--out", &out], "of memory");
-    refused(&["size", &s, "--set", big, "--names", "1"], "of memory");
+    refused(
+        &["size", &s, "--set", big, "--names", "1", "--out", &out],
+        "of memory",
+    );
     refused(&["validate", &s, "--set", big], "of memory");
     let (dir, s) = scenario(&format!(
         "{SMALL_CLOUD}\n[[expect]]\nmetric = \"registrations\"\nmin = 1\n"
@@ -191,4 +214,108 @@ fn h4_threads_are_capped() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("from 0 (one thread per core) to 256"), "{err}");
     assert!(!Path::new(&out).exists());
+}
+
+/// A Weibull shape of 0.005 or 1e-300 passed `validate` and failed at run
+/// time (exit 1, no location): its scale overflows. Now `validate`, `run`
+/// and `--set` refuse it with the parameter and where it was written.
+#[test]
+fn weibull_shapes_too_small_to_run_are_refused_where_written() {
+    for (shape, shown) in [("0.005", "0.005"), ("1e-300", "1e-300")] {
+        let text = SMALL_CLOUD.replace(
+            "session = { dist = \"exponential\", mean = \"20min\" }",
+            &format!("session = {{ dist = \"weibull\", mean = \"20min\", shape = {shape} }}"),
+        );
+        assert_ne!(text, SMALL_CLOUD);
+        let (dir, s) = scenario(&text);
+        let out = out_in(dir.path());
+        let wanted = "churn.session.shape: must be at least 0.1 for a Weibull distribution";
+        refused(&["validate", &s], wanted);
+        refused(&["run", &s, "--out", &out], wanted);
+        let (_, _, err) = pnrpsim(&["validate", &s]);
+        assert!(err.contains("s.toml:9:"), "located: {err}");
+        assert!(err.contains(&format!("(got {shown})")), "{err}");
+    }
+    let (_dir, s) = scenario(SMALL_CLOUD);
+    refused(
+        &[
+            "validate",
+            &s,
+            "--set",
+            "churn.session={dist=\"weibull\",mean=\"1h\",shape=0.005}",
+        ],
+        "error: --set churn.session={dist=\"weibull\",mean=\"1h\",shape=0.005}: churn.session.shape: must be at least 0.1",
+    );
+}
+
+/// A 300-character `name` passed `validate`; it names the output folder,
+/// which a file system refuses beyond 255 bytes.
+#[test]
+fn a_name_too_long_for_a_folder_is_refused() {
+    let (_dir, s) = scenario(&format!("name = \"{}\"\n{SMALL_CLOUD}", "a".repeat(300)));
+    refused(
+        &["validate", &s],
+        "s.toml:1:8: name: must be at most 100 characters, as it names the output folder (got 300)",
+    );
+}
+
+/// Messages in plain words: types as people say them, and a rate without
+/// its unit, or with an ambiguous one, says which unit is meant.
+#[test]
+fn errors_speak_plainly() {
+    let (_dir, s) = scenario(SMALL_CLOUD);
+    refused(
+        &["validate", &s, "--set", "hosts.count=many"],
+        "error: --set hosts.count=many: hosts.count: invalid type: string \"many\", expected a whole number from 0 to 4294967295",
+    );
+    refused(
+        &["validate", &s, "--set", "network.loss=\"x\""],
+        "expected a number",
+    );
+    let (_, _, err) = pnrpsim(&["validate", &s, "--set", "network.loss=\"x\""]);
+    assert!(!err.contains("f64") && !err.contains("u32"), "{err}");
+    for (budget, wanted) in [
+        (
+            "300",
+            "give a unit: \"300B/s\" for bytes per second, or \"300bit/s\" for bits per second",
+        ),
+        (
+            "3kb/s",
+            "`kb/s` could mean bits or bytes per second: write \"3kbit/s\" for bits, or \"3kB/s\" for bytes",
+        ),
+        ("2kbit", "a rate is per second: write \"2kbit/s\""),
+    ] {
+        refused(&["size", &s, "--budget", budget], wanted);
+    }
+}
+
+/// Every output path is checked before any work: `check --junit` into a
+/// directory that does not exist failed only after every run.
+#[test]
+fn output_paths_are_checked_before_any_run() {
+    let (_dir, s) = scenario(&format!(
+        "{SMALL_CLOUD}[[expect]]\nmetric = \"up_B_per_s\"\nexpected = 10\ntolerance = 0.5\n"
+    ));
+    refused(
+        &["check", &s, "--junit", "/no/such/dir/x.xml"],
+        "error: --junit: directory /no/such/dir does not exist",
+    );
+}
+
+/// An error a `--set` caused names the `--set`, not the file: one that
+/// makes another parameter wrong (a `duration` shorter than the file's
+/// warm-up), and sweep values that give a bad point.
+#[test]
+fn errors_caused_by_a_set_name_the_set() {
+    let (_dir, s) = scenario(&format!(
+        "{SMALL_CLOUD}[sweep]\naxis = \"hosts.count\"\nvalues = [10, 20]\n"
+    ));
+    refused(
+        &["validate", &s, "--set", "duration=2min"],
+        "error: --set duration=2min: warmup: must be shorter than `duration` (2min)",
+    );
+    refused(
+        &["validate", &s, "--set", "sweep.values=[1,0]"],
+        "error: --set sweep.values=[1,0]: sweep point 1 (hosts.count = 0): hosts.count: must be at least 1 (got 0)",
+    );
 }

@@ -123,6 +123,21 @@ const CASES: &[Case] = &[
         "[sweep]\nreplications = 4294967295\n",
         V,
     ),
+    case(
+        "Weibull shape too small to run",
+        "[churn]\nenabled = true\nsession = { dist = \"weibull\", mean = \"1h\", shape = 1e-300 }\n",
+        V,
+    ),
+    case(
+        "name too long for a folder",
+        "name = \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"\n",
+        V,
+    ),
+    case(
+        "sweep point the sweep rejects",
+        "[sweep]\naxis = \"network.loss\"\nvalues = [0.1, 2]\n",
+        V,
+    ),
     cli("missing file", &["validate", "missing.toml"]),
     cli(
         "--set without `=`",
@@ -175,6 +190,28 @@ const CASES: &[Case] = &[
             "q.pcap",
             "--pcap-window",
             "1min..99h",
+        ],
+    ),
+    cli(
+        "--junit in a directory that does not exist",
+        &["check", "ok.toml", "--junit", "missing/x.xml"],
+    ),
+    cli("plot of a path that does not exist", &["plot", "missing"]),
+    cli(
+        "--budget without a unit",
+        &["size", "ok.toml", "--budget", "300"],
+    ),
+    cli(
+        "--budget in an ambiguous unit",
+        &["size", "ok.toml", "--budget", "2kb/s"],
+    ),
+    cli(
+        "--set of a Weibull shape too small to run",
+        &[
+            "validate",
+            "ok.toml",
+            "--set",
+            "churn.session={dist=\"weibull\",mean=\"1h\",shape=0.005}",
         ],
     ),
     cli(

@@ -84,14 +84,14 @@ fn wrong_type() {
     let e = error("[hosts]\ncount = \"many\"\n", &[]);
     assert_error(
         &e,
-        "scenarios/x.toml:2:9: hosts.count: invalid type: string \"many\", expected u32",
+        "scenarios/x.toml:2:9: hosts.count: invalid type: string \"many\", expected a whole number from 0 to 4294967295",
         &[],
     );
     let e = error("[pnrp]\nsecured_names = 1\n", &[]);
     assert_error(
         &e,
         "scenarios/x.toml:2:17: pnrp.secured_names: ",
-        &["expected a boolean"],
+        &["expected true or false"],
     );
 }
 
@@ -224,7 +224,7 @@ fn bad_set_value() {
     let e = error("", &["hosts.count=abc"]);
     assert_eq!(
         e.to_string(),
-        "--set hosts.count=abc: hosts.count: invalid type: string \"abc\", expected u32"
+        "--set hosts.count=abc: hosts.count: invalid type: string \"abc\", expected a whole number from 0 to 4294967295"
     );
     let e = error("", &["pnrp.refresh_interval=1 day"]);
     assert_error(

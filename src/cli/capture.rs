@@ -64,21 +64,8 @@ pub fn plan(args: &PcapArgs, s: &Scenario, force: bool) -> Result<Option<Plan>, 
         Some(text) => parse_window(text, end).map_err(|e| bad("pcap-window", e))?,
     };
     let estimate = estimated_bytes(s, args.pcap_hosts, window);
-    if path.is_dir() {
-        return Err(bad("pcap", format!("{} is a directory", path.display())));
-    }
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    if !dir.is_dir() {
-        return Err(bad(
-            "pcap",
-            format!("directory {} does not exist", dir.display()),
-        ));
-    }
-    crate::outputs::prepare_output_dir(dir, estimate.min(CAP_BYTES))
-        .map_err(|e| bad("pcap", format!("{e:#}")))?;
+    crate::outputs::outdir::check_output_file(path, estimate.min(CAP_BYTES))
+        .map_err(|e| bad("pcap", e))?;
     if estimate > CAP_BYTES && !force {
         return Err(bad(
             "pcap",

@@ -55,6 +55,12 @@ pub fn check(args: CheckArgs) -> Result<(), Failure> {
                 .to_owned(),
         ));
     }
+    // Checked before any run: a report that cannot be written is known now,
+    // not after every scenario has run.
+    if let Some(path) = &args.junit {
+        crate::outputs::outdir::check_output_file(path, 1 << 20)
+            .map_err(|e| Failure::Input(format!("--junit: {e}")))?;
+    }
     let started = Instant::now();
     let files = scenario_files(&args.paths).map_err(Failure::Input)?;
     let mut targets = Vec::with_capacity(files.len());

@@ -10,6 +10,7 @@ use crate::scenario::load::load_file;
 use crate::scenario::overrides::scenario_with;
 use crate::scenario::provenance::Provenance;
 use crate::sweep::interrupt_flag;
+use crate::sweep::journal::{Identity, StudyJournal};
 use clap::Args;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
@@ -25,7 +26,8 @@ pub struct CompareArgs {
     /// 0 means one per core; at most 256.
     #[arg(long, value_name = "N", value_parser = crate::sweep::exec::parse_threads)]
     pub threads: Option<usize>,
-    /// Output directory [default: output/<scenario name>/].
+    /// Output directory [default: output/<scenario name>/]. It keeps the
+    /// journal of finished runs, compare-journal.log, for --resume.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Also write a one-page Markdown report (question, answer, chart,
@@ -35,7 +37,15 @@ pub struct CompareArgs {
     /// comparisons) for its sensitivity table.
     #[arg(long, value_name = "FILE.md")]
     pub report: Option<PathBuf>,
+    /// Continue a comparison stopped by Ctrl-C or a kill: take the runs its
+    /// journal holds and run only the others, for the same outputs (same
+    /// scenario, --set options and pnrpsim version, or it is refused).
+    #[arg(long)]
+    pub resume: bool,
 }
+
+/// The journal of `compare`'s finished runs, in its output directory.
+pub const JOURNAL_FILE: &str = "compare-journal.log";
 
 pub fn run(args: CompareArgs) -> Result<(), Failure> {
     let s = load_file(&args.scenario.scenario, &args.scenario.sets)
@@ -45,12 +55,25 @@ pub fn run(args: CompareArgs) -> Result<(), Failure> {
         .map_err(|e| Failure::Input(format!("{e:#}")))?;
     let report = ReportPath::from_arg(args.report.as_deref()).map_err(Failure::Input)?;
     let base = toml::Table::try_from(&s).map_err(|e| Failure::Run(e.into()))?;
-    let runs = super::stats::runs_of(&s)
-        .map_err(|e| Failure::Input(format!("{}: {e}", args.scenario.scenario.display())))?;
+    let runs = super::stats::runs_of(&s).map_err(|e| {
+        let origin = super::stats::origin_of(&args.scenario.scenario, &args.scenario.sets, &e);
+        Failure::Input(format!("{origin}: {e}"))
+    })?;
     super::stats::check_all(&runs)?;
     let stop = interrupt_flag()?;
     let threads = args.threads.unwrap_or(0);
-    let cmp = compare_at(&s, &base, args.replications, threads, stop).map_err(|e| {
+    let id = Identity::of_study(&s, "compare").map_err(Failure::Run)?;
+    let journal = StudyJournal::open(&out, JOURNAL_FILE, &id, args.resume, "comparison")
+        .map_err(|e| Failure::Input(format!("{e:#}")))?;
+    let compared = compare_at(&s, &base, args.replications, threads, stop, Some(&journal));
+    if let Some(note) = journal.note() {
+        say!("{note}");
+    }
+    // Only an interruption leaves the journal open for --resume.
+    if compared.is_err() && !stop.load(std::sync::atomic::Ordering::SeqCst) {
+        journal.complete()?;
+    }
+    let cmp = compared.map_err(|e| {
         if s.designs.len() < 2 {
             Failure::Input(format!("{}: {e:#}", args.scenario.scenario.display()))
         } else {
@@ -71,6 +94,7 @@ pub fn run(args: CompareArgs) -> Result<(), Failure> {
     say!("{}", cmp.table().trim_end());
     let csv = cmp.write_csv(&out)?;
     let [png, svg] = cmp.chart(&out, "compare")?;
+    journal.complete()?;
     say!(
         "wrote {}, {}, {}",
         csv.display(),
@@ -94,6 +118,7 @@ fn compare_at(
     replications: u32,
     threads: usize,
     stop: &AtomicBool,
+    journal: Option<&StudyJournal>,
 ) -> anyhow::Result<Comparison> {
     let make = |d: &crate::scenario::Design| {
         let sets: Vec<_> = d.set.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
@@ -106,6 +131,7 @@ fn compare_at(
         threads,
         super::stats::checked_run,
         stop,
+        journal,
     )
 }
 
@@ -135,7 +161,7 @@ fn write_report(
         base,
         page::row(cmp, hi, lo),
         |_, table| {
-            let c = compare_at(s, table, args.replications, threads, stop)?;
+            let c = compare_at(s, table, args.replications, threads, stop, None)?;
             Ok(page::row(&c, hi, lo))
         },
     )?;

@@ -104,6 +104,16 @@ impl From<anyhow::Error> for Failure {
     }
 }
 
+/// A study's error as a failure: writing its outputs failed (exit 1, see
+/// [`crate::outputs::OutputFailed`]), else its input was refused (exit 2).
+fn input_unless_output(e: anyhow::Error) -> Failure {
+    if e.downcast_ref::<crate::outputs::OutputFailed>().is_some() {
+        Failure::Run(e)
+    } else {
+        Failure::Input(format!("{e:#}"))
+    }
+}
+
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {

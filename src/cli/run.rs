@@ -69,7 +69,10 @@ fn load(args: &ScenarioArgs) -> Result<Scenario, Failure> {
 pub fn validate(args: ValidateArgs) -> Result<(), Failure> {
     let s = load(&args.scenario)?;
     let file = args.scenario.scenario.display();
-    let runs = stats::runs_of(&s).map_err(|e| Failure::Input(format!("{file}: {e}")))?;
+    let runs = stats::runs_of(&s).map_err(|e| {
+        let origin = stats::origin_of(&args.scenario.scenario, &args.scenario.sets, &e);
+        Failure::Input(format!("{origin}: {e}"))
+    })?;
     stats::check_all(&runs).map_err(|e| match e {
         Failure::Input(m) => Failure::Input(format!("{file}: {m}")),
         other => other,

@@ -13,6 +13,7 @@ use crate::scenario::provenance::Provenance;
 use crate::scenario::units::parse_rate;
 use crate::size::{Evaluator, Search, Start, Statistic, Unsettled, analytic_start, largest_within};
 use crate::sweep::interrupt_flag;
+use crate::sweep::journal::{Identity, StudyJournal};
 use clap::Args;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -54,7 +55,19 @@ pub struct SizeArgs {
     /// searches) for its sensitivity table.
     #[arg(long, value_name = "FILE.md")]
     pub report: Option<PathBuf>,
+    /// Where the search keeps its journal of finished runs,
+    /// size-journal.log, for --resume [default: output/<scenario name>/].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Continue a search stopped by Ctrl-C or a kill: take the runs its
+    /// journal holds and run only the others, for the same answer (same
+    /// scenario, --set options, --axis and pnrpsim version, or refused).
+    #[arg(long)]
+    pub resume: bool,
 }
+
+/// The journal of `size`'s finished runs, in its output directory.
+pub const JOURNAL_FILE: &str = "size-journal.log";
 
 pub fn run(args: SizeArgs) -> Result<(), Failure> {
     let input = |m: String| Failure::Input(m);
@@ -109,11 +122,25 @@ pub fn run(args: SizeArgs) -> Result<(), Failure> {
     };
     // Checked before any run: a bad path fails fast and writes nothing.
     let report = ReportPath::from_arg(args.report.as_deref()).map_err(input)?;
+    let out = crate::outputs::output_dir(args.out.clone(), &s.name)
+        .and_then(|out| crate::outputs::prepare_output_dir(&out, 1 << 20).map(|()| out))
+        .map_err(|e| input(format!("{e:#}")))?;
+    let id = Identity::of_study(&s, &format!("size --axis {}", args.axis)).map_err(Failure::Run)?;
+    let journal = StudyJournal::open(&out, JOURNAL_FILE, &id, args.resume, "size search")
+        .map_err(|e| input(format!("{e:#}")))?;
     let stop = interrupt_flag()?;
     let stat = args.metric.name();
     // A budget below the cheapest value or a non-monotone axis is bad
     // input; a value that cannot be settled, a failed run or Ctrl-C is not.
-    let found = search_once(&args, &search, &s, &base, stop).map_err(|e| {
+    let searched = search_once(&args, &search, &s, &base, stop, Some(&journal));
+    if let Some(note) = journal.note() {
+        say!("{note}");
+    }
+    // Only an interruption leaves the journal open for --resume.
+    if !stop.load(Ordering::SeqCst) {
+        journal.complete()?;
+    }
+    let found = searched.map_err(|e| {
         if e.is::<Unsettled>() || stop.load(Ordering::SeqCst) {
             Failure::Run(e)
         } else {
@@ -167,7 +194,7 @@ fn sensitivity(
         ),
     };
     Sensitivity::compute(what, how, s, base, base_row, |_, table| {
-        match search_once(args, search, s, table, stop) {
+        match search_once(args, search, s, table, stop, None) {
             Ok(f) => Ok(f.row(search, args.names.is_some(), stat)),
             Err(_) if stop.load(Ordering::SeqCst) => anyhow::bail!("interrupted"),
             Err(e) => Ok(Row {
@@ -204,9 +231,13 @@ fn search_once(
     s: &Scenario,
     table: &toml::Table,
     stop: &AtomicBool,
+    journal: Option<&StudyJournal>,
 ) -> anyhow::Result<Found> {
     let make = |v: i64| scenario_with(table, &[(args.axis.clone(), toml::Value::Integer(v))]);
     let mut ev = Evaluator::new(search, s, make, super::stats::checked_run, stop);
+    if let Some(j) = journal {
+        ev = ev.with_journal(j);
+    }
     if let Some(n) = args.names {
         let e = ev.evaluate(n)?;
         let runs = ev.runs;

@@ -144,6 +144,24 @@ pub fn runs_of(s: &Scenario) -> Result<Vec<(String, Scenario)>, String> {
     Ok(runs)
 }
 
+/// Where a [`runs_of`] error comes from: the last `--set` of the `[sweep]`
+/// section for a sweep point (its values or axis came from there), else
+/// the scenario `file`.
+pub fn origin_of(file: &std::path::Path, sets: &[String], error: &str) -> String {
+    let from_set = error
+        .starts_with("sweep point")
+        .then(|| {
+            sets.iter()
+                .rev()
+                .find(|a| a.trim_start().starts_with("sweep"))
+        })
+        .flatten();
+    match from_set {
+        Some(arg) => format!("--set {arg}"),
+        None => file.display().to_string(),
+    }
+}
+
 /// [`check_memory`] of each of `runs` (as [`runs_of`] names them), before
 /// any of them starts.
 pub fn check_all(runs: &[(String, Scenario)]) -> Result<(), Failure> {

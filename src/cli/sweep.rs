@@ -12,7 +12,7 @@ use crate::scenario::provenance::Provenance;
 use crate::sweep::shard::Shard;
 use crate::sweep::{SweepConfig, interrupt_flag, run_sweep};
 use clap::Args;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -100,6 +100,7 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
         },
         resume: args.resume,
         shard,
+        charts: (!args.no_charts).then_some(crate::plot::SWEEP_CHARTS),
     };
     let report = ReportPath::from_arg(args.report.as_deref()).map_err(Failure::Input)?;
     if report.is_some() && shard.is_some() {
@@ -116,7 +117,7 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
     let started = Instant::now();
     // The work of every run, added up for --stats.
     let work = Mutex::new(crate::sim::Work::default());
-    let mut outcome = run_sweep(
+    let outcome = run_sweep(
         &cfg,
         &s,
         |coords| {
@@ -136,13 +137,10 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
         },
         stop,
     )
-    .map_err(|e| Failure::Input(format!("{e:#}")))?;
-    // Charts only for a complete sweep: a partial one's tables are aside
-    // in `partial/`, and a chart of some runs would read as the answer.
-    if shard.is_none() && outcome.completed == outcome.tasks {
-        outcome.files = with_charts(&out_dir, !args.no_charts, outcome.completed, outcome.files)
-            .map_err(|e| Failure::Input(format!("{e:#}")))?;
-    }
+    .map_err(super::input_unless_output)?;
+    // Charts are drawn (by run_sweep, into the same output set) only for a
+    // complete sweep: a partial one's tables are aside in `partial/`, and
+    // a chart of some runs would read as the answer.
     let wall = started.elapsed();
     say!(
         "{}: {} of {} runs in {:.1} s; wrote {} files to {}",
@@ -292,8 +290,10 @@ fn preflight(
 pub fn merge(args: MergeArgs) -> Result<(), Failure> {
     let merged =
         crate::sweep::shard::check(&args.dir).map_err(|e| Failure::Input(format!("{e:#}")))?;
-    let files = merged.write(&args.dir)?;
-    let files = with_charts(&args.dir, !args.no_charts, merged.runs(), files)?;
+    crate::outputs::prepare_output_dir(&args.dir, crate::plot::CHART_BYTES)
+        .map_err(|e| Failure::Input(format!("{e:#}")))?;
+    let charts = (!args.no_charts && merged.runs() > 0).then_some(crate::plot::SWEEP_CHARTS);
+    let files = merged.write(&args.dir, charts)?;
     say!(
         "{}: merged {} runs from {} shards; wrote {} files to {}",
         merged.scenario.name,
@@ -305,26 +305,16 @@ pub fn merge(args: MergeArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-/// `tables` (the files a sweep or merge wrote into `dir`) followed by the
-/// charts drawn from them, when `charts` is asked for and there is at least
-/// one run to draw. The sweep layer writes only tables; the charts are a
-/// layer above it.
-fn with_charts(
-    dir: &Path,
-    charts: bool,
-    runs: usize,
-    mut tables: Vec<PathBuf>,
-) -> anyhow::Result<Vec<PathBuf>> {
-    if charts && runs > 0 {
-        tables.extend(crate::plot::plot_dir(dir)?);
-    }
-    Ok(tables)
-}
-
 pub fn plot(args: PlotArgs) -> Result<(), Failure> {
-    let files = crate::plot::plot_dir(&args.path).map_err(|e| Failure::Input(format!("{e:#}")))?;
+    let (files, skipped) =
+        crate::plot::plot_dir_noting(&args.path).map_err(super::input_unless_output)?;
     for f in &files {
         say!("{}", f.display());
+    }
+    // A chart not drawn is said, with why: a sweep's files were cut short
+    // or removed, and silence would pass for "nothing to draw".
+    for s in &skipped {
+        eprintln!("note: chart {s}; not drawn");
     }
     Ok(())
 }

@@ -14,6 +14,7 @@ use crate::plot::bars::{Bar, BarChart, BarGroup, render_bars};
 use crate::protocol::message::Reason;
 use crate::scenario::{Design, Scenario};
 use crate::sweep::exec::{Outcome, execute};
+use crate::sweep::journal::StudyJournal;
 use crate::sweep::stats::SampleMean;
 use anyhow::{Context, bail};
 use std::fmt::Write as _;
@@ -37,6 +38,9 @@ pub struct Comparison {
 /// Runs every design `replications` times (`threads` workers, 0 = one per
 /// core). `make` builds a design's scenario. Any failed run fails the
 /// comparison: a ratio over a partial set of replications would be biased.
+/// With a `journal`, each finished run is recorded there (task = the
+/// design's index) and a run it already holds is taken from it, so that a
+/// comparison stopped midway resumes where it stopped.
 pub fn compare<M, R>(
     base: &Scenario,
     make: M,
@@ -44,6 +48,7 @@ pub fn compare<M, R>(
     threads: usize,
     runner: R,
     stop: &AtomicBool,
+    journal: Option<&StudyJournal>,
 ) -> anyhow::Result<Comparison>
 where
     M: Fn(&Design) -> Result<Scenario, String>,
@@ -69,8 +74,13 @@ where
             point: 0,
             replication: u64::from(r),
         };
-        Ok(catalog::per_run_values(&runner(&scenarios[d], seed)?))
+        let run = || Ok(catalog::per_run_values(&runner(&scenarios[d], seed)?));
+        match journal {
+            Some(j) => j.run(d, r, seed.run_seed(), run),
+            None => run(),
+        }
     })?;
+    let mut stopped = 0;
     let mut designs: Vec<DesignRuns> = base
         .designs
         .iter()
@@ -92,8 +102,18 @@ where
                 }
                 .run_seed()
             ),
-            Outcome::Skipped => bail!("interrupted: the comparison was not completed"),
+            Outcome::Skipped => stopped += 1,
         }
+    }
+    if stopped > 0 {
+        let kept = journal.map_or(String::new(), |_| {
+            "; the finished runs are kept: run the same command with --resume to run only the missing ones".to_owned()
+        });
+        bail!(
+            "interrupted: the comparison was not completed ({} of {} runs not started){kept}",
+            stopped,
+            tasks.len()
+        );
     }
     Ok(Comparison {
         scenario: base.name.clone(),
@@ -307,7 +327,7 @@ mod tests {
             Ok(s)
         };
         let stop = AtomicBool::new(false);
-        let cmp = compare(&base, make, 3, 1, runner, &stop).unwrap();
+        let cmp = compare(&base, make, 3, 1, runner, &stop, None).unwrap();
         let dir = tempfile::tempdir().unwrap();
         let path = cmp.write_csv(dir.path()).unwrap();
         let mut csv = csv::Reader::from_path(path).unwrap();

@@ -104,9 +104,35 @@ pub fn parse_rate(text: &str) -> Result<Rate, String> {
         "bit/s" | "bps" => 1.0 / 8.0,
         "kbit/s" | "kbps" => 1e3 / 8.0,
         "Mbit/s" | "Mbps" => 1e6 / 8.0,
-        _ => return Err(bad()),
+        _ => return Err(rate_hint(text, value, unit).unwrap_or_else(bad)),
     };
     Ok(Rate(value * bytes_per_s))
+}
+
+/// What a rate with a missing, ambiguous or per-nothing unit most likely
+/// meant, said in the error.
+fn rate_hint(text: &str, value: f64, unit: &str) -> Option<String> {
+    let prefix = |u: &str| match u.chars().next() {
+        Some('k' | 'K') => "k",
+        Some('M' | 'm') => "M",
+        _ => "",
+    };
+    match unit {
+        "" => Some(format!(
+            "invalid rate \"{text}\": give a unit: \"{value}B/s\" for bytes per second, or \"{value}bit/s\" for bits per second"
+        )),
+        "b/s" | "kb/s" | "Kb/s" | "mb/s" | "Mb/s" => {
+            let p = prefix(unit);
+            Some(format!(
+                "invalid rate \"{text}\": `{unit}` could mean bits or bytes per second: write \"{value}{p}bit/s\" for bits, or \"{value}{}B/s\" for bytes",
+                p
+            ))
+        }
+        "B" | "kB" | "KB" | "MB" | "bit" | "kbit" | "Mbit" => Some(format!(
+            "invalid rate \"{text}\": a rate is per second: write \"{value}{unit}/s\""
+        )),
+        _ => None,
+    }
 }
 
 pub const SIZE_UNITS: &str = "B, KB, KiB, MB, MiB";
@@ -247,9 +273,24 @@ mod tests {
         assert_eq!(parse_rate("500B/s").unwrap(), Rate(500.0));
         assert_eq!(parse_rate("1MB/s").unwrap(), Rate(1e6));
         assert!(
-            parse_rate("2000")
+            parse_rate("2 fortnights/s")
                 .unwrap_err()
                 .contains("expected a number followed by a unit")
+        );
+        // Which unit is meant, when the unit is missing or ambiguous.
+        assert_eq!(
+            parse_rate("2000").unwrap_err(),
+            "invalid rate \"2000\": give a unit: \"2000B/s\" for bytes per second, or \"2000bit/s\" for bits per second"
+        );
+        assert!(
+            parse_rate("2kb/s")
+                .unwrap_err()
+                .contains("could mean bits or bytes")
+        );
+        assert!(
+            parse_rate("2KB")
+                .unwrap_err()
+                .contains("a rate is per second: write \"2KB/s\"")
         );
     }
 

@@ -24,9 +24,12 @@ pub fn write_atomic(
     write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> io::Result<()> {
     let temp = temp_path(path)?;
-    let result = write_temp(&temp, write)
-        .and_then(|()| keep_permissions(path, &temp))
-        .and_then(|()| fs::rename(&temp, path));
+    let result = write_temp(&temp, |w| {
+        write(w)?;
+        super::staging::full_disk_fault(path)
+    })
+    .and_then(|()| keep_permissions(path, &temp))
+    .and_then(|()| fs::rename(&temp, path));
     if let Err(e) = result {
         // The original error matters more than a failed clean-up (the file
         // may not even exist if creating it failed).

@@ -406,14 +406,25 @@ pub fn write_run_tables(dir: &Path, r: &RunResult) -> anyhow::Result<Vec<PathBuf
         .enumerate()
         .map(|(k, n)| vec![k.to_string(), n.to_string()]);
 
-    Ok(vec![
-        SUMMARY.write(dir, summary)?,
-        HOSTS.write(dir, hosts)?,
-        MESSAGES.write(dir, messages)?,
-        REASONS.write(dir, reasons)?,
-        TIMESERIES.write(dir, timeseries)?,
-        HOPS.write(dir, hops)?,
-    ])
+    // The six files replace the old six as one set (see
+    // [`super::staging`]): never a new summary beside old tables.
+    let stage = super::staging::Staging::begin(dir)
+        .with_context(|| format!("cannot write {}", dir.join(SUMMARY.file).display()))?;
+    let at = stage.path();
+    let staged = [
+        SUMMARY.write(at, summary)?,
+        HOSTS.write(at, hosts)?,
+        MESSAGES.write(at, messages)?,
+        REASONS.write(at, reasons)?,
+        TIMESERIES.write(at, timeseries)?,
+        HOPS.write(at, hops)?,
+    ];
+    stage.commit(|name| TABLES.iter().any(|t| t.file == name))?;
+    Ok(staged
+        .iter()
+        .filter_map(|p| p.file_name())
+        .map(|n| dir.join(n))
+        .collect())
 }
 
 /// A Markdown reference of every CSV file's columns (and of the metrics in

@@ -11,13 +11,28 @@ pub mod csv_tables;
 mod estimate;
 pub mod outdir;
 pub mod pcap;
+pub mod staging;
 pub mod summary;
 
 pub use atomic::write_atomic;
 pub use csv_tables::{column_reference, write_run_tables};
 pub use estimate::comparison_table;
 pub use outdir::{estimated_run_bytes, output_dir, prepare_output_dir};
+pub use staging::Staging;
 pub use summary::summary_table;
+
+/// Marks an error as the failure of writing outputs (a full disk, a
+/// directory that went away), exit status 1, as opposed to bad input: add
+/// it as context (`e.context(OutputFailed)`) and test with
+/// `e.downcast_ref::<OutputFailed>()`.
+#[derive(Debug)]
+pub struct OutputFailed;
+
+impl std::fmt::Display for OutputFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("cannot write the outputs")
+    }
+}
 
 /// A hand-built run shared by the report tests (the simulator is not needed
 /// to exercise the output).

@@ -54,6 +54,10 @@ pub fn output_dir(out: Option<PathBuf>, name: &str) -> anyhow::Result<PathBuf> {
 pub fn prepare_output_dir(dir: &Path, expected_bytes: u64) -> anyhow::Result<()> {
     fs::create_dir_all(dir)
         .map_err(|e| anyhow!("cannot create output directory {}: {e}", dir.display()))?;
+    // What a killed earlier command left: its set finished or removed.
+    for note in super::staging::recover(dir)? {
+        eprintln!("note: {}: {note}", dir.display());
+    }
     let probe = dir.join(format!(".pnrpsim-write-probe-{}", std::process::id()));
     let create = || OpenOptions::new().write(true).create_new(true).open(&probe);
     let probed = match create() {
@@ -81,6 +85,24 @@ pub fn prepare_output_dir(dir: &Path, expected_bytes: u64) -> anyhow::Result<()>
         Ok(_) => Ok(()),
         Err(e) => bail!("cannot tell the free space of {}: {e}", dir.display()),
     }
+}
+
+/// Checks, before any work, that a single output file (`--junit`, `--pcap`)
+/// can be written at `path`: not a directory, in a directory that exists,
+/// is writable and has room for `expected_bytes`. The error says what is
+/// wrong, without the option (the caller names it).
+pub fn check_output_file(path: &Path, expected_bytes: u64) -> Result<(), String> {
+    if path.is_dir() {
+        return Err(format!("{} is a directory", path.display()));
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    if !dir.is_dir() {
+        return Err(format!("directory {} does not exist", dir.display()));
+    }
+    prepare_output_dir(dir, expected_bytes).map_err(|e| format!("{e:#}"))
 }
 
 fn mib(bytes: u64) -> String {

@@ -12,8 +12,9 @@ use crate::sweep::tables::{
 use plotters::style::RGBColor;
 use std::path::{Path, PathBuf};
 
-/// Renders every chart whose data is present in `dir`.
-pub fn render_all(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+/// Renders every chart whose data is present in `dir`; each chart not
+/// drawn is named in the second list with the reason.
+pub fn render_all(dir: &Path) -> anyhow::Result<(Vec<PathBuf>, Vec<String>)> {
     let table = Table::read(&dir.join(SWEEP_CSV))?;
     let s = Summary::new(&table)?;
     let mut charts = vec![
@@ -24,12 +25,15 @@ pub fn render_all(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
         ("bandwidth_loglog".to_string(), bandwidth(&s, Scale::Log)?),
     ];
     charts.extend(by_reason(&s)?);
+    let mut skipped = Vec::new();
     let hosts = dir.join(HOST_RATES_CSV);
     if hosts.is_file() {
         charts.push((
             "host_cdf".to_string(),
             host_cdf(&Table::read(&hosts)?, &s.scenario)?,
         ));
+    } else {
+        skipped.push(format!("host_cdf: {} is missing", hosts.display()));
     }
     let series = dir.join(CLOUD_SERIES_CSV);
     if series.is_file() {
@@ -37,16 +41,42 @@ pub fn render_all(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
             "cloud_series".to_string(),
             cloud_series(&Table::read(&series)?, &s.scenario)?,
         ));
+    } else {
+        skipped.push(format!("cloud_series: {} is missing", series.display()));
     }
     charts.push(("hops_vs_registrations".to_string(), hops(&s)?));
 
     let mut files = Vec::new();
     for (stem, chart) in &charts {
-        if let Some(pair) = render(chart, dir, stem)? {
-            files.extend(pair);
+        match render(chart, dir, stem)? {
+            Some(pair) => files.extend(pair),
+            None => skipped.push(format!(
+                "{stem}: its CSV file has no values to draw (no rows, or only empty cells)"
+            )),
         }
     }
-    Ok(files)
+    Ok((files, skipped))
+}
+
+/// Whether `name` is a file [`render_all`] may write.
+pub fn is_chart_file(name: &str) -> bool {
+    let Some(stem) = name
+        .strip_suffix(".png")
+        .or_else(|| name.strip_suffix(".svg"))
+    else {
+        return false;
+    };
+    matches!(
+        stem,
+        "bandwidth_linear"
+            | "bandwidth_loglog"
+            | "by_reason"
+            | "host_cdf"
+            | "cloud_series"
+            | "hops_vs_registrations"
+    ) || stem
+        .strip_prefix("by_reason_")
+        .is_some_and(|k| !k.is_empty() && k.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// One point's value of a metric: `(x, mean, 95 % interval)`.

@@ -48,13 +48,24 @@ fn register_font() -> anyhow::Result<()> {
 /// any file in it) from its CSV files, next to them, as PNG and SVG.
 /// Returns the chart files written. Charts whose data is absent (no
 /// `host_rates.csv`, an interrupted sweep without the first point…) are
-/// skipped.
+/// skipped; [`plot_dir_noting`] says which.
 pub fn plot_dir(path: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    plot_dir_noting(path).map(|(files, _)| files)
+}
+
+/// [`plot_dir`], also returning each chart not drawn with the reason
+/// (`host_cdf: out/host_rates.csv is missing`).
+pub fn plot_dir_noting(path: &Path) -> anyhow::Result<(Vec<PathBuf>, Vec<String>)> {
+    if std::fs::symlink_metadata(path).is_err() {
+        bail!("{} does not exist", path.display());
+    }
     let dir = if path.is_file() {
         path.parent().unwrap_or(Path::new("."))
     } else {
         path
     };
+    // A set a killed command left half renamed is finished first.
+    crate::outputs::staging::recover(dir)?;
     if !dir.join(crate::sweep::tables::SWEEP_CSV).is_file() {
         bail!(
             "{} has no {}: give the output directory of a sweep",
@@ -64,3 +75,11 @@ pub fn plot_dir(path: &Path) -> anyhow::Result<Vec<PathBuf>> {
     }
     figures::render_all(dir)
 }
+
+pub use figures::is_chart_file;
+
+/// The sweep layer's hook for drawing charts into a sweep's output set.
+pub const SWEEP_CHARTS: crate::sweep::Charts = crate::sweep::Charts {
+    draw: plot_dir,
+    is_chart: is_chart_file,
+};

@@ -78,7 +78,7 @@ impl ScenarioError {
             origin: origin.to_owned(),
             position: span.map(|s| line_column(text, s.start)),
             path,
-            message,
+            message: plain_words(message),
         }
     }
 
@@ -87,9 +87,47 @@ impl ScenarioError {
             origin: format!("--set {arg}"),
             position: None,
             path,
-            message,
+            message: plain_words(message),
         }
     }
+}
+
+/// The TOML library's Rust type names in plain words: `expected u32`
+/// becomes `expected a whole number from 0 to 4294967295`, `expected f64`
+/// `expected a number`.
+fn plain_words(message: String) -> String {
+    const WORDS: [(&str, &str); 10] = [
+        ("u8", "a whole number from 0 to 255"),
+        ("u16", "a whole number from 0 to 65535"),
+        ("u32", "a whole number from 0 to 4294967295"),
+        ("u64", "a whole number ≥ 0"),
+        ("usize", "a whole number ≥ 0"),
+        ("i32", "a whole number"),
+        ("i64", "a whole number"),
+        ("f32", "a number"),
+        ("f64", "a number"),
+        ("a boolean", "true or false"),
+    ];
+    let mut out = message;
+    for (rust, plain) in WORDS {
+        let from = format!("expected {rust}");
+        let mut done = String::new();
+        let mut rest = out.as_str();
+        while let Some(at) = rest.find(&from) {
+            let after = &rest[at + from.len()..];
+            done.push_str(&rest[..at]);
+            if after.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_') {
+                done.push_str(&from);
+            } else {
+                done.push_str("expected ");
+                done.push_str(plain);
+            }
+            rest = after;
+        }
+        done.push_str(rest);
+        out = done;
+    }
+    out
 }
 
 /// Reads and loads a scenario file; see the [module docs](self).
@@ -137,10 +175,19 @@ pub fn load_str(text: &str, origin: &str, sets: &[String]) -> Result<Scenario, S
             message +=
                 &format!(" (taken from the file name `{origin}`; set `name` to choose another)");
         }
+        // The override of the parameter at fault, else one of a parameter
+        // the message names (`warmup` shorter than a `duration` set by
+        // --set duration=30s is the --set's doing).
         let blamed = overrides
             .iter()
             .rev()
-            .find(|(set, _)| is_prefix(set, &path));
+            .find(|(set, _)| is_prefix(set, &path))
+            .or_else(|| {
+                overrides
+                    .iter()
+                    .rev()
+                    .find(|(set, _)| message.contains(&format!("`{set}`")))
+            });
         return Err(match blamed {
             Some((_, arg)) => ScenarioError::in_set(arg, path, message),
             None => {

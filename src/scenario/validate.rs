@@ -93,6 +93,13 @@ pub fn validate(s: &Scenario) -> Result<(), Vec<Problem>> {
     }
 }
 
+/// Smallest Weibull shape: measured DHT session times have shapes of
+/// 0.3 to 0.8 [ours: a bound with room on either side of the data].
+pub const MIN_WEIBULL_SHAPE: f64 = 0.1;
+
+/// Longest scenario (and design) `name`.
+pub const MAX_NAME_CHARS: usize = 100;
+
 /// Why `name` cannot be used as one folder name (`output/<name>/`), if it
 /// cannot. Restricted to a portable character set so that the same scenario
 /// writes to the same folder on every OS and never escapes `output/`.
@@ -101,6 +108,13 @@ pub fn folder_name_problem(name: &str) -> Option<String> {
         Some("must not be empty (it names the output folder)".to_owned())
     } else if name.starts_with('.') {
         Some(format!("must not start with `.` (got `{name}`)"))
+    } else if name.chars().count() > MAX_NAME_CHARS {
+        // A file system refuses a folder name over 255 bytes, and the
+        // output directory's files add their names to it.
+        Some(format!(
+            "must be at most {MAX_NAME_CHARS} characters, as it names the output folder (got {})",
+            name.chars().count()
+        ))
     } else if !name
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
@@ -294,6 +308,12 @@ impl Checks {
     /// them (`nan`, `inf`) and they would poison every sum they enter.
     fn number(&mut self, path: &str, got: f64, ok: bool, allowed: &str) {
         if !(got.is_finite() && ok) {
+            // 1e-300 as such, not as three hundred zeros.
+            let got = if got != 0.0 && !(1e-6..1e15).contains(&got.abs()) {
+                format!("{got:e}")
+            } else {
+                got.to_string()
+            };
             self.fail(path, format!("must be {allowed} (got {got})"));
         }
     }
@@ -441,6 +461,15 @@ impl Checks {
                 d.shape,
                 d.shape > 1.0,
                 "greater than 1 for a Pareto distribution (its mean is infinite otherwise)",
+            );
+        } else if d.dist == DistKind::Weibull {
+            self.number(
+                &shape_path,
+                d.shape,
+                d.shape >= MIN_WEIBULL_SHAPE,
+                &format!(
+                    "at least {MIN_WEIBULL_SHAPE} for a Weibull distribution (a smaller shape spreads lifetimes over hundreds of orders of magnitude, and its scale cannot be computed below about 0.006)"
+                ),
             );
         } else {
             self.number(&shape_path, d.shape, d.shape > 0.0, "greater than 0");

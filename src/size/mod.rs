@@ -14,6 +14,7 @@ use crate::metrics::catalog::{self, stat_name};
 use crate::metrics::stationarity::{self, Trend};
 use crate::scenario::Scenario;
 use crate::sweep::exec::{Outcome, execute};
+use crate::sweep::journal::StudyJournal;
 use crate::sweep::stats::SampleMean;
 use anyhow::{anyhow, bail};
 use std::collections::BTreeMap;
@@ -97,6 +98,7 @@ pub struct Evaluator<'a, M, R> {
     /// The runs whose measured window still trends, labelled by axis value
     /// and replication, in the order they ran.
     pub trending: Vec<(String, Vec<Trend>)>,
+    journal: Option<&'a StudyJournal>,
 }
 
 impl<'a, M, R> Evaluator<'a, M, R>
@@ -120,7 +122,17 @@ where
             samples: BTreeMap::new(),
             runs: 0,
             trending: Vec::new(),
+            journal: None,
         }
+    }
+
+    /// Records each finished run in `journal` (task = the axis value) and
+    /// takes the runs it already holds from it instead of running them, so
+    /// that a search stopped midway resumes where it stopped with the same
+    /// answer.
+    pub fn with_journal(mut self, journal: &'a StudyJournal) -> Self {
+        self.journal = Some(journal);
+        self
     }
 
     fn verdict(&self, e: &SampleMean) -> Verdict {
@@ -153,10 +165,17 @@ where
                         point: value as u64,
                         replication: u64::from(r),
                     };
-                    let run = (self.runner)(&scenario, seed)?;
-                    let v = catalog::per_run_values(&run)[column]
+                    let run = || Ok(catalog::per_run_values(&(self.runner)(&scenario, seed)?));
+                    let values = match (self.journal, usize::try_from(value)) {
+                        (Some(j), Ok(task)) => j.run(task, r, seed.run_seed(), run)?,
+                        _ => run()?,
+                    };
+                    let v = values[column]
                         .ok_or_else(|| anyhow!("no host was online long enough to be rated"))?;
-                    Ok((v, stationarity::trends(&run)))
+                    let trends = stationarity::trends_in(|name| {
+                        catalog::per_run_index(name).and_then(|i| values[i])
+                    });
+                    Ok((v, trends))
                 })?;
                 for (r, outcome) in reps.iter().zip(outcomes) {
                     match outcome {
@@ -171,7 +190,12 @@ where
                         Outcome::Failed(e) | Outcome::CutShort(e) => {
                             bail!("{} = {value}, replication {r}: {e}", self.search.axis)
                         }
-                        Outcome::Skipped => bail!("interrupted"),
+                        Outcome::Skipped => match self.journal {
+                            Some(_) => bail!(
+                                "interrupted; the finished runs are kept: run the same command with --resume to run only the missing ones"
+                            ),
+                            None => bail!("interrupted"),
+                        },
                     }
                     self.runs += 1;
                 }

@@ -55,6 +55,17 @@ impl Identity {
             scenario_hash: scenario_hash(s)?,
         })
     }
+
+    /// The identity of a study other than a sweep (`size`, `compare`) of
+    /// `s`: `study` names it and whatever else decides its runs (the
+    /// sizing axis), so one study's journal is never resumed by another.
+    pub fn of_study(s: &Scenario, study: &str) -> anyhow::Result<Identity> {
+        let text = toml::to_string(s).context("cannot serialize the scenario")?;
+        Ok(Identity {
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            scenario_hash: fnv1a(format!("{text}\n# study: {study}\n").as_bytes()),
+        })
+    }
 }
 
 /// Hash of the scenario's canonical TOML form: any parameter change,
@@ -261,14 +272,43 @@ fn parse_line(
 /// written in one piece (header, `done` records, `complete`) once the share
 /// is done, so a killed shard leaves no file and a re-run replaces it.
 pub fn write_shard(path: &Path, id: &Identity, records: &[RunRecord]) -> anyhow::Result<()> {
-    crate::outputs::write_atomic(path, |w| {
-        w.write_all(header(id).as_bytes())?;
-        for r in records {
-            w.write_all(done_line(r).as_bytes())?;
-        }
-        w.write_all(line(&["complete".into()]).as_bytes())
+    crate::outputs::write_atomic(path, |w| w.write_all(to_text(id, records, true).as_bytes()))
+        .with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// A whole journal of `records`: the header, a `done` line per record and,
+/// if `complete`, the `complete` line.
+pub fn to_text(id: &Identity, records: &[RunRecord], complete: bool) -> String {
+    let mut text = header(id);
+    for r in records {
+        text += &done_line(r);
+    }
+    if complete {
+        text += &line(&["complete".into()]);
+    }
+    text
+}
+
+/// What `--resume` recovers from a journal's bytes: its identity, every
+/// valid `done` record in file order, and the damaged lines it left out;
+/// `Err` only for a damaged header. (The journal fuzz target checks that
+/// every valid record survives any damage around it.)
+pub fn recover(bytes: &[u8]) -> Result<Recovered, String> {
+    parse(bytes).map(|c| Recovered {
+        identity: c.identity,
+        done: c.done,
+        dropped: c.dropped,
     })
-    .with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// What [`recover`] found in a journal.
+#[derive(Debug)]
+pub struct Recovered {
+    pub identity: Option<Identity>,
+    /// Every valid `done` record, in file order.
+    pub done: Vec<RunRecord>,
+    /// The damaged lines left out (`line 7: checksum mismatch`).
+    pub dropped: Vec<String>,
 }
 
 /// Reads a shard journal written by [`write_shard`]: its identity and runs.
@@ -282,6 +322,26 @@ pub fn read_shard(path: &Path) -> anyhow::Result<(Identity, Vec<RunRecord>)> {
             "{} is not a complete shard journal; run its shard again",
             path.display()
         ),
+    }
+}
+
+/// What to do with the finished runs of a journal already there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reuse {
+    /// Start over; refuse a journal of an unfinished study rather than
+    /// overwrite its runs (no `--resume`).
+    Fresh,
+    /// Keep its runs; refuse a journal of another scenario or version
+    /// (`--resume`).
+    Resume,
+    /// Keep its runs if it belongs to this very study, else start over (a
+    /// shard: a batch system retries it with the same command).
+    Auto,
+}
+
+impl From<bool> for Reuse {
+    fn from(resume: bool) -> Reuse {
+        if resume { Reuse::Resume } else { Reuse::Fresh }
     }
 }
 
@@ -312,12 +372,46 @@ impl Journal {
     /// With `resume`, the existing journal must belong to the same scenario
     /// and pnrpsim version, and its finished runs are returned.
     pub fn open(dir: &Path, id: &Identity, resume: bool) -> anyhow::Result<Opened> {
-        let path = dir.join(JOURNAL_FILE);
+        Journal::open_at(
+            &dir.join(JOURNAL_FILE),
+            id,
+            Reuse::from(resume),
+            false,
+            "sweep",
+        )
+    }
+
+    /// [`Journal::open`] for the journal file `path` of any study (a
+    /// sweep, a shard, a sizing search, a comparison), which `what` names
+    /// in messages. With `wait`, a journal another process holds is waited
+    /// for rather than refused.
+    pub fn open_at(
+        path: &Path,
+        id: &Identity,
+        reuse: Reuse,
+        wait: bool,
+        what: &str,
+    ) -> anyhow::Result<Opened> {
+        let path = path.to_path_buf();
+        let dir = path.parent().unwrap_or(Path::new("."));
         let mut file = open_regular_no_follow(&path)?;
-        lock_exclusive(&file).map_err(|e| {
+        let mut locked = lock_exclusive(&file, false);
+        if wait
+            && locked
+                .as_ref()
+                .is_err_and(|e| e.kind() == io::ErrorKind::WouldBlock)
+        {
+            eprintln!(
+                "waiting for the other pnrpsim {what} writing into {} to finish (its journal {} is locked)",
+                dir.display(),
+                path.display()
+            );
+            locked = lock_exclusive(&file, true);
+        }
+        locked.map_err(|e| {
             if e.kind() == io::ErrorKind::WouldBlock {
                 anyhow!(
-                    "another pnrpsim sweep is writing into {} (its journal {} is locked)",
+                    "another pnrpsim {what} is writing into {} (its journal {} is locked)",
                     dir.display(),
                     path.display()
                 )
@@ -330,18 +424,20 @@ impl Journal {
             .with_context(|| format!("cannot read {}", path.display()))?;
         let old = parse(&bytes).map_err(|e| {
             anyhow!(
-                "{} is damaged ({e}); remove it to start the sweep over",
+                "{} is damaged ({e}); remove it to start the {what} over",
                 path.display()
             )
         })?;
+        let resume = reuse == Reuse::Resume;
         let keep = match &old.identity {
             None => false,
+            Some(found) if reuse == Reuse::Auto => found == id,
             Some(found) if resume => {
                 check_same(&path, found, id)?;
                 true
             }
             Some(_) if !old.done.is_empty() && !old.complete => bail!(
-                "{} holds an unfinished sweep (runs done: {}): add --resume to continue it, or remove {} to start over",
+                "{} holds an unfinished {what} (runs done: {}): add --resume to continue it, or remove {} to start over",
                 dir.display(),
                 old.done.len(),
                 path.display()
@@ -418,6 +514,116 @@ impl Journal {
     }
 }
 
+/// The journal of a study whose runs are keyed (task, replication) and
+/// each has a known run seed: `size` (task = the axis value) and `compare`
+/// (task = the design), which keep their finished runs in it exactly as a
+/// sweep does and, with `--resume`, take them from it instead of running
+/// them again. Records hold the per-run metrics only.
+#[derive(Debug)]
+pub struct StudyJournal {
+    journal: Journal,
+    done: std::collections::BTreeMap<(usize, u32), RunRecord>,
+    /// Of the journal's finished runs, how many this study took.
+    pub reused: std::sync::atomic::AtomicUsize,
+    /// Runs an earlier study started and never finished.
+    pub unfinished: usize,
+    /// Damaged lines left out (see [`Opened::dropped`]).
+    pub dropped: Vec<String>,
+}
+
+impl StudyJournal {
+    /// Opens `file` in `dir` for the study `id` (see [`Journal::open`]
+    /// for `resume`), waiting while another process's study writes it.
+    pub fn open(
+        dir: &Path,
+        file: &str,
+        id: &Identity,
+        resume: bool,
+        what: &str,
+    ) -> anyhow::Result<StudyJournal> {
+        let opened = Journal::open_at(&dir.join(file), id, Reuse::from(resume), true, what)?;
+        Ok(StudyJournal {
+            journal: opened.journal,
+            done: opened
+                .done
+                .into_iter()
+                .map(|r| ((r.point, r.replication), r))
+                .collect(),
+            reused: Default::default(),
+            unfinished: opened.unfinished,
+            dropped: opened.dropped,
+        })
+    }
+
+    /// The per-run metrics of run (`task`, `replication`) with seed
+    /// `run_seed`: from the journal if an earlier study finished it (same
+    /// seed, whole record), else from `run`, recorded durably before they
+    /// are returned.
+    pub fn run(
+        &self,
+        task: usize,
+        replication: u32,
+        run_seed: u64,
+        run: impl FnOnce() -> anyhow::Result<Vec<Option<f64>>>,
+    ) -> anyhow::Result<Vec<Option<f64>>> {
+        let metrics = crate::metrics::catalog::per_run_names().len();
+        if let Some(r) = self.done.get(&(task, replication)) {
+            if r.run_seed == run_seed && r.values.len() == metrics {
+                self.reused
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                return Ok(r.values.clone());
+            }
+        }
+        let cannot = |e: io::Error| {
+            anyhow!(
+                "cannot record the run in {}: {e}",
+                self.journal.path().display()
+            )
+        };
+        self.journal.started(task, replication).map_err(cannot)?;
+        let values = run()?;
+        let record = RunRecord {
+            point: task,
+            replication,
+            run_seed,
+            values: values.clone(),
+            host_up: None,
+            cloud_series: None,
+        };
+        self.journal.finished(&record).map_err(cannot)?;
+        Ok(values)
+    }
+
+    /// Records that the study ended (with an answer or an error other than
+    /// an interruption): the next one without `--resume` starts over.
+    pub fn complete(&self) -> anyhow::Result<()> {
+        self.journal
+            .complete()
+            .with_context(|| format!("cannot write {}", self.journal.path().display()))
+    }
+
+    /// One line for the terminal on what came from the journal, if anything.
+    pub fn note(&self) -> Option<String> {
+        let reused = self.reused.load(std::sync::atomic::Ordering::Relaxed);
+        let mut parts = Vec::new();
+        if reused > 0 || self.unfinished > 0 {
+            parts.push(format!(
+                "resumed: {reused} runs taken from {}, {} started before and never finished",
+                self.journal.path().display(),
+                self.unfinished
+            ));
+        }
+        if !self.dropped.is_empty() {
+            parts.push(format!(
+                "the journal had {} damaged lines, left out (their runs ran again): {}",
+                self.dropped.len(),
+                self.dropped.join("; ")
+            ));
+        }
+        (!parts.is_empty()).then(|| parts.join("\n"))
+    }
+}
+
 fn check_same(path: &Path, found: &Identity, id: &Identity) -> anyhow::Result<()> {
     if found.version != id.version {
         bail!(
@@ -468,12 +674,18 @@ fn open_regular_no_follow(path: &Path) -> anyhow::Result<File> {
 
 /// An exclusive advisory lock held until the file is closed; `WouldBlock`
 /// if another process (or another open of the file) holds it.
+/// With `wait`, blocks until the lock is free.
 #[cfg(unix)]
-fn lock_exclusive(file: &File) -> io::Result<()> {
+fn lock_exclusive(file: &File, wait: bool) -> io::Result<()> {
     use std::os::fd::AsRawFd;
+    let flags = if wait {
+        libc::LOCK_EX
+    } else {
+        libc::LOCK_EX | libc::LOCK_NB
+    };
     // SAFETY: flock takes a file descriptor and flags only; `file` keeps the
     // descriptor open for the duration of the call.
-    let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+    let rc = unsafe { libc::flock(file.as_raw_fd(), flags) };
     if rc == 0 {
         Ok(())
     } else {
@@ -484,7 +696,7 @@ fn lock_exclusive(file: &File) -> io::Result<()> {
 /// Elsewhere sweeps run unlocked: two sweeps into one directory must be
 /// avoided by hand.
 #[cfg(not(unix))]
-fn lock_exclusive(_: &File) -> io::Result<()> {
+fn lock_exclusive(_: &File, _: bool) -> io::Result<()> {
     Ok(())
 }
 

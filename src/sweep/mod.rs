@@ -50,6 +50,44 @@ pub struct SweepConfig {
     /// Run only this share of the tasks and write it as a shard journal
     /// (see [`shard`]) instead of the tables; `pnrpsim merge` joins them.
     pub shard: Option<shard::Shard>,
+    /// Charts drawn from the tables of a complete sweep, into the same
+    /// output set; `None` writes tables only.
+    pub charts: Option<Charts>,
+}
+
+/// How the layer that draws charts ([`crate::plot`], above this one) adds
+/// them to a sweep's output set.
+#[derive(Clone, Copy, Debug)]
+pub struct Charts {
+    /// Draws the charts of the tables in a directory, into it.
+    pub draw: fn(&std::path::Path) -> anyhow::Result<Vec<PathBuf>>,
+    /// Whether a file name is one of the charts `draw` may write, so that
+    /// a chart of an earlier sweep not drawn this time is removed.
+    pub is_chart: fn(&str) -> bool,
+}
+
+/// Writes a sweep's tables (and `charts`) into `dir` as one output set
+/// ([`crate::outputs::staging`]): a failure or a kill midway leaves the old
+/// set whole. Returns the paths written: tables, then charts.
+pub fn write_set(
+    dir: &std::path::Path,
+    name: &str,
+    plan: &SweepPlan,
+    records: &[RunRecord],
+    base: &Scenario,
+    charts: Option<Charts>,
+) -> anyhow::Result<Vec<PathBuf>> {
+    let stage = crate::outputs::Staging::begin(dir)?;
+    let mut staged = tables::write_all(stage.path(), name, plan, records, base)?;
+    if let Some(c) = charts {
+        staged.extend((c.draw)(stage.path())?);
+    }
+    stage.commit(|n| tables::FILES.contains(&n) || charts.is_some_and(|c| (c.is_chart)(n)))?;
+    Ok(staged
+        .iter()
+        .filter_map(|p| p.file_name())
+        .map(|n| dir.join(n))
+        .collect())
 }
 
 /// A replication that returned an error or panicked.
@@ -108,25 +146,34 @@ impl SweepOutcome {
             ));
             lines.extend(self.failures.iter().map(|f| format!("  {f}")));
         }
-        if self.skipped > 0 || self.cut_short > 0 {
-            let cut = if self.cut_short > 0 {
-                format!(", {} cut short", self.cut_short)
-            } else {
-                String::new()
-            };
-            lines.push(format!(
-                "the sweep was interrupted: {} of {} runs finished{cut}, {} not started; the tables of the finished runs are in {PARTIAL_DIR}/ (no charts until the sweep is complete)",
-                self.completed, self.tasks, self.skipped
-            ));
-        }
+        let interrupted = self.skipped > 0 || self.cut_short > 0;
+        let cut = if self.cut_short > 0 {
+            format!(", {} cut short", self.cut_short)
+        } else {
+            String::new()
+        };
         match self.shard {
-            _ if lines.is_empty() => {}
+            _ if lines.is_empty() && !interrupted => {}
             Some(sh) => lines.push(format!(
-                "shard {}/{} wrote no file; run it again (it replaces nothing until it finishes)",
-                sh.index, sh.count
+                "shard {}/{} is not complete: {} of its {} runs finished{cut}, {} not started; the finished ones are kept in its journal {}, and its shard file is written once every run is done: run the same command again to run only the missing runs",
+                sh.index,
+                sh.count,
+                self.completed,
+                self.tasks,
+                self.skipped,
+                sh.progress_name()
             )),
-            None => lines
-                .push("run the same command with --resume to run only the missing runs".to_owned()),
+            None => {
+                if interrupted {
+                    lines.push(format!(
+                        "the sweep was interrupted: {} of {} runs finished{cut}, {} not started; the tables of the finished runs are in {PARTIAL_DIR}/ (no charts until the sweep is complete)",
+                        self.completed, self.tasks, self.skipped
+                    ));
+                }
+                lines.push(
+                    "run the same command with --resume to run only the missing runs".to_owned(),
+                );
+            }
         }
         if lines.is_empty() {
             Ok(())
@@ -221,11 +268,6 @@ where
     }
 
     if let Some(sh) = cfg.shard {
-        if cfg.resume {
-            bail!(
-                "--resume does not apply to a shard: run the shard again, it replaces its own file"
-            );
-        }
         let reps = plan.replications as usize;
         tasks.retain(|t| sh.owns(t.point * reps + t.replication as usize));
     }
@@ -236,18 +278,30 @@ where
         .sum::<u64>()
         + cfg.extra_bytes;
     crate::outputs::prepare_output_dir(&cfg.out_dir, expected)?;
-    // A shard keeps no running journal: its file is written whole at the end.
-    let (journal, mut records, unfinished, journal_dropped) = if cfg.shard.is_some() {
-        (None, Vec::new(), 0, Vec::new())
-    } else {
-        let opened = Journal::open(&cfg.out_dir, &Identity::of(base)?, cfg.resume)?;
-        (
-            Some(opened.journal),
-            opened.done,
-            opened.unfinished,
-            opened.dropped,
-        )
+    // A shard keeps its finished runs in a journal of its own, as a sweep
+    // does, and writes its shard file whole once its share is done. A
+    // batch system retries a shard with the same command, so a shard takes
+    // the runs of its own journal without --resume.
+    let (journal_path, what) = match cfg.shard {
+        Some(sh) => (sh.progress_path(&cfg.out_dir), "shard"),
+        None => (cfg.out_dir.join(journal::JOURNAL_FILE), "sweep"),
     };
+    let opened = Journal::open_at(
+        &journal_path,
+        &Identity::of(base)?,
+        match cfg.shard {
+            Some(_) => journal::Reuse::Auto,
+            None => journal::Reuse::from(cfg.resume),
+        },
+        false,
+        what,
+    )?;
+    let (journal, mut records, unfinished, journal_dropped) = (
+        Some(opened.journal),
+        opened.done,
+        opened.unfinished,
+        opened.dropped,
+    );
     for r in &records {
         let matches = tasks.iter().any(|t| {
             (
@@ -267,7 +321,7 @@ where
         if !matches || r.values.len() != crate::metrics::catalog::per_run_names().len() {
             bail!(
                 "{} records point {} replication {} (run seed {}), which this sweep does not have; remove it to start over",
-                cfg.out_dir.join(journal::JOURNAL_FILE).display(),
+                journal_path.display(),
                 r.point,
                 r.replication,
                 r.run_seed
@@ -325,7 +379,14 @@ where
 
     if let Some(sh) = cfg.shard {
         let files = if records.len() == tasks.len() {
-            shard::write(&cfg.out_dir, sh, base, &records)?
+            let files = shard::write(&cfg.out_dir, sh, base, &records)
+                .map_err(|e| e.context(crate::outputs::OutputFailed))?;
+            // The shard file holds every run now; its running journal
+            // would only make the next run of this shard ask for --resume.
+            drop(journal);
+            std::fs::remove_file(&journal_path)
+                .with_context(|| format!("cannot remove {}", journal_path.display()))?;
+            files
         } else {
             Vec::new()
         };
@@ -336,9 +397,9 @@ where
             failures,
             skipped,
             cut_short,
-            resumed: 0,
-            resumed_unfinished: 0,
-            journal_dropped: Vec::new(),
+            resumed,
+            resumed_unfinished: unfinished,
+            journal_dropped,
             shard: Some(sh),
         });
     }
@@ -350,7 +411,8 @@ where
     let whole = records.len() == tasks.len();
     let partial_dir = cfg.out_dir.join(PARTIAL_DIR);
     let files = if whole {
-        let files = tables::write_all(&cfg.out_dir, name, &plan, &records, base)?;
+        let files = write_set(&cfg.out_dir, name, &plan, &records, base, cfg.charts)
+            .map_err(|e| e.context(crate::outputs::OutputFailed))?;
         if partial_exists(&partial_dir)? {
             std::fs::remove_dir_all(&partial_dir)
                 .with_context(|| format!("cannot remove {}", partial_dir.display()))?;
@@ -363,7 +425,8 @@ where
         // finished run, and `--resume` draws them once all are done).
         partial_exists(&partial_dir)?;
         crate::outputs::prepare_output_dir(&partial_dir, 0)?;
-        tables::write_all(&partial_dir, name, &plan, &records, base)?
+        write_set(&partial_dir, name, &plan, &records, base, None)
+            .map_err(|e| e.context(crate::outputs::OutputFailed))?
     };
     if let Some(journal) = journal.filter(|_| whole) {
         journal

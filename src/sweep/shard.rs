@@ -6,12 +6,17 @@
 //! join. A shard writes, once its share is done, `shard-<I>-of-<N>.journal`
 //! (the [`journal`](super::journal) format, with its `complete` record) and
 //! `shard-<I>-of-<N>.scenario.toml` (the scenario, after `--set`, which
-//! [`check`] needs to rebuild the tables). Both are written atomically: a
-//! killed shard leaves neither, a re-run one replaces its own.
+//! [`check`] needs to rebuild the tables). Both are written atomically.
+//! Until then the shard keeps its finished runs in its own running journal,
+//! `shard-<I>-of-<N>.progress.log` (the sweep journal's format, which
+//! `merge` ignores): a shard stopped by Ctrl-C, `--max-wall` or a kill
+//! loses only the runs in progress, and the same command with `--resume`
+//! runs only the missing ones; the progress journal is removed once the
+//! shard file is written.
 
 use super::SweepPlan;
 use super::journal::{self, Identity};
-use super::tables::{self, RunRecord};
+use super::tables::RunRecord;
 use crate::scenario::Scenario;
 use anyhow::{Context, anyhow, bail};
 use std::collections::BTreeMap;
@@ -110,6 +115,16 @@ impl Shard {
 
     pub fn journal_path(&self, dir: &Path) -> PathBuf {
         dir.join(format!("shard-{}-of-{}.journal", self.index, self.count))
+    }
+
+    /// The running journal of an unfinished shard (the sweep journal's
+    /// format), which `merge` ignores: `shard-<I>-of-<N>.progress.log`.
+    pub fn progress_name(&self) -> String {
+        format!("shard-{}-of-{}.progress.log", self.index, self.count)
+    }
+
+    pub fn progress_path(&self, dir: &Path) -> PathBuf {
+        dir.join(self.progress_name())
     }
 }
 
@@ -272,15 +287,16 @@ impl Merged {
         self.records.len()
     }
 
-    /// Writes into `dir` the tables a one-process sweep of the same scenario
-    /// writes there; returns their paths.
-    pub fn write(&self, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    /// Writes into `dir` the tables (and `charts`) a one-process sweep of
+    /// the same scenario writes there, as one output set; returns their
+    /// paths.
+    pub fn write(&self, dir: &Path, charts: Option<super::Charts>) -> anyhow::Result<Vec<PathBuf>> {
         let name = if self.scenario.name.is_empty() {
             "scenario"
         } else {
             &self.scenario.name
         };
-        tables::write_all(dir, name, &self.plan, &self.records, &self.scenario)
+        super::write_set(dir, name, &self.plan, &self.records, &self.scenario, charts)
     }
 }
 

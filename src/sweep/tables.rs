@@ -29,6 +29,8 @@ pub const RUNS_CSV: &str = "runs.csv";
 pub const SWEEP_CSV: &str = "sweep.csv";
 pub const HOST_RATES_CSV: &str = "host_rates.csv";
 pub const CLOUD_SERIES_CSV: &str = "cloud_series.csv";
+/// The files of a sweep's output set, as [`write_all`] writes them.
+pub const FILES: [&str; 4] = [RUNS_CSV, SWEEP_CSV, HOST_RATES_CSV, CLOUD_SERIES_CSV];
 
 /// `sweep.csv` only: the analytic estimate of per-host upload at the point
 /// ([`crate::estimate`]), bytes per online host-second; empty if undefined.

@@ -135,6 +135,7 @@ fn config(dir: &Path, threads: usize) -> SweepConfig {
         extra_bytes: 0,
         resume: false,
         shard: None,
+        charts: None,
     }
 }
 
