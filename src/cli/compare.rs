@@ -53,6 +53,13 @@ pub fn run(args: CompareArgs) -> Result<(), Failure> {
     let runs = super::stats::runs_of(&s)
         .map_err(|e| Failure::Input(format!("{}: {e}", args.scenario.scenario.display())))?;
     super::stats::check_all(&runs)?;
+    if s.designs.len() < 2 {
+        return Err(Failure::Input(format!(
+            "{}: a comparison needs at least two [[design]] tables (found {})",
+            args.scenario.scenario.display(),
+            s.designs.len()
+        )));
+    }
     let stop = interrupt_flag()?;
     let threads = args.threads.unwrap_or(0);
     let designs: Vec<Scenario> = runs

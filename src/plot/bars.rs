@@ -54,9 +54,12 @@ impl BarChart {
             .fold(f64::INFINITY, f64::min);
         let top = self.top();
         if smallest.is_finite() && top / smallest >= 20.0 {
+            // At most four decades: a bar smaller still shows its value
+            // on the axis floor.
+            let floor = smallest.max(top / 1e4) * 0.5;
             (
                 Scale::Log,
-                layout(Scale::Log, (smallest * 0.5).log10(), top.log10(), false),
+                layout(Scale::Log, floor.log10(), top.log10(), false),
             )
         } else {
             (Scale::Linear, layout(Scale::Linear, 0.0, top, true))
@@ -142,11 +145,7 @@ impl Drawable for BarChart {
                 let bar = group.bars.get(s)?;
                 let x = g as f64 + 0.1 + (s as f64 + 0.45) * width;
                 let top = bar.ci.map_or(bar.value, |(_, hi)| hi.max(bar.value));
-                let text = if bar.value >= 100.0 {
-                    format!("{:.0}", bar.value)
-                } else {
-                    format!("{:.1}", bar.value)
-                };
+                let text = value_text(bar.value);
                 Some(Text::new(text, (x, y(top)), value_style.clone()))
             });
             chart.draw_series(values)?;
@@ -155,7 +154,7 @@ impl Drawable for BarChart {
         // One word a line, so that neighbouring labels ("split detection",
         // "unregistration") never run into each other.
         for (g, group) in self.groups.iter().enumerate() {
-            let (px, py) = chart.backend_coord(&(g as f64 + 0.5, 0.0));
+            let (px, py) = chart.backend_coord(&(g as f64 + 0.5, floor));
             for (line, word) in group.label.split(' ').enumerate() {
                 root.draw(&Text::new(
                     word.to_owned(),
@@ -173,6 +172,34 @@ impl Drawable for BarChart {
             .draw()?;
         root.present()?;
         Ok(())
+    }
+}
+
+/// A bar's value with two significant digits at least: "843", "13.3",
+/// "0.26", "0.0081"; "0" for nothing.
+fn value_text(v: f64) -> String {
+    if v <= 0.0 {
+        return "0".to_owned();
+    }
+    let decimals = (1 - v.log10().floor() as i32).clamp(0, 6) as usize;
+    if v >= 100.0 {
+        format!("{v:.0}")
+    } else if v >= 10.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.decimals$}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn bar_values_keep_two_significant_digits() {
+        let shown: Vec<String> = [843.2, 13.34, 2.29, 0.26, 0.0081, 0.0]
+            .into_iter()
+            .map(super::value_text)
+            .collect();
+        assert_eq!(shown, ["843", "13.3", "2.3", "0.26", "0.0081", "0"]);
     }
 }
 
