@@ -104,7 +104,7 @@ pub fn answer_lines(search: &Search, a: &Answer) -> Vec<String> {
             lines.push(format!(
                 "The search stopped because {}. Each end of the bracket is settled at 95 % confidence: {}{}. The values inside it cost too close to the budget to tell apart with these runs; more replications (`--max-replications`, `--max-runs`) or a budget further from their cost would settle them.",
                 a.stopped.as_deref().unwrap_or_default(),
-                a.within.as_ref().map_or(format!("no value was found within budget"), |w| format!(
+                a.within.as_ref().map_or("no value was found within budget".to_owned(), |w| format!(
                     "{axis} = {} is within budget ({})",
                     w.value,
                     describe(w, stat)

@@ -191,6 +191,11 @@ fn value_text(v: f64) -> String {
     }
 }
 
+/// Writes `<stem>.png` and `<stem>.svg` of a grouped bar chart.
+pub fn render_bars(chart: &BarChart, dir: &Path, stem: &str) -> anyhow::Result<[PathBuf; 2]> {
+    save(chart, dir, stem)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -201,9 +206,4 @@ mod tests {
             .collect();
         assert_eq!(shown, ["843", "13.3", "2.3", "0.26", "0.0081", "0"]);
     }
-}
-
-/// Writes `<stem>.png` and `<stem>.svg` of a grouped bar chart.
-pub fn render_bars(chart: &BarChart, dir: &Path, stem: &str) -> anyhow::Result<[PathBuf; 2]> {
-    save(chart, dir, stem)
 }
