@@ -137,6 +137,22 @@ pub fn run(args: SizeArgs) -> Result<(), Failure> {
         )],
     )
     .map_err(|e| input(format!("{} = 1: {e}", args.axis)))?;
+    // A first run too big for the machine is refused before the plan.
+    super::stats::check_memory(
+        &first,
+        &format!(
+            "a run of `{}` ({} hosts × {} names)",
+            first.name, first.hosts.count, first.hosts.names_per_host
+        ),
+    )
+    .map_err(|e| {
+        input(format!(
+            "{} = {}: {}",
+            args.axis,
+            args.names.unwrap_or(1),
+            e.0
+        ))
+    })?;
     let per_run = crate::guard::cost::cpu_seconds(&first);
     let plan = match args.names {
         Some(n) => format!(
