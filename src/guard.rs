@@ -6,6 +6,9 @@
 //! the limit has passed the run ends with [`CutShort`]. Slicing does not change the result: events are processed in
 //! the same order whatever the slice boundaries (a test below checks this).
 
+pub mod cost;
+pub mod progress;
+
 use crate::engine::{SimDuration, SimTime, StreamSeed};
 use crate::metrics::RunResult;
 use crate::scenario::Scenario;
@@ -85,15 +88,16 @@ pub fn run_within(
     seed: StreamSeed,
     limit: Option<&WallLimit>,
 ) -> anyhow::Result<(RunResult, crate::sim::Work)> {
-    match limit {
-        None => crate::sim::run_counted(s, seed),
-        Some(_) => run_watched(s, seed, limit, |_| {}, |_| {}),
-    }
+    run_watched(s, seed, limit, |_| {}, |_| {})
 }
 
 /// [`run_within`] with hooks into the simulation: `start` before the
 /// first event (to set an observer), `end` after the last, before the
 /// result is taken (to read what the observer needs the ID table for).
+///
+/// Each slice also adds its share of the run's estimated CPU time
+/// ([`cost::cpu_seconds`]) to the [`progress`] account, so that a bar
+/// moves inside a long run.
 pub fn run_watched<'s>(
     s: &'s Scenario,
     seed: StreamSeed,
@@ -104,21 +108,68 @@ pub fn run_watched<'s>(
     let stop = SimTime::ZERO + s.duration.0;
     let mut sim = Simulation::new(s, seed)?;
     start(&mut sim);
-    while sim.now() < stop {
+    let mut account = Account::new(s);
+    let outcome = loop {
+        if sim.now() >= stop {
+            break Ok(());
+        }
         if let Some(limit) = limit.filter(|l| l.reached()) {
-            return Err(CutShort(format!(
+            break Err(CutShort(format!(
                 "stopped by {} after {:.0}s of {} simulated",
                 limit.describe(),
                 sim.now().as_secs_f64(),
                 s.duration
-            ))
-            .into());
+            )));
         }
         sim.run_at_most(sim.now() + SLICE, SLICE_EVENTS);
-    }
+        account.at(sim.now());
+    };
+    account.end();
+    outcome?;
     end(&sim);
     let work = sim.work();
     Ok((sim.finish(seed), work))
+}
+
+/// One run's share of the [`progress`] account: its estimated CPU time,
+/// credited as simulated time passes, the remainder at its end (so a
+/// finished run has added exactly its estimate, whatever its slices).
+struct Account {
+    total: u64,
+    added: u64,
+    duration_us: u64,
+    live: bool,
+}
+
+impl Account {
+    fn new(s: &Scenario) -> Account {
+        Account {
+            total: (cost::cpu_seconds(s) * 1e6).round() as u64,
+            added: 0,
+            duration_us: s.duration.0.as_micros().max(1),
+            live: progress::active(),
+        }
+    }
+
+    fn at(&mut self, now: SimTime) {
+        if !self.live {
+            return;
+        }
+        let share =
+            (now.since(SimTime::ZERO).as_micros() as f64 / self.duration_us as f64).min(1.0);
+        let due = (self.total as f64 * share) as u64;
+        if due > self.added {
+            progress::advance(due - self.added);
+            self.added = due;
+        }
+    }
+
+    fn end(self) {
+        if self.live {
+            progress::advance(self.total.saturating_sub(self.added));
+            progress::run_done();
+        }
+    }
 }
 
 #[cfg(test)]

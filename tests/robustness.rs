@@ -333,7 +333,12 @@ fn generate() -> String {
             .output()
             .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
-        let first = stderr.lines().next().unwrap_or("");
+        // Progress (the plan and `[h:mm:ss]` lines) may come before an
+        // error found once the command has started; the error is the row.
+        let first = stderr
+            .lines()
+            .find(|l| !l.starts_with("plan: ") && !l.starts_with('['))
+            .unwrap_or("");
         assert!(!out.status.success(), "case {i} ({}) was accepted", c.what);
         assert!(
             first.starts_with("error: "),

@@ -67,7 +67,7 @@ impl Target {
         !self.scenario.expect.is_empty() || self.scenario.fingerprint.is_some()
     }
 
-    fn replications(&self) -> u32 {
+    pub fn replications(&self) -> u32 {
         self.plan.as_ref().map_or(1, |p| p.replications)
     }
 }

@@ -88,12 +88,35 @@ pub fn check(args: CheckArgs) -> Result<(), Failure> {
         }
     }
     let stop = interrupt_flag()?;
+    let planned: Vec<crate::scenario::Scenario> = targets
+        .iter()
+        .filter(|t| t.has_checks())
+        .flat_map(|t| {
+            t.points
+                .iter()
+                .flat_map(move |p| std::iter::repeat_n(p.clone(), t.replications() as usize))
+        })
+        .collect();
+    let shown = super::stats::begin(
+        &planned,
+        &crate::guard::cost::count(
+            targets.iter().filter(|t| t.has_checks()).count() as u64,
+            "file",
+        ),
+        args.threads.unwrap_or(0),
+        "check",
+    );
+    crate::guard::progress::plan(
+        planned.len() as u64,
+        planned.iter().map(crate::guard::cost::cpu_seconds).sum(),
+    );
     let runs = run_targets(
         &targets,
         args.threads.unwrap_or(0),
         stop,
         super::stats::checked_run,
     )?;
+    drop(shown);
     let mut report = Report::of(&targets, &runs);
     let mut blessed = Vec::new();
     if args.bless {

@@ -42,6 +42,11 @@ pub struct CompareArgs {
     /// scenario, --set options and pnrpsim version, or it is refused).
     #[arg(long)]
     pub resume: bool,
+    /// `json` prints one JSON document (every design's metrics with their
+    /// 95 % intervals and ratios to the first design;
+    /// docs/reference/json.md) instead of the table.
+    #[arg(long, value_enum, default_value_t = super::Format::Text)]
+    pub format: super::Format,
 }
 
 /// The journal of `compare`'s finished runs, in its output directory.
@@ -60,14 +65,41 @@ pub fn run(args: CompareArgs) -> Result<(), Failure> {
         Failure::Input(format!("{origin}: {e}"))
     })?;
     super::stats::check_all(&runs)?;
+    if s.designs.len() < 2 {
+        return Err(Failure::Input(format!(
+            "{}: a comparison needs at least two [[design]] tables (found {})",
+            args.scenario.scenario.display(),
+            s.designs.len()
+        )));
+    }
     let stop = interrupt_flag()?;
     let threads = args.threads.unwrap_or(0);
+    let designs: Vec<Scenario> = runs
+        .iter()
+        .filter(|(what, _)| what.starts_with("design"))
+        .flat_map(|(_, d)| std::iter::repeat_n(d.clone(), args.replications as usize))
+        .collect();
+    let shown = super::stats::begin(
+        &designs,
+        &format!(
+            "{} × {}{}",
+            crate::guard::cost::count(s.designs.len() as u64, "design"),
+            crate::guard::cost::count(u64::from(args.replications), "replication"),
+            if report.is_some() {
+                "; the report's sensitivity table repeats it once per row"
+            } else {
+                ""
+            }
+        ),
+        threads,
+        "compare",
+    );
     let id = Identity::of_study(&s, "compare").map_err(Failure::Run)?;
     let journal = StudyJournal::open(&out, JOURNAL_FILE, &id, args.resume, "comparison")
         .map_err(|e| Failure::Input(format!("{e:#}")))?;
     let compared = compare_at(&s, &base, args.replications, threads, stop, Some(&journal));
     if let Some(note) = journal.note() {
-        say!("{note}");
+        eprintln!("{note}");
     }
     // Only an interruption leaves the journal open for --resume.
     if compared.is_err() && !stop.load(std::sync::atomic::Ordering::SeqCst) {
@@ -80,34 +112,97 @@ pub fn run(args: CompareArgs) -> Result<(), Failure> {
             Failure::Run(e)
         }
     })?;
-    say!(
-        "{} · {} designs × {} replications (paired seeds)",
-        s.name,
-        cmp.designs.len(),
-        args.replications
-    );
-    for d in &cmp.designs {
-        if !d.design.description.is_empty() {
-            say!("  {}: {}", d.design.name, d.design.description);
+    drop(shown);
+    let text = args.format == super::Format::Text;
+    if text {
+        say!(
+            "{} · {} designs × {} replications (paired seeds)",
+            s.name,
+            cmp.designs.len(),
+            args.replications
+        );
+        for d in &cmp.designs {
+            if !d.design.description.is_empty() {
+                say!("  {}: {}", d.design.name, d.design.description);
+            }
         }
+        say!("{}", cmp.table().trim_end());
     }
-    say!("{}", cmp.table().trim_end());
     let csv = cmp.write_csv(&out)?;
     let [png, svg] = cmp.chart(&out, "compare")?;
     journal.complete()?;
-    say!(
-        "wrote {}, {}, {}",
-        csv.display(),
-        png.display(),
-        svg.display()
-    );
+    let mut files = vec![csv, png, svg];
+    if text {
+        say!(
+            "wrote {}, {}, {}",
+            files[0].display(),
+            files[1].display(),
+            files[2].display()
+        );
+    }
     let trending = super::trend::of_comparison(&cmp);
     super::trend::warn(&s, &trending);
-    if let Some(report) = report {
-        write_report(&args, &s, &base, &cmp, stop, &report, &trending)?;
-        say!("wrote {}", report.page.display());
+    if let Some(report) = &report {
+        let shown = crate::guard::progress::start("report");
+        write_report(&args, &s, &base, &cmp, stop, report, &trending)?;
+        drop(shown);
+        if text {
+            say!("wrote {}", report.page.display());
+        }
+        files.push(report.page.clone());
+    }
+    if !text {
+        super::print_json(&compare_json(&s, &cmp, args.replications, &files));
     }
     Ok(())
+}
+
+/// The JSON document of `compare --format json` (schema
+/// `pnrpsim.compare/1`, docs/reference/json.md).
+fn compare_json(
+    s: &Scenario,
+    cmp: &Comparison,
+    replications: u32,
+    files: &[PathBuf],
+) -> serde_json::Value {
+    use super::json_ci;
+    let estimate = |e: Option<crate::sweep::stats::SampleMean>| match e {
+        Some(e) => serde_json::json!({"mean": e.mean, "ci95": json_ci(e.ci95), "n": e.n}),
+        None => serde_json::Value::Null,
+    };
+    let designs: Vec<serde_json::Value> = cmp
+        .designs
+        .iter()
+        .enumerate()
+        .map(|(d, runs)| {
+            let mut metrics = serde_json::Map::new();
+            let mut ratios = serde_json::Map::new();
+            for m in &cmp.metrics {
+                metrics.insert((*m).to_owned(), estimate(cmp.estimate(d, m)));
+                ratios.insert((*m).to_owned(), estimate(cmp.ratio(d, m)));
+            }
+            serde_json::json!({
+                "name": runs.design.name,
+                "description": runs.design.description,
+                "set": runs.design.set,
+                "metrics": metrics,
+                "ratio_to_first": ratios,
+            })
+        })
+        .collect();
+    let units: serde_json::Map<String, serde_json::Value> = cmp
+        .metrics
+        .iter()
+        .filter_map(|m| crate::metrics::catalog::find(m).map(|c| ((*m).to_owned(), c.unit.into())))
+        .collect();
+    serde_json::json!({
+        "schema": "pnrpsim.compare/1",
+        "scenario": s.name,
+        "replications": replications,
+        "designs": designs,
+        "units": units,
+        "files": files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>(),
+    })
 }
 
 /// The comparison of the designs of `s` on the scenario table `table`

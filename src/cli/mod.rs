@@ -14,6 +14,32 @@ macro_rules! say {
     }};
 }
 
+/// How a command prints its answer on stdout.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Tables and sentences for a reader.
+    #[default]
+    Text,
+    /// One JSON document for scripts (docs/reference/json.md), and
+    /// nothing else on stdout.
+    Json,
+}
+
+/// Prints `value` as the command's one JSON document.
+fn print_json(value: &serde_json::Value) {
+    say!(
+        "{}",
+        serde_json::to_string_pretty(value).expect("a JSON value always serialises")
+    );
+}
+
+/// A 95 % interval as `[low, high]`, or `null`.
+fn json_ci(ci: Option<(f64, f64)>) -> serde_json::Value {
+    ci.map_or(serde_json::Value::Null, |(lo, hi)| {
+        serde_json::json!([lo, hi])
+    })
+}
+
 mod capture;
 mod check;
 mod compare;

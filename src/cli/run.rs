@@ -38,6 +38,11 @@ pub struct RunArgs {
     pub perf: PerfArgs,
     #[command(flatten)]
     pub capture: super::capture::PcapArgs,
+    /// `json` prints one JSON document (every metric of the run, with its
+    /// unit, and the files written; docs/reference/json.md) instead of the
+    /// tables.
+    #[arg(long, value_enum, default_value_t = super::Format::Text, conflicts_with = "stats")]
+    pub format: super::Format,
 }
 
 /// Options shared by `run` and `sweep`.
@@ -86,7 +91,88 @@ pub fn validate(args: ValidateArgs) -> Result<(), Failure> {
         if s.hosts.names_per_host == 1 { "" } else { "s" },
         s.duration
     );
+    for line in planned_runs(&s, &runs) {
+        say!("  {line}");
+    }
     Ok(())
+}
+
+/// The JSON document of `run --format json` (schema `pnrpsim.run/1`,
+/// docs/reference/json.md).
+fn run_json(
+    s: &Scenario,
+    result: &crate::metrics::RunResult,
+    files: &[PathBuf],
+) -> serde_json::Value {
+    use crate::metrics::catalog::{self, Measured};
+    let measured = Measured::of(result);
+    let mut metrics = serde_json::Map::new();
+    let mut units = serde_json::Map::new();
+    for m in catalog::all() {
+        let value = m
+            .value(&measured)
+            .map_or(serde_json::Value::Null, |v| match v {
+                catalog::Value::Count(n) => n.into(),
+                catalog::Value::Real(x) => x.into(),
+            });
+        metrics.insert(m.name.clone(), value);
+        units.insert(m.name.clone(), m.unit.into());
+    }
+    serde_json::json!({
+        "schema": "pnrpsim.run/1",
+        "scenario": s.name,
+        "seed": s.seed,
+        "hosts": s.hosts.count,
+        "names_per_host": s.hosts.names_per_host,
+        "duration_s": s.duration.0.as_secs_f64(),
+        "warmup_s": s.warmup.0.as_secs_f64(),
+        "metrics": metrics,
+        "units": units,
+        "files": files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>(),
+    })
+}
+
+/// What each command would run, with the cost model's CPU time: the
+/// lines `validate` prints under its verdict (one thread per core).
+fn planned_runs(s: &Scenario, runs: &[(String, Scenario)]) -> Vec<String> {
+    use crate::guard::cost::count;
+    let of = |prefix: &str| -> Vec<Scenario> {
+        runs.iter()
+            .filter(|(what, _)| what.starts_with(prefix))
+            .map(|(_, s)| s.clone())
+            .collect()
+    };
+    let mut lines = vec![format!(
+        "run:     {}",
+        stats::plan_line(std::slice::from_ref(s), "one seed", 1).0
+    )];
+    if let Some(plan) = s.sweep.clone().and_then(|spec| spec.plan().ok()) {
+        let points = of("sweep point");
+        let all: Vec<Scenario> = points
+            .iter()
+            .flat_map(|p| std::iter::repeat_n(p.clone(), plan.replications as usize))
+            .collect();
+        let what = format!(
+            "{} × {}",
+            count(points.len() as u64, "point"),
+            count(u64::from(plan.replications), "replication")
+        );
+        lines.push(format!("sweep:   {}", stats::plan_line(&all, &what, 0).0));
+    }
+    let designs = of("design");
+    if designs.len() >= 2 {
+        let reps = 5;
+        let all: Vec<Scenario> = designs
+            .iter()
+            .flat_map(|d| std::iter::repeat_n(d.clone(), reps))
+            .collect();
+        let what = format!(
+            "{} × {reps} replications, the default",
+            count(designs.len() as u64, "design")
+        );
+        lines.push(format!("compare: {}", stats::plan_line(&all, &what, 0).0));
+    }
+    lines
 }
 
 pub fn run(args: RunArgs) -> Result<(), Failure> {
@@ -104,6 +190,18 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
         .map_err(|e| Failure::Input(format!("{e:#}")))?;
     let plan = super::capture::plan(&args.capture, &s, args.perf.force)?;
     let recorder = plan.as_ref().map(super::capture::Recorder::new);
+    let shown = stats::begin(
+        std::slice::from_ref(&s),
+        &format!(
+            "{} hosts × {}, {} simulated",
+            s.hosts.count,
+            crate::guard::cost::count(u64::from(s.hosts.names_per_host), "name"),
+            s.duration
+        ),
+        1,
+        &format!("run: {}", s.name),
+    );
+    crate::guard::progress::plan(1, crate::guard::cost::cpu_seconds(&s));
     let started = Instant::now();
     let seed = StreamSeed::single(s.seed);
     let outcome = match &recorder {
@@ -124,18 +222,31 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
         }
     })?;
     let wall = started.elapsed();
-    say!("{}", outputs::summary::summary_table(&result).trim_end());
-    say!(
-        "{}",
-        crate::outputs::comparison_table(&s, &result).trim_end()
-    );
-    let files = outputs::csv_tables::write_run_tables(&out, &result)?;
-    say!("wrote {} tables to {}", files.len(), out.display());
+    drop(shown);
+    let text = args.format == super::Format::Text;
+    if text {
+        say!("{}", outputs::summary::summary_table(&result).trim_end());
+        say!(
+            "{}",
+            crate::outputs::comparison_table(&s, &result).trim_end()
+        );
+    }
+    let mut files = outputs::csv_tables::write_run_tables(&out, &result)?;
+    if text {
+        say!("wrote {} tables to {}", files.len(), out.display());
+    }
     let trends = crate::metrics::stationarity::trends(&result);
     super::trend::warn(&s, &[(String::new(), trends)]);
     if let Some(r) = recorder {
-        let path = r.path().display().to_string();
-        say!("wrote {} frames to {path}", r.write()?);
+        let path = r.path().to_path_buf();
+        let frames = r.write()?;
+        if text {
+            say!("wrote {frames} frames to {}", path.display());
+        }
+        files.push(path);
+    }
+    if !text {
+        super::print_json(&run_json(&s, &result, &files));
     }
     if args.perf.stats {
         let stats = stats::Stats {

@@ -11,7 +11,7 @@ use crate::scenario::load::load_file;
 use crate::scenario::overrides::scenario_with;
 use crate::scenario::provenance::Provenance;
 use crate::scenario::units::parse_rate;
-use crate::size::{Evaluator, Search, Start, Statistic, Unsettled, analytic_start, largest_within};
+use crate::size::{Evaluator, Search, Start, Statistic, analytic_start, largest_within};
 use crate::sweep::interrupt_flag;
 use crate::sweep::journal::{Identity, StudyJournal};
 use clap::Args;
@@ -44,6 +44,17 @@ pub struct SizeArgs {
     /// Largest axis value the search may try.
     #[arg(long, default_value_t = 1024)]
     pub max_value: i64,
+    /// Most simulation runs one search may start. When they are spent (or
+    /// a value cannot be settled) the answer is the bracket the settled
+    /// values support, e.g. "between 10 and 12", and the report is still
+    /// written. Each sensitivity row of --report is a search of its own.
+    #[arg(long, value_name = "N", default_value_t = 200)]
+    pub max_runs: usize,
+    /// `json` prints one JSON document (the answer or its bracket, every
+    /// value evaluated with its 95 % interval; docs/reference/json.md)
+    /// instead of the sentences.
+    #[arg(long, value_enum, default_value_t = super::Format::Text)]
+    pub format: super::Format,
     /// Worker threads [default: one per core].
     /// 0 means one per core; at most 256.
     #[arg(long, value_name = "N", value_parser = crate::sweep::exec::parse_threads)]
@@ -105,6 +116,12 @@ pub fn run(args: SizeArgs) -> Result<(), Failure> {
             }
         )));
     }
+    if args.max_runs < args.replications as usize {
+        return Err(input(format!(
+            "--max-runs {} is below --replications {}: the search could not evaluate a single value",
+            args.max_runs, args.replications
+        )));
+    }
     if args.max_replications < args.replications {
         return Err(input(format!(
             "--max-replications {} is below --replications {}: the most replications per value cannot be fewer than the first ones",
@@ -119,6 +136,7 @@ pub fn run(args: SizeArgs) -> Result<(), Failure> {
         max_replications: args.max_replications,
         threads: args.threads.unwrap_or(0),
         max_value: args.max_value.max(1),
+        max_runs: args.max_runs,
     };
     // Checked before any run: a bad path fails fast and writes nothing.
     let report = ReportPath::from_arg(args.report.as_deref()).map_err(input)?;
@@ -130,39 +148,176 @@ pub fn run(args: SizeArgs) -> Result<(), Failure> {
         .map_err(|e| input(format!("{e:#}")))?;
     let stop = interrupt_flag()?;
     let stat = args.metric.name();
+    let first = scenario_with(
+        &base,
+        &[(
+            args.axis.clone(),
+            toml::Value::Integer(args.names.unwrap_or(1)),
+        )],
+    )
+    .map_err(|e| input(format!("{} = 1: {e}", args.axis)))?;
+    // A first run too big for the machine is refused before the plan.
+    super::stats::check_memory(
+        &first,
+        &format!(
+            "a run of `{}` ({} hosts × {} names)",
+            first.name, first.hosts.count, first.hosts.names_per_host
+        ),
+    )
+    .map_err(|e| {
+        input(format!(
+            "{} = {}: {}",
+            args.axis,
+            args.names.unwrap_or(1),
+            e.0
+        ))
+    })?;
+    let per_run = crate::guard::cost::cpu_seconds(&first);
+    let plan = match args.names {
+        Some(n) => format!(
+            "plan: {} at {} = {n}, {}",
+            crate::guard::cost::count(u64::from(args.replications), "run"),
+            args.axis,
+            crate::guard::cost::describe(
+                per_run * f64::from(args.replications),
+                u64::from(args.replications),
+                crate::guard::cost::threads_of(search.threads)
+            )
+        ),
+        None => format!(
+            "plan: a search of {}, {}–{} replications per value, at most {} (--max-runs); a run at {} = 1 takes about {} of CPU time, more at larger values{}",
+            args.axis,
+            args.replications,
+            args.max_replications,
+            crate::guard::cost::count(args.max_runs as u64, "run"),
+            args.axis,
+            crate::guard::cost::human(per_run),
+            if report.is_some() {
+                "; the report repeats the search once per sensitivity row"
+            } else {
+                ""
+            }
+        ),
+    };
+    crate::guard::progress::note(&plan);
+    let shown = crate::guard::progress::start("search");
     // A budget below the cheapest value or a non-monotone axis is bad
-    // input; a value that cannot be settled, a failed run or Ctrl-C is not.
+    // input; a failed run or Ctrl-C is not.
     let searched = search_once(&args, &search, &s, &base, stop, Some(&journal));
     if let Some(note) = journal.note() {
-        say!("{note}");
+        eprintln!("{note}");
     }
     // Only an interruption leaves the journal open for --resume.
     if !stop.load(Ordering::SeqCst) {
         journal.complete()?;
     }
     let found = searched.map_err(|e| {
-        if e.is::<Unsettled>() || stop.load(Ordering::SeqCst) {
+        if stop.load(Ordering::SeqCst) {
             Failure::Run(e)
         } else {
             input(format!("{e:#}"))
         }
     })?;
+    drop(shown);
+    super::trend::warn(&s, &found.trending);
 
+    let text = args.format == super::Format::Text;
     if let Some(n) = args.names {
         let e = found.answer.evaluations.first().expect("one evaluation");
-        say!("{} · {} = {n}", s.name, args.axis);
-        say!("a host needs {}", describe(e, stat));
+        if text {
+            say!("{} · {} = {n}", s.name, args.axis);
+            say!("a host needs {}", describe(e, stat));
+        }
     } else {
-        print_answer(&s, &search, &found.answer)?;
+        refuse_none(&search, &found.answer)?;
+        if text {
+            print_answer(&s, &search, &found.answer);
+        }
     }
-    super::trend::warn(&s, &found.trending);
-    let Some(report) = report else {
-        return Ok(());
-    };
-    let sensitivity = sensitivity(&args, &search, &s, &base, &found, stop)?;
-    write_report(&args, &s, &search, &found, sensitivity, &report)?;
-    say!("wrote {}", report.page.display());
+    if let Some(report) = &report {
+        let shown = crate::guard::progress::start("report");
+        let sensitivity = sensitivity(&args, &search, &s, &base, &found, stop)?;
+        drop(shown);
+        write_report(&args, &s, &search, &found, sensitivity, report)?;
+        if text {
+            say!("wrote {}", report.page.display());
+        }
+    }
+    if !text {
+        super::print_json(&size_json(
+            &s,
+            &search,
+            args.names,
+            &found.answer,
+            report.as_ref().map(|r| r.page.as_path()),
+        ));
+    }
     Ok(())
+}
+
+/// A budget below the cost of the smallest value is bad input (exit 2).
+fn refuse_none(search: &Search, answer: &crate::size::Answer) -> Result<(), Failure> {
+    match (&answer.within, &answer.over) {
+        (None, Some(over)) if over.value == 1 => Err(Failure::Input(format!(
+            "even {} = {} costs {} — over the budget of {}",
+            search.axis,
+            over.value,
+            describe(over, search.statistic.name()),
+            kbit(search.budget)
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// The JSON document of `size --format json` (schema `pnrpsim.size/1`,
+/// docs/reference/json.md).
+fn size_json(
+    s: &Scenario,
+    search: &Search,
+    names: Option<i64>,
+    answer: &crate::size::Answer,
+    report: Option<&std::path::Path>,
+) -> serde_json::Value {
+    use super::json_ci;
+    use crate::size::Verdict;
+    let evaluation = |e: &crate::size::Evaluation| {
+        serde_json::json!({
+            "value": e.value,
+            "runs": e.estimate.n,
+            "mean_B_per_s": e.estimate.mean,
+            "ci95_B_per_s": json_ci(e.estimate.ci95),
+            "verdict": match e.verdict {
+                Verdict::Within => "within",
+                Verdict::Over => "over",
+                Verdict::Unsettled => "unsettled",
+            },
+        })
+    };
+    let (lo, hi) = answer.bracket();
+    let answer_json = match names {
+        Some(_) => serde_json::Value::Null,
+        None => serde_json::json!({
+            "settled": answer.settled(),
+            "value": answer.settled().then_some(lo),
+            "bracket": [lo, hi],
+            "stopped": answer.stopped,
+        }),
+    };
+    serde_json::json!({
+        "schema": "pnrpsim.size/1",
+        "scenario": s.name,
+        "axis": search.axis,
+        "statistic": search.statistic.name(),
+        "budget_B_per_s": names.is_none().then_some(search.budget),
+        "names": names,
+        "need": names.and_then(|_| answer.evaluations.first()).map(evaluation),
+        "answer": answer_json,
+        "within": answer.within.as_ref().map(evaluation),
+        "over": answer.over.as_ref().map(evaluation),
+        "evaluations": answer.evaluations.iter().map(evaluation).collect::<Vec<_>>(),
+        "runs": answer.runs,
+        "report": report.map(|p| p.display().to_string()),
+    })
 }
 
 /// The answer again with each sensitive parameter halved and doubled: a
@@ -200,6 +355,7 @@ fn sensitivity(
             Err(e) => Ok(Row {
                 text: format!("no answer: {e:#}"),
                 number: None,
+                ci: None,
             }),
         }
     })
@@ -219,6 +375,7 @@ impl Found {
             Some(e) if names => Row {
                 text: describe(e, stat),
                 number: Some(e.estimate.mean),
+                ci: e.estimate.ci95,
             },
             _ => short_answer(search, &self.answer),
         }
@@ -247,6 +404,7 @@ fn search_once(
                 over: None,
                 evaluations: vec![e],
                 runs,
+                stopped: None,
             },
             start: None,
             trending: ev.trending,
@@ -260,11 +418,7 @@ fn search_once(
     })
 }
 
-fn print_answer(
-    s: &Scenario,
-    search: &Search,
-    answer: &crate::size::Answer,
-) -> Result<(), Failure> {
+fn print_answer(s: &Scenario, search: &Search, answer: &crate::size::Answer) {
     let (axis, budget, stat) = (&search.axis, search.budget, search.statistic.name());
     say!(
         "{} · budget {} per host at {stat} · axis {axis}",
@@ -272,13 +426,40 @@ fn print_answer(
         kbit(budget),
     );
     match (&answer.within, &answer.over) {
-        (None, Some(over)) => {
-            return Err(Failure::Input(format!(
-                "even {axis} = {} costs {} — over the budget of {}",
-                over.value,
-                describe(over, stat),
-                kbit(budget)
-            )));
+        _ if !answer.settled() && answer.stopped.is_some() => {
+            let (lo, hi) = answer.bracket();
+            let why = answer.stopped.as_deref().unwrap_or_default();
+            match hi {
+                Some(hi) => {
+                    say!("answer: {axis} between {lo} and {hi} (not settled to one value: {why})")
+                }
+                None => say!("answer: {axis} at least {lo} (not settled to one value: {why})"),
+            }
+            if let Some(w) = &answer.within {
+                say!(
+                    "  {axis} = {} stays within budget at 95% confidence: {}",
+                    w.value,
+                    describe(w, stat)
+                );
+            }
+            if let Some(o) = &answer.over {
+                say!(
+                    "  {axis} = {} exceeds it at 95% confidence: {}",
+                    o.value,
+                    describe(o, stat)
+                );
+            }
+            for e in answer
+                .evaluations
+                .iter()
+                .filter(|e| e.verdict == crate::size::Verdict::Unsettled)
+            {
+                say!(
+                    "  {axis} = {} is not settled: {}",
+                    e.value,
+                    describe(e, stat)
+                );
+            }
         }
         (Some(w), Some(o)) => {
             say!("answer: {axis} = {}", w.value);
@@ -302,10 +483,9 @@ fn print_answer(
                 describe(w, stat)
             );
         }
-        (None, None) => unreachable!("the search evaluates at least one value"),
+        (None, _) => unreachable!("an unsettled search states why it stopped"),
     }
     say!("{} simulation runs", answer.runs);
-    Ok(())
 }
 
 fn write_report(
@@ -332,6 +512,7 @@ fn write_report(
         search,
         evaluations,
         &estimate_at,
+        found.start.and_then(|s| s.factor),
         args.names.is_none(),
     )?;
     let answer = match args.names {

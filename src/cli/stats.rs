@@ -182,7 +182,36 @@ pub fn checked_run(s: &Scenario, seed: StreamSeed) -> anyhow::Result<RunResult> 
         s.name, s.hosts.count, s.hosts.names_per_host
     );
     check_memory(s, &what)?;
-    crate::sim::run(s, seed)
+    crate::guard::run_within(s, seed, None).map(|(result, _)| result)
+}
+
+/// The line a command prints on stderr before it starts its runs: how
+/// many, and the CPU and wall time the cost model gives them.
+pub fn plan_line(runs: &[Scenario], what: &str, threads: usize) -> (String, f64) {
+    use crate::guard::cost;
+    let cpu: f64 = runs.iter().map(cost::cpu_seconds).sum();
+    let n = runs.len() as u64;
+    let line = format!(
+        "{} ({what}), {}",
+        cost::count(n, "run"),
+        cost::describe(cpu, n, cost::threads_of(threads))
+    );
+    (line, cpu)
+}
+
+/// Prints [`plan_line`] and starts progress with `phase`. The runs are
+/// added to the progress account by whoever starts them
+/// ([`crate::guard::progress::plan`]).
+pub fn begin(
+    runs: &[Scenario],
+    what: &str,
+    threads: usize,
+    phase: &str,
+) -> crate::guard::progress::Session {
+    use crate::guard::progress;
+    let (line, _) = plan_line(runs, what, threads);
+    progress::note(&format!("plan: {line}"));
+    progress::start(phase)
 }
 
 /// Peak resident set size of this process (`VmHWM`), in KiB.

@@ -2,6 +2,7 @@
 
 use super::run::{PerfArgs, ScenarioArgs};
 use super::{Failure, stats};
+use crate::guard::cost::count;
 use crate::guard::{WallLimit, run_within};
 use crate::page::ReportPath;
 use crate::page::sensitivity::Sensitivity;
@@ -80,6 +81,9 @@ pub struct PlotArgs {
 pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
     let s = load_file(&args.scenario.scenario, &args.scenario.sets)
         .map_err(|e| Failure::Input(e.to_string()))?;
+    if s.sweep.is_none() {
+        return Err(Failure::Input(no_sweep(&args.scenario.scenario)));
+    }
     let limit = args.max_wall.map(WallLimit::start);
     let out_dir = crate::outputs::output_dir(args.out.clone(), &s.name)
         .map_err(|e| Failure::Input(format!("{e:#}")))?;
@@ -109,7 +113,30 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
                 .to_owned(),
         ));
     }
-    let estimate = preflight(&s, &base, cfg.threads, args.perf.force)?;
+    let (estimate, points, replications) = preflight(&s, &base, cfg.threads, args.perf.force)?;
+    let all: Vec<Scenario> = points
+        .iter()
+        .flat_map(|p| std::iter::repeat_n(p.clone(), replications as usize))
+        .collect();
+    let shown = stats::begin(
+        &all,
+        &format!(
+            "{} × {}{}",
+            count(points.len() as u64, "point"),
+            count(u64::from(replications), "replication"),
+            if shard.is_some() {
+                ", all shards; this one runs its share"
+            } else {
+                ""
+            }
+        ),
+        cfg.threads,
+        "sweep",
+    );
+    crate::guard::progress::plan(
+        all.len() as u64,
+        all.iter().map(crate::guard::cost::cpu_seconds).sum(),
+    );
     let stop = interrupt_flag()?;
     if let Some(limit) = &limit {
         limit.raise_at_deadline(stop);
@@ -142,6 +169,7 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
     // complete sweep: a partial one's tables are aside in `partial/`, and
     // a chart of some runs would read as the answer.
     let wall = started.elapsed();
+    drop(shown);
     say!(
         "{}: {} of {} runs in {:.1} s; wrote {} files to {}",
         s.name,
@@ -185,7 +213,9 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
     };
     super::trend::warn(&s, &trending);
     if let Some(report) = report {
+        let shown = crate::guard::progress::start("report");
         write_report(&args, &s, &base, &out_dir, &outcome.files, stop, &report)?;
+        drop(shown);
         say!("wrote {}", report.page.display());
     }
     Ok(())
@@ -240,15 +270,26 @@ fn write_report(
     page.write(report)
 }
 
+/// Why `sweep` refuses a file without `[sweep]`: it would otherwise run a
+/// default grid nobody asked for (35 runs; issue #17).
+fn no_sweep(file: &std::path::Path) -> String {
+    format!(
+        "{}: the scenario has no [sweep] table, so there is nothing to sweep. \
+Add one (`pnrpsim init cluster` writes an example; see the sweep.* rows of docs/reference/scenario.md), \
+or use `pnrpsim run` for a single run",
+        file.display()
+    )
+}
+
 /// Refuses a sweep whose concurrent runs would not fit in memory: as many
 /// runs as threads at once, each as big as the biggest point. Returns that
-/// estimate.
+/// estimate, the points' scenarios and the replications per point.
 fn preflight(
     s: &Scenario,
     base: &toml::Table,
     threads: usize,
     force: bool,
-) -> Result<crate::estimate::footprint::Footprint, Failure> {
+) -> Result<(crate::estimate::footprint::Footprint, Vec<Scenario>, u32), Failure> {
     let plan = s
         .sweep
         .clone()
@@ -256,7 +297,7 @@ fn preflight(
         .plan()
         .map_err(Failure::Input)?;
     // A bad point is reported by the sweep itself, with its context.
-    let biggest = plan
+    let points: Vec<Scenario> = plan
         .points
         .iter()
         .filter_map(|p| {
@@ -267,7 +308,10 @@ fn preflight(
                 .collect();
             scenario_with(base, &sets).ok()
         })
-        .map(|point| crate::estimate::footprint::estimate(&point))
+        .collect();
+    let biggest = points
+        .iter()
+        .map(crate::estimate::footprint::estimate)
         .max_by_key(|e| e.bytes)
         .unwrap_or_else(|| crate::estimate::footprint::estimate(s));
     let threads = if threads == 0 {
@@ -284,7 +328,7 @@ fn preflight(
         force,
         &format!("this sweep ({concurrent} runs at once)"),
     )?;
-    Ok(total)
+    Ok((total, points, plan.replications))
 }
 
 pub fn merge(args: MergeArgs) -> Result<(), Failure> {

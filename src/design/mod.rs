@@ -68,6 +68,13 @@ where
     let tasks: Vec<(usize, u32)> = (0..scenarios.len())
         .flat_map(|d| (0..replications).map(move |r| (d, r)))
         .collect();
+    crate::guard::progress::plan(
+        tasks.len() as u64,
+        tasks
+            .iter()
+            .map(|&(d, _)| crate::guard::cost::cpu_seconds(&scenarios[d]))
+            .sum(),
+    );
     let outcomes = execute(&tasks, threads, stop, |&(d, r)| {
         let seed = StreamSeed {
             seed: base.seed,

@@ -40,6 +40,7 @@ pub fn row(cmp: &Comparison, a: usize, b: usize) -> Row {
     Row {
         text: ratio_text(r),
         number: r.map(|r| r.mean),
+        ci: r.and_then(|r| r.ci95),
     }
 }
 

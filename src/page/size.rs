@@ -5,7 +5,7 @@
 use super::sensitivity::{Answer as Row, Sensitivity};
 use super::{Page, ReportPath, cloud, common_method, kbit, parameters};
 use crate::estimate::AnalyticEstimate;
-use crate::plot::{Axis, Chart, Curve, Marker, Scale, color, render};
+use crate::plot::{Axis, Chart, Curve, Marker, Scale, axis_label, color, render};
 use crate::scenario::Scenario;
 use crate::scenario::provenance::Provenance;
 use crate::size::{Answer, Evaluation, Search, Start};
@@ -25,22 +25,41 @@ pub fn describe(e: &Evaluation, stat: &str) -> String {
 
 /// What the search found, for the sensitivity column and the ranking.
 pub fn short_answer(search: &Search, a: &Answer) -> Row {
+    if !a.settled() && a.stopped.is_some() {
+        let (lo, hi) = a.bracket();
+        return match hi {
+            Some(hi) => Row {
+                text: format!("between {lo} and {hi} ({} runs)", a.runs),
+                number: Some((lo + hi) as f64 / 2.0),
+                ci: Some((lo as f64, hi as f64)),
+            },
+            None => Row {
+                text: format!("at least {lo} ({} runs)", a.runs),
+                number: Some(lo as f64),
+                ci: None,
+            },
+        };
+    }
     match (&a.within, &a.over) {
         (Some(w), Some(_)) => Row {
             text: format!("{} ({} runs)", w.value, a.runs),
             number: Some(w.value as f64),
+            ci: Some((w.value as f64, w.value as f64)),
         },
         (Some(w), None) => Row {
             text: format!("at least {} (largest tried)", w.value),
             number: Some(w.value as f64),
+            ci: None,
         },
         (None, Some(o)) => Row {
             text: format!("none: even {} costs {}", o.value, kbit(o.estimate.mean)),
             number: Some(0.0),
+            ci: Some((0.0, 0.0)),
         },
         (None, None) => Row {
             text: format!("no answer for {}", search.axis),
             number: None,
+            ci: None,
         },
     }
 }
@@ -75,7 +94,28 @@ pub fn answer_lines(search: &Search, a: &Answer) -> Vec<String> {
     let stat = search.statistic.name();
     let axis = &search.axis;
     let mut lines = Vec::new();
+    let (lo, hi) = a.bracket();
     match (&a.within, &a.over) {
+        _ if !a.settled() && a.stopped.is_some() => {
+            lines.push(match hi {
+                Some(hi) => format!("**{axis} between {lo} and {hi}** (a bracket, not one value)."),
+                None => format!("**{axis} at least {lo}** (a bracket, not one value)."),
+            });
+            lines.push(format!(
+                "The search stopped because {}. Each end of the bracket is settled at 95 % confidence: {}{}. The values inside it cost too close to the budget to tell apart with these runs; more replications (`--max-replications`, `--max-runs`) or a budget further from their cost would settle them.",
+                a.stopped.as_deref().unwrap_or_default(),
+                a.within.as_ref().map_or("no value was found within budget".to_owned(), |w| format!(
+                    "{axis} = {} is within budget ({})",
+                    w.value,
+                    describe(w, stat)
+                )),
+                a.over.as_ref().map_or(String::new(), |o| format!(
+                    ", and {axis} = {} is over it ({})",
+                    o.value,
+                    describe(o, stat)
+                )),
+            ));
+        }
         (Some(w), Some(o)) => {
             lines.push(format!("**{axis} = {}.**", w.value));
             lines.push(format!(
@@ -141,13 +181,17 @@ fn evaluation_table(search: &Search, evaluations: &[Evaluation]) -> String {
 }
 
 /// The chart: the simulated statistic at each evaluated value with its
-/// confidence interval, the analytic estimate, and the budget line.
+/// confidence interval (points only: values between were not run), the
+/// analytic estimate of the same statistic (the mean's estimate times
+/// `factor`, the calibration of [`Start`], for a percentile), and the
+/// budget line.
 pub fn chart(
     to: &ReportPath,
     s: &Scenario,
     search: &Search,
     evaluations: &[Evaluation],
     estimate_at: &dyn Fn(i64) -> Option<f64>,
+    factor: Option<f64>,
     with_budget: bool,
 ) -> anyhow::Result<Option<(String, PathBuf)>> {
     let stat = search.statistic.name();
@@ -158,16 +202,30 @@ pub fn chart(
         .unwrap_or(1)
         .max(2);
     let step = (hi / 40).max(1);
-    let estimate: Vec<(f64, f64)> = (1..=hi)
-        .step_by(step as usize)
-        .chain([hi])
-        .filter_map(|v| estimate_at(v).map(|e| (v as f64, e)))
-        .collect();
+    // The estimate is of the mean: for a percentile it is scaled by the
+    // ratio measured at 1, and says so; without that ratio it is left out
+    // rather than drawn as another statistic.
+    let (scale, estimate_label) = match (search.statistic.name(), factor) {
+        ("mean", _) => (Some(1.0), "analytic estimate of the mean".to_owned()),
+        (_, Some(k)) => (
+            Some(k),
+            format!("analytic estimate × {k:.2} (its ratio to the simulated {stat} at 1)"),
+        ),
+        _ => (None, String::new()),
+    };
+    let estimate: Vec<(f64, f64)> = match scale {
+        Some(k) => (1..=hi)
+            .step_by(step as usize)
+            .chain([hi])
+            .filter_map(|v| estimate_at(v).map(|e| (v as f64, e * k)))
+            .collect(),
+        None => Vec::new(),
+    };
     let mut curves = vec![
         Curve {
-            label: format!("simulated {stat} upload per host (95% CI)"),
+            label: format!("simulated {stat} upload per host (mean of runs, 95% CI)"),
             color: color(0),
-            width: 2,
+            width: 0,
             dashed: false,
             marker: Marker::Circle,
             points: evaluations
@@ -180,7 +238,7 @@ pub fn chart(
                 .collect(),
         },
         Curve {
-            label: "analytic estimate (mean per online host-second)".to_owned(),
+            label: estimate_label,
             color: color(7),
             width: 2,
             dashed: true,
@@ -203,7 +261,7 @@ pub fn chart(
     let chart = Chart {
         title: format!("{}: upload per host against {}", s.name, search.axis),
         x: Axis {
-            label: search.axis.clone(),
+            label: axis_label(&search.axis),
             scale: Scale::Linear,
             include_zero: false,
         },
@@ -220,7 +278,7 @@ pub fn chart(
     };
     Ok(Some((
         format!(
-            "Simulated {stat} upload per host at each value the search evaluated (mean over replications, 95 % CI), beside the analytic estimate{}",
+            "Simulated {stat} upload per host at each value the search evaluated (mean over replications, 95 % CI), beside the analytic estimate of the same statistic{}",
             if with_budget { " and the budget" } else { "" }
         ),
         png,
@@ -257,8 +315,8 @@ pub fn method(s: &Scenario, search: &Search, start: Option<Start>, names: bool) 
         ),
     });
     m.push(format!(
-        "Each value gets {} replications; a value is *within* budget when the upper end of its 95 % CI is at or below the budget, *over* when the lower end is above it, and otherwise gets {} more replications, up to {}. A value still unsettled then stops the search with an error rather than a guess. The answer is a value within budget whose successor is over budget, and values must be monotone in cost (checked).",
-        search.replications, search.replications, search.max_replications
+        "Each value gets {} replications; a value is *within* budget when the upper end of its 95 % CI is at or below the budget, *over* when the lower end is above it, and otherwise gets {} more replications, up to {}. The answer is a value within budget whose successor is over budget, and values must be monotone in cost (checked). A value still unsettled is stepped around; when the values next to the budget cannot be settled, or the search has started {} runs (`--max-runs`), the answer is the bracket between the largest value settled within budget and the smallest settled over it, never a guess.",
+        search.replications, search.replications, search.max_replications, search.max_runs
     ));
     m
 }

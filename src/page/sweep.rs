@@ -75,16 +75,27 @@ fn ends(plan: &SweepPlan) -> (usize, usize) {
     (0, plan.axis.values.len() - 1)
 }
 
-/// Ratio of the mean upload per host at the last point to the first.
-fn ratio_row(first: Option<f64>, last: Option<f64>) -> Row {
+/// Ratio of the mean upload per host at the last point to the first,
+/// with the 95 % interval of the per-replication ratios when known.
+fn ratio_row(first: Option<f64>, last: Option<f64>, ci: Option<(f64, f64)>) -> Row {
     match (first, last) {
         (Some(f), Some(l)) if f > 0.0 => Row {
-            text: format!("{:.2}× ({f:.1} → {l:.1} B/s)", l / f),
+            text: match ci {
+                Some((lo, hi)) => {
+                    format!(
+                        "{:.2}× (95 % CI {lo:.2}–{hi:.2}; {f:.1} → {l:.1} B/s)",
+                        l / f
+                    )
+                }
+                None => format!("{:.2}× ({f:.1} → {l:.1} B/s)", l / f),
+            },
             number: Some(l / f),
+            ci,
         },
         _ => Row {
             text: "undefined".to_owned(),
             number: None,
+            ci: None,
         },
     }
 }
@@ -93,7 +104,7 @@ fn ratio_row(first: Option<f64>, last: Option<f64>) -> Row {
 pub fn base_row(plan: &SweepPlan, rows: &[PointRow]) -> Row {
     let (a, b) = ends(plan);
     let mean = |i: usize| rows.iter().find(|r| r.point == i).and_then(|r| r.up[0]);
-    ratio_row(mean(a), mean(b))
+    ratio_row(mean(a), mean(b), None)
 }
 
 /// The headline on a changed scenario: the first and last points run
@@ -120,13 +131,23 @@ pub fn headline_at(
     let tasks: Vec<(usize, u32)> = (0..2)
         .flat_map(|k| (0..plan.replications).map(move |r| (k, r)))
         .collect();
+    crate::guard::progress::plan(
+        tasks.len() as u64,
+        tasks
+            .iter()
+            .map(|&(k, _)| crate::guard::cost::cpu_seconds(&scenarios[k]))
+            .sum(),
+    );
     let outcomes = execute(&tasks, threads, stop, |&(k, r)| {
         let seed = StreamSeed {
             seed: scenarios[k].seed,
             point: [a, b][k] as u64,
             replication: u64::from(r),
         };
-        Ok(catalog::per_run_values(&crate::sim::run(&scenarios[k], seed)?)[column])
+        Ok(
+            catalog::per_run_values(&crate::guard::run_within(&scenarios[k], seed, None)?.0)
+                [column],
+        )
     })?;
     let mut samples = [Vec::new(), Vec::new()];
     for (&(k, r), o) in tasks.iter().zip(outcomes) {
@@ -137,7 +158,16 @@ pub fn headline_at(
         }
     }
     let mean = |k: usize| SampleMean::of(&samples[k]).map(|e| e.mean);
-    Ok(ratio_row(mean(0), mean(1)))
+    // Replication r of both points shares its index: the ratio of each
+    // pair, and the interval of those ratios.
+    let ratios: Vec<f64> = samples[0]
+        .iter()
+        .zip(&samples[1])
+        .filter(|(a, _)| **a > 0.0)
+        .map(|(a, b)| b / a)
+        .collect();
+    let ci = SampleMean::of(&ratios).and_then(|e| e.ci95);
+    Ok(ratio_row(mean(0), mean(1), ci))
 }
 
 fn cell(trio: &[Option<f64>; 3]) -> String {

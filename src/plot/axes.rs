@@ -226,12 +226,70 @@ fn log_label(v: f64) -> String {
     format!("{text}{suffix}")
 }
 
+/// Kilobits per second in one byte per second.
+pub const KBIT_PER_B: f64 = 8.0 / 1000.0;
+
+/// The same axis in kbit/s, for a second scale beside one in B/s: the
+/// same plot-space range (so both map values to the same pixels), with
+/// ticks at round kbit/s values.
+pub fn kbit_ticks(scale: Scale, bytes: &Ticks) -> Ticks {
+    let major = match scale {
+        Scale::Linear => {
+            let k = linear(bytes.lo * KBIT_PER_B, bytes.hi * KBIT_PER_B, false);
+            k.major
+                .into_iter()
+                .map(|(v, label)| (v / KBIT_PER_B, label))
+                .collect::<Vec<_>>()
+        }
+        Scale::Log => {
+            let shift = KBIT_PER_B.log10();
+            let k = log(bytes.lo + shift, bytes.hi + shift);
+            k.major
+                .into_iter()
+                .map(|(p, label)| (p - shift, label))
+                .collect()
+        }
+    };
+    Ticks {
+        lo: bytes.lo,
+        hi: bytes.hi,
+        major: major
+            .into_iter()
+            .filter(|(p, _)| *p >= bytes.lo - 1e-9 && *p <= bytes.hi + 1e-9)
+            .collect(),
+        minor: Vec::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn labels(t: &Ticks) -> Vec<&str> {
         t.major.iter().map(|(_, l)| l.as_str()).collect()
+    }
+
+    #[test]
+    fn kbit_ticks_sit_where_their_byte_rates_are() {
+        let bytes = layout(Scale::Linear, 0.0, 1000.0, true);
+        let k = kbit_ticks(Scale::Linear, &bytes);
+        assert_eq!((k.lo, k.hi), (bytes.lo, bytes.hi));
+        assert!(k.major.len() >= 3, "{k:?}");
+        for (pos, label) in &k.major {
+            let kbit: f64 = label.parse().unwrap();
+            assert!(
+                (pos * KBIT_PER_B - kbit).abs() < 1e-6,
+                "{label} at {pos} B/s"
+            );
+        }
+        let bytes = layout(Scale::Log, 1.0, 4.0, false);
+        let k = kbit_ticks(Scale::Log, &bytes);
+        assert!(!k.major.is_empty());
+        assert!(
+            k.major
+                .iter()
+                .all(|(p, _)| *p >= bytes.lo && *p <= bytes.hi)
+        );
     }
 
     #[test]

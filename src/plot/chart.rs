@@ -5,7 +5,7 @@
 //! curve (a model estimate, say) is pushing one more [`Curve`].
 
 use super::FONT;
-use super::axes::{Scale, Ticks, layout};
+use super::axes::{Scale, Ticks, kbit_ticks, layout};
 use crate::outputs::write_atomic;
 use anyhow::Context;
 use plotters::coord::Shift;
@@ -189,16 +189,21 @@ where
     DB::ErrorType: 'static,
 {
     root.fill(&WHITE)?;
+    // A rate in B/s gets its kbit/s on a second axis at the right: budgets
+    // and links are quoted in kbit/s.
+    let kbit = shows_bytes_per_s(&c.y.label).then(|| kbit_ticks(c.y.scale, yt));
     let mut chart = ChartBuilder::on(&root)
         .caption(&c.title, (FONT, 26).into_font())
         .margin_top(16)
         .margin_left(16)
         .margin_bottom(16)
         // Room for the last x tick label, which is centred on the edge.
-        .margin_right(40)
+        .margin_right(if kbit.is_some() { 16 } else { 40 })
         .x_label_area_size(64)
         .y_label_area_size(96)
-        .build_cartesian_2d(xt.clone(), yt.clone())?;
+        .right_y_label_area_size(if kbit.is_some() { 90 } else { 0 })
+        .build_cartesian_2d(xt.clone(), yt.clone())?
+        .set_secondary_coord(xt.clone(), kbit.clone().unwrap_or_else(|| yt.clone()));
     let legend = legend_corner(c, xt, yt, chart.plotting_area().dim_in_pixel());
     let x_label = |v: &f64| xt.label(*v);
     let y_label = |v: &f64| yt.label(*v);
@@ -214,6 +219,17 @@ where
         .light_line_style(RGBColor(238, 238, 238))
         .axis_style(RGBColor(90, 90, 90))
         .draw()?;
+    if let Some(k) = &kbit {
+        let k_label = |v: &f64| k.label(*v);
+        chart
+            .configure_secondary_axes()
+            .y_desc("kbit/s")
+            .axis_desc_style((FONT, 20))
+            .label_style((FONT, 16))
+            .y_label_formatter(&k_label)
+            .axis_style(RGBColor(90, 90, 90))
+            .draw()?;
+    }
 
     let (sx, sy) = (c.x.scale, c.y.scale);
     let to_plot = |x: f64, y: f64| Some((sx.pos(x)?, sy.pos(y)?));
@@ -233,7 +249,6 @@ where
     }
     for curve in &c.curves {
         let color = curve.color;
-        let line = color.stroke_width(curve.width);
         let points: Vec<(f64, f64)> = curve
             .points
             .iter()
@@ -255,21 +270,30 @@ where
             )])?;
             chart.draw_series([whisker(plo), whisker(phi)])?;
         }
+        // Width 0: points only, for values simulated one by one, which a
+        // line would join through values never run.
+        let shown: &[(f64, f64)] = if curve.width == 0 { &[] } else { &points };
+        let line = color.stroke_width(curve.width.max(2));
         let anno = if curve.dashed {
             chart.draw_series(DashedLineSeries::new(
-                points.iter().copied(),
+                shown.iter().copied(),
                 DASH,
                 DASH_GAP,
                 line,
             ))?
         } else {
-            chart.draw_series(LineSeries::new(points.iter().copied(), line))?
+            chart.draw_series(LineSeries::new(shown.iter().copied(), line))?
         };
         // The legend key: two strokes, apart when the curve is dashed, with
         // the marker on top. A curve without a label has no legend entry
         // (the second edge of a band drawn as two dashed lines, say).
         if !curve.label.is_empty() {
-            let (end, start) = if curve.dashed { (7, 13) } else { (10, 10) };
+            let (end, start) = match (curve.width, curve.dashed) {
+                // Points only: the marker alone.
+                (0, _) => (-2, 22),
+                (_, true) => (7, 13),
+                _ => (10, 10),
+            };
             let key = move |at| {
                 EmptyElement::at(at)
                     + PathElement::new([(-2, 0), (end, 0)], line)
@@ -311,6 +335,11 @@ where
         .draw()?;
     root.present()?;
     Ok(())
+}
+
+/// Whether an axis label is of a rate in bytes per second.
+fn shows_bytes_per_s(label: &str) -> bool {
+    label.contains("B/s")
 }
 
 /// Dash length and gap of a dashed curve, in pixels.

@@ -159,24 +159,6 @@ impl<'a> Summary<'a> {
         }
         Ok(Some(points))
     }
-
-    /// Log when the axis values are positive and span a factor of 10.
-    fn x_scale(&self) -> anyhow::Result<Scale> {
-        let xs = (0..self.t.rows.len())
-            .map(|r| self.t.req(r, self.x_col))
-            .collect::<anyhow::Result<Vec<f64>>>()?;
-        Ok(natural_scale(&xs))
-    }
-}
-
-fn natural_scale(values: &[f64]) -> Scale {
-    let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    if lo > 0.0 && hi / lo >= 10.0 {
-        Scale::Log
-    } else {
-        Scale::Linear
-    }
 }
 
 /// A curve of estimates with their interval as error bars.
@@ -301,10 +283,13 @@ fn by_reason(s: &Summary) -> anyhow::Result<Vec<(String, Chart)>> {
             stem,
             Chart {
                 title: format!("{}: upload per host by reason{group}", s.scenario),
+                // Linear like the y axis: on a log x axis, cost that grows
+                // in proportion to the axis would curve up like a hockey
+                // stick.
                 x: Axis {
                     label: axis_label(s.x_header()),
-                    scale: s.x_scale()?,
-                    include_zero: false,
+                    scale: Scale::Linear,
+                    include_zero: true,
                 },
                 y: Axis {
                     label: "upload per host (B/s), stacked means".to_string(),
@@ -364,11 +349,21 @@ fn host_cdf(t: &Table, scenario: &str) -> anyhow::Result<Chart> {
             }
         })
         .collect();
+    // Log: the rates of 1 and 64 names per host differ a hundredfold, and
+    // on a linear axis the cheap points' curves hug the y axis. (A host
+    // that sent nothing, at 0 B/s, starts its curve above 0.)
+    let scale = if all.iter().any(|r| *r > 0.0) {
+        Scale::Log
+    } else {
+        Scale::Linear
+    };
     Ok(Chart {
-        title: format!("{scenario}: distribution of upload per host (replication 0)"),
+        title: format!(
+            "{scenario}: upload per host, cumulative share of hosts (first run of each point)"
+        ),
         x: Axis {
-            label: "upload per host (B/s)".to_string(),
-            scale: natural_scale(&all),
+            label: "upload per host (B/s, log scale)".to_string(),
+            scale,
             include_zero: false,
         },
         y: Axis {

@@ -14,6 +14,7 @@ mod figures;
 /// validation charts of `docs/validation.md`).
 pub use axes::Scale;
 pub use chart::{Axis, Band, Chart, Curve, Marker, color, lighten, render};
+pub use data::axis_label;
 
 use anyhow::{anyhow, bail};
 use plotters::style::{FontStyle, register_font as plotters_register_font};

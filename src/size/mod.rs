@@ -7,6 +7,11 @@
 //! statistic is at or below the budget, *over* when the lower end is above
 //! it, and *unsettled* otherwise; unsettled values get more replications, up
 //! to a limit. The answer is a value that is within with its successor over.
+//!
+//! When the replications allowed cannot settle a value, or the run budget
+//! (`max_runs`) is spent, the search does not fail: it answers with the
+//! bracket its settled values support ("between 10 and 12"), each end
+//! settled at 95 % confidence.
 
 use crate::engine::StreamSeed;
 use crate::metrics::RunResult;
@@ -74,17 +79,46 @@ pub struct Search {
     pub threads: usize,
     /// Largest axis value tried while bracketing.
     pub max_value: i64,
+    /// Most simulation runs the whole search may start.
+    pub max_runs: usize,
 }
 
 pub struct Answer {
     /// Largest value within budget (`None`: not even the smallest).
     pub within: Option<Evaluation>,
-    /// The next value, over budget.
+    /// The smallest value over budget: the next value when the answer is
+    /// settled.
     pub over: Option<Evaluation>,
     /// Every evaluation, by value.
     pub evaluations: Vec<Evaluation>,
     pub runs: usize,
+    /// Why the search stopped short of a single value, when it did: the
+    /// answer is then the bracket [`Answer::bracket`].
+    pub stopped: Option<String>,
 }
+
+impl Answer {
+    /// The values the answer may be, from the settled evaluations: from
+    /// the largest value within budget (0 if none is) to the value before
+    /// the smallest over it (`None` above: no value over was found).
+    pub fn bracket(&self) -> (i64, Option<i64>) {
+        (
+            self.within.as_ref().map_or(0, |w| w.value),
+            self.over.as_ref().map(|o| o.value - 1),
+        )
+    }
+
+    /// One value: the bracket is closed and holds one value.
+    pub fn settled(&self) -> bool {
+        let (lo, hi) = self.bracket();
+        hi == Some(lo)
+    }
+}
+
+/// The run budget (`--max-runs`) was spent before a value could start.
+#[derive(Debug, thiserror::Error)]
+#[error("the run budget of {0} runs is spent")]
+pub struct OutOfRuns(pub usize);
 
 /// Runs replications of the scenario at axis values and remembers them.
 pub struct Evaluator<'a, M, R> {
@@ -152,13 +186,28 @@ where
             .expect("the statistic is a per-run metric");
         loop {
             let have = self.samples.get(&value).map_or(0, Vec::len) as u32;
+            let left = self.search.max_runs.saturating_sub(self.runs) as u32;
+            if have == 0 && left == 0 {
+                return Err(OutOfRuns(self.search.max_runs).into());
+            }
             let want = if have == 0 {
                 self.search.replications
             } else {
                 (have + self.search.replications).min(self.search.max_replications)
-            };
+            }
+            .min(have + left);
             if want > have {
                 let reps: Vec<u32> = (have..want).collect();
+                crate::guard::progress::step(&format!(
+                    "{} = {value}, replications {}–{}",
+                    self.search.axis,
+                    have + 1,
+                    want
+                ));
+                crate::guard::progress::plan(
+                    reps.len() as u64,
+                    reps.len() as f64 * crate::guard::cost::cpu_seconds(&scenario),
+                );
                 let outcomes = execute(&reps, self.search.threads, self.stop, |&r| {
                     let seed = StreamSeed {
                         seed: self.base.seed,
@@ -202,7 +251,8 @@ where
             }
             let estimate = SampleMean::of(&self.samples[&value]).expect("at least one run");
             let verdict = self.verdict(&estimate);
-            let exhausted = self.samples[&value].len() as u32 >= self.search.max_replications;
+            let exhausted = self.samples[&value].len() as u32 >= self.search.max_replications
+                || self.runs >= self.search.max_runs;
             if verdict != Verdict::Unsettled || exhausted {
                 return Ok(Evaluation {
                     value,
@@ -228,79 +278,64 @@ where
     }
 }
 
-/// A value whose interval still straddles the budget after the most
-/// replications allowed: an outcome of the runs (exit 1), not bad input.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct Unsettled(String);
-
-/// Finds the largest axis value within budget, starting the bracket at
-/// `guess` (an analytic estimate, or 1).
+/// Finds the largest axis value within budget, starting at `guess` (an
+/// analytic estimate, or 1): doubling while no value is over budget,
+/// halving while none is within, then bisecting between the largest value
+/// within and the smallest over. A value left unsettled is stepped around
+/// (its nearest untried neighbour towards the middle is tried next); the
+/// search ends when the bracket holds one value, when every value inside
+/// it was tried, or when the run budget is spent.
 pub fn largest_within<M, R>(ev: &mut Evaluator<'_, M, R>, guess: i64) -> anyhow::Result<Answer>
 where
     M: Fn(i64) -> Result<Scenario, String>,
     R: Fn(&Scenario, StreamSeed) -> anyhow::Result<RunResult> + Sync,
 {
     let max = ev.search.max_value;
-    // What the settled values already say about the answer, so that an
-    // unsettled search still reports the range it narrowed down.
-    let known = |lo: Option<&Evaluation>, hi: Option<&Evaluation>| match (lo, hi) {
-        (Some(l), Some(h)) if h.value - l.value > 1 => {
-            format!("; the answer lies between {} and {}", l.value, h.value - 1)
-        }
-        (Some(l), _) => format!("; the answer is at least {}", l.value),
-        (None, Some(h)) => format!("; the answer is below {}", h.value),
-        (None, None) => String::new(),
-    };
-    let unsettled = |e: &Evaluation, known: String| {
-        anyhow::Error::new(Unsettled(format!(
-            "cannot settle {} = {} against the budget at 95% confidence: {} {:.1} B/s, CI [{:.1}, {:.1}] straddles {:.1} B/s even after {} replications{known}",
-            ev.search.axis,
-            e.value,
-            ev.search.statistic.name(),
-            e.estimate.mean,
-            e.estimate.ci95.map_or(f64::NAN, |c| c.0),
-            e.estimate.ci95.map_or(f64::NAN, |c| c.1),
-            ev.search.budget,
-            e.estimate.n
-        )))
-    };
-    // Bracket: grow from the guess until over, shrink until within.
-    let mut lo: Option<Evaluation> = None;
-    let mut hi: Option<Evaluation> = None;
-    let mut v = guess.clamp(1, max);
-    loop {
-        let e = ev.evaluate(v)?;
+    // What earlier evaluations (the analytic start's at 1) settled.
+    let earlier = ev.evaluations();
+    let mut tried: std::collections::BTreeSet<i64> = earlier.iter().map(|e| e.value).collect();
+    let mut lo = earlier
+        .iter()
+        .filter(|e| e.verdict == Verdict::Within)
+        .max_by_key(|e| e.value)
+        .cloned();
+    let mut hi = earlier
+        .iter()
+        .filter(|e| e.verdict == Verdict::Over)
+        .min_by_key(|e| e.value)
+        .cloned();
+    let mut next = Some(guess.clamp(1, max));
+    let mut stopped = None;
+    while let Some(v) = next {
+        let e = match ev.evaluate(v) {
+            Ok(e) => e,
+            Err(e) if e.is::<OutOfRuns>() => {
+                stopped = Some(spent(ev.search.max_runs));
+                break;
+            }
+            Err(e) => return Err(e),
+        };
+        tried.insert(v);
         match e.verdict {
-            Verdict::Within => {
-                let next = (v * 2).min(max);
-                lo = Some(e);
-                if hi.is_some() || v == max {
-                    break;
-                }
-                v = next;
-            }
-            Verdict::Over => {
-                hi = Some(e);
-                if lo.is_some() || v == 1 {
-                    break;
-                }
-                v = (v / 2).max(1);
-            }
-            Verdict::Unsettled => return Err(unsettled(&e, known(lo.as_ref(), hi.as_ref()))),
+            Verdict::Within if lo.as_ref().is_none_or(|l| l.value < v) => lo = Some(e),
+            Verdict::Over if hi.as_ref().is_none_or(|h| h.value > v) => hi = Some(e),
+            _ => {}
         }
-    }
-    // Bisect between the last value within and the first over.
-    while let (Some(l), Some(h)) = (&lo, &hi) {
-        if h.value - l.value <= 1 {
+        let (l, h) = (lo.as_ref().map(|e| e.value), hi.as_ref().map(|e| e.value));
+        next = match (l, h) {
+            (Some(l), Some(h)) => nearest_untried(l, h, &tried),
+            (_, None) => {
+                let top = *tried.last().expect("one value tried");
+                (top < max).then(|| (top * 2).min(max))
+            }
+            (None, Some(_)) => {
+                let bottom = *tried.first().expect("one value tried");
+                (bottom > 1).then(|| (bottom / 2).max(1))
+            }
+        };
+        if next.is_some() && ev.runs >= ev.search.max_runs {
+            stopped = Some(spent(ev.search.max_runs));
             break;
-        }
-        let mid = l.value + (h.value - l.value) / 2;
-        let e = ev.evaluate(mid)?;
-        match e.verdict {
-            Verdict::Within => lo = Some(e),
-            Verdict::Over => hi = Some(e),
-            Verdict::Unsettled => return Err(unsettled(&e, known(Some(l), Some(h)))),
         }
     }
     let evaluations = ev.evaluations();
@@ -314,12 +349,34 @@ where
             );
         }
     }
-    Ok(Answer {
+    let mut answer = Answer {
         within: lo,
         over: hi,
         evaluations,
         runs: ev.runs,
-    })
+        stopped,
+    };
+    let open_top = answer.over.is_none() && answer.within.as_ref().is_some_and(|w| w.value == max);
+    if answer.stopped.is_none() && !answer.settled() && !open_top {
+        answer.stopped = Some(format!(
+            "the values inside it could not be settled at 95 % confidence with {} replications each (--max-replications)",
+            ev.search.max_replications
+        ));
+    }
+    Ok(answer)
+}
+
+fn spent(max_runs: usize) -> String {
+    format!("the run budget (--max-runs {max_runs}) was spent")
+}
+
+/// The untried value strictly between `lo` and `hi` nearest their middle
+/// (the lower one on a tie), or `None` when every one was tried.
+fn nearest_untried(lo: i64, hi: i64, tried: &std::collections::BTreeSet<i64>) -> Option<i64> {
+    let mid = lo + (hi - lo) / 2;
+    (0..hi - lo)
+        .flat_map(|d| [mid - d, mid + d])
+        .find(|v| *v > lo && *v < hi && !tried.contains(v))
 }
 
 /// Where the search starts, from the analytic estimate.

@@ -6,9 +6,7 @@
 //! next task as soon as it is free. Results go back into the task's own slot,
 //! so the caller sees them in task order whatever the thread count.
 
-use crate::guard::CutShort;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use std::io::IsTerminal;
+use crate::guard::{CutShort, progress};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -62,7 +60,6 @@ where
         .num_threads(threads.min(tasks.len().max(1)))
         .thread_name(|i| format!("sweep-{i}"))
         .build()?;
-    let progress = progress_bar(tasks.len() as u64);
     let next = AtomicUsize::new(0);
     let per_thread = pool.broadcast(|_| {
         let mut done = Vec::new();
@@ -70,7 +67,7 @@ where
             let i = next.fetch_add(1, Ordering::Relaxed);
             let Some(task) = tasks.get(i) else { break };
             if stop.load(Ordering::SeqCst) {
-                progress.set_message("interrupted: finishing the runs in progress");
+                progress::phase("interrupted: finishing the runs in progress");
                 done.push((i, Outcome::Skipped));
                 continue;
             }
@@ -80,12 +77,10 @@ where
                 Ok(Err(e)) => Outcome::Failed(format!("{e:#}")),
                 Err(payload) => Outcome::Failed(format!("panicked: {}", panic_message(&*payload))),
             };
-            progress.inc(1);
             done.push((i, outcome));
         }
         done
     });
-    progress.finish_and_clear();
 
     let mut slots: Vec<Option<Outcome<T>>> = (0..tasks.len()).map(|_| None).collect();
     for (i, outcome) in per_thread.into_iter().flatten() {
@@ -95,22 +90,6 @@ where
         .into_iter()
         .map(|s| s.expect("every task index is taken by exactly one thread"))
         .collect())
-}
-
-/// A bar with ETA on stderr, or nothing when stderr is not a terminal (logs
-/// and CI output would otherwise fill with redraws).
-fn progress_bar(len: u64) -> ProgressBar {
-    if !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
-    let style = ProgressStyle::with_template(
-        "{elapsed_precise} [{bar:40}] {pos}/{len} runs, ETA {eta} {msg}",
-    )
-    .expect("the template is valid")
-    .progress_chars("=> ");
-    bar.set_style(style);
-    bar
 }
 
 fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
