@@ -10,6 +10,7 @@ use super::sweep::SweepSpec;
 use crate::engine::SimDuration;
 use crate::engine::units::{Duration, Size};
 pub use crate::network::{Latency, NetworkConfig};
+pub use crate::protocol::env::FloodBack;
 pub use crate::workload::churn::{DistKind, DurationDist};
 pub use crate::workload::names::Popularity;
 use serde::{Deserialize, Serialize};
@@ -147,6 +148,11 @@ pub struct Pnrp {
     /// A gap in cache level k is balanced when it exceeds this share of the
     /// level's span **[ours]**.
     pub balance_gap_fraction: f64,
+    /// Which reading of the flood cascade hosts follow **[ours]**:
+    /// `"sender"` (§3.2.5.11: flood back to the FLOOD's sender, forward to
+    /// the cached IDs nearest the new entry) or `"owner"` (§4.4: flood back
+    /// to the new entry, forward to the local ID's nearest neighbours).
+    pub flood_back: FloodBack,
     pub secured_names: bool,
     pub app_endpoints: u32,
     /// Extra payload returned with each resolved CPA.
@@ -180,6 +186,7 @@ impl Default for Pnrp {
                 p.split_detection_interval_secs,
             )),
             balance_gap_fraction: p.balance_gap_fraction,
+            flood_back: p.flood_back,
             secured_names: p.sizes.secured,
             app_endpoints: u32::from(p.sizes.app_endpoints),
             extended_payload: Size(u64::from(p.sizes.extended_payload)),
