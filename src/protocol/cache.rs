@@ -1281,6 +1281,33 @@ mod tests {
         assert!(median > 3_000.0 && median < 30_000.0, "{median}");
     }
 
+    /// §3.2.6.2.1.1: an estimate of 2^32 or more (neighbours very close,
+    /// as when the same peer name is registered several times) is ignored;
+    /// the others are averaged.
+    #[test]
+    fn cloud_size_estimate_ignores_estimates_of_2_32_or_more() {
+        let mut ids = IdTable::default();
+        let quarter = 1u128 << 126;
+        let a = ids.insert(U256::from_parts(quarter, 0), HostIx(0));
+        let b = ids.insert(U256::from_parts(3 * quarter, 5), HostIx(0));
+        // A's neighbours an eighth of the ring away on each side: B − A is
+        // 2^254, an estimate of 8. B's are 2 apart: 2^256, ignored.
+        let near_a = [quarter - (1 << 125), quarter + (1 << 125)];
+        let mut c = Cache::default();
+        c.add_local(a, &ids, &P);
+        c.add_local(b, &ids, &P);
+        for (i, high) in near_a.into_iter().enumerate() {
+            let x = ids.insert(U256::from_parts(high, 0), HostIx(1 + i as u32));
+            c.insert(x, &ids, &P);
+        }
+        for (i, low) in [4, 6].into_iter().enumerate() {
+            let x = ids.insert(U256::from_parts(3 * quarter, low), HostIx(3 + i as u32));
+            c.insert(x, &ids, &P);
+        }
+        let estimate = c.estimated_registrations(&ids).expect("A's counts");
+        assert!((estimate - 8.0).abs() < 1e-6, "{estimate}");
+    }
+
     /// The fast cache against the straightforward one (`reference.rs`):
     /// random operations, with clustered, shared-prefix and duplicate IDs,
     /// must give the same answers and the same contents after every step.

@@ -274,6 +274,11 @@ impl Harness {
         self.delay = delay;
     }
 
+    /// `host`'s addresses change (§3.2.7.2).
+    pub fn change_address(&mut self, host: HostIx) {
+        self.react(host, |node, env, out| node.change_address(env, out));
+    }
+
     /// An application on `host` resolves the peer name `name` (its P2P ID).
     pub fn resolve_name(&mut self, host: HostIx, name: u128) {
         self.react(host, |node, env, out| node.resolve_name(name, env, out));

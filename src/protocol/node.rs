@@ -16,9 +16,9 @@
 //! detection, cache balancing, re-synchronisation).
 
 use super::cache::Cache;
-use super::id::{HostIx, IdIx, U256, closer};
+use super::id::{HostIx, IdIx, IdTable, U256, closer};
 use super::message::{Body, IdList, Message, Reason};
-use super::requests::{FloodOrigin, Pending, Purpose, Requests};
+use super::requests::{FloodOrigin, Learnt, Pending, Purpose, Requests};
 use super::resolve::{AppResolve, Resolver, Resolves};
 use crate::engine::SimDuration;
 use rand::Rng as _;
@@ -206,7 +206,7 @@ impl Node {
         match p.purpose {
             Purpose::Lookup { resolve, .. } => self.resolver().on_lookup_failure(resolve, env, out),
             Purpose::Fetch { resolve } => self.resolver().on_fetch_failure(resolve, env, out),
-            Purpose::Validate { .. } => self.sync_settled(env, out),
+            Purpose::Validate(_) => self.sync_settled(env, out),
             Purpose::Solicit => self.conversation_ended(0, env, out),
             Purpose::Request => {
                 let lost = match p.msg.body {
@@ -259,15 +259,13 @@ impl Node {
             return;
         }
         // Split detection with probability ∝ 1 / estimated cloud size in
-        // hosts (the estimate in PNRP IDs divided by our own number of
-        // local IDs, §3.2.6.2.1.1), so the cloud as a whole runs one every
-        // `split_detection_interval`.
-        let locals = self.cache.locals().len();
-        if let Some(regs) = self.cache.estimated_registrations(env.ids) {
-            let hosts = (regs / locals as f64).max(1.0);
-            let p = period.as_secs_f64() / (prm.split_detection_interval_secs * hosts);
+        // hosts, so the cloud as a whole runs one every
+        // `split_detection_interval` (§3.2.6.2.1).
+        if let Some(hosts) = self.estimated_hosts(env.ids) {
+            let p = period.as_secs_f64() / (prm.split_detection_interval_secs * hosts.max(1.0));
             if !self.seeds.is_empty() && env.rng.random::<f64>() < p {
-                let local = self.cache.locals()[env.rng.random_range(0..locals)];
+                let locals = self.cache.locals();
+                let local = locals[env.rng.random_range(0..locals.len())];
                 self.detect_split(local, env, out);
             }
         }
@@ -283,6 +281,13 @@ impl Node {
                     .start_resolve(t, Reason::Maintenance, None, None, None, env, out);
             }
         }
+    }
+
+    /// The cloud size in hosts (§3.2.6.2.1.1): the estimate in PNRP IDs
+    /// divided by the number of our own local IDs.
+    pub(crate) fn estimated_hosts(&self, ids: &IdTable) -> Option<f64> {
+        let regs = self.cache.estimated_registrations(ids)?;
+        Some(regs / self.cache.locals().len() as f64)
     }
 
     // ----- messages ----------------------------------------------------------
@@ -322,7 +327,11 @@ impl Node {
                     flooded,
                     cascade: true,
                 };
-                self.submit(entry, Some(origin), reason, env, out);
+                let learnt = Learnt {
+                    entry,
+                    flood: Some(origin),
+                };
+                self.submit(learnt, reason, env, out);
             }
             Body::FloodRevoke {
                 entry,
@@ -338,8 +347,8 @@ impl Node {
                 validate,
                 path,
             } => {
-                if let Some(x) = carried {
-                    self.submit(x, None, reason, env, out);
+                if let Some(entry) = carried {
+                    self.submit(Learnt { entry, flood: None }, reason, env, out);
                 }
                 let body = Body::Authority {
                     next: self.next_hop(target, from, &path, env),
@@ -412,8 +421,8 @@ impl Node {
                 let learnt = self
                     .resolver()
                     .on_lookup_answer(resolve, via, next, not_found, env, out);
-                for x in learnt.into_iter().flatten() {
-                    self.submit(x, None, reason, env, out);
+                for entry in learnt.into_iter().flatten() {
+                    self.submit(Learnt { entry, flood: None }, reason, env, out);
                 }
             }
             Purpose::Fetch { resolve } if !not_found && next.is_some() => {
@@ -424,10 +433,10 @@ impl Node {
                 }
             }
             Purpose::Fetch { resolve } => self.resolver().on_fetch_failure(resolve, env, out),
-            Purpose::Validate { entry, flood } => {
+            Purpose::Validate(learnt) => {
                 // §3.1.5.6.1.2: the N flag discards the entry.
-                if !not_found && next == Some(entry) {
-                    self.accept(entry, flood, reason, env, out);
+                if !not_found && next == Some(learnt.entry) {
+                    self.accept(learnt, reason, env, out);
                 }
                 self.sync_settled(env, out);
             }

@@ -24,16 +24,21 @@ pub(super) enum Purpose {
         resolve: u32,
     },
     /// Return-routability check of a route entry before caching it
-    /// (§3.1.5.11); `flood` says how it came if it came in a FLOOD.
-    Validate {
-        entry: IdIx,
-        flood: Option<FloodOrigin>,
-    },
+    /// (§3.1.5.11).
+    Validate(Learnt),
     Solicit,
     Request,
     /// An acknowledged FLOOD or revoke: a timeout or an ACK with the N flag
     /// removes the entry of its Validate PNRP ID (§3.2.6.3, §3.1.5.4).
     Flood,
+}
+
+/// A route entry learnt from a message, awaiting its validation.
+#[derive(Clone, Debug)]
+pub(super) struct Learnt {
+    pub entry: IdIx,
+    /// The FLOOD it came in, if it came in one.
+    pub flood: Option<FloodOrigin>,
 }
 
 /// The FLOOD a route entry arrived in, which decides what a host does once
@@ -125,18 +130,35 @@ impl Requests {
         Some(take_at(&mut self.pending, i))
     }
 
+    /// Sends an INQUIRE about `entry` to its owner (asking for the CPA when
+    /// `cpa`): a return-routability check or a resolve's closing INQUIRE.
+    #[allow(clippy::too_many_arguments)]
+    pub fn inquire(
+        &mut self,
+        env: &Env,
+        out: &mut Outbox,
+        entry: IdIx,
+        cpa: bool,
+        reason: Reason,
+        purpose: Purpose,
+    ) {
+        let owner = env.ids.owner(entry);
+        let body = Body::Inquire { entry, cpa };
+        self.send(env, out, owner, body, reason, purpose);
+    }
+
     /// Whether an INQUIRE validating `x` is already out.
     pub fn validating(&self, x: IdIx) -> bool {
         self.pending
             .iter()
-            .any(|p| matches!(p.purpose, Purpose::Validate { entry, .. } if entry == x))
+            .any(|p| matches!(&p.purpose, Purpose::Validate(l) if l.entry == x))
     }
 
     /// Whether any INQUIRE validating a route entry is out.
     pub fn validating_any(&self) -> bool {
         self.pending
             .iter()
-            .any(|p| matches!(p.purpose, Purpose::Validate { .. }))
+            .any(|p| matches!(p.purpose, Purpose::Validate(_)))
     }
 
     /// The retransmission timer of request `txn` (§3.1.6.3): each expiry

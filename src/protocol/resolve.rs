@@ -343,19 +343,8 @@ impl Resolver<'_> {
         let handle = r.handle;
         match closing {
             Some(b) => {
-                let body = Body::Inquire {
-                    entry: b,
-                    cpa: true,
-                };
-                let (owner, reason) = (env.ids.owner(b), r.reason);
-                self.requests.send(
-                    env,
-                    out,
-                    owner,
-                    body,
-                    reason,
-                    Purpose::Fetch { resolve: handle },
-                );
+                let fetch = Purpose::Fetch { resolve: handle };
+                self.requests.inquire(env, out, b, true, r.reason, fetch);
             }
             None => self.finish(handle, false, env, out),
         }

@@ -9,16 +9,22 @@ use crate::protocol::env::FloodBack;
 use crate::protocol::id::{HostIx, IdIx, U256};
 use crate::protocol::message::{Body, MsgType, Reason};
 
-/// A cloud of `n` hosts at evenly spread IDs, with maintenance off, and a
-/// newcomer holding an ID half-way between members `k` and `k + 1`.
+/// A cloud of `n` hosts at evenly spread IDs, with maintenance off.
+fn spread_cloud(n: u64, knowledge: Knowledge) -> (Harness, Vec<(HostIx, IdIx)>) {
+    let mut h = Harness::default().without_maintenance();
+    let ids: Vec<U256> = (0..n).map(|i| ring_id(i, n)).collect();
+    let cloud = h.cloud(&ids, knowledge);
+    (h, cloud)
+}
+
+/// [`spread_cloud`] and a newcomer holding an ID half-way between members
+/// `k` and `k + 1`.
 fn cloud_and_newcomer(
     n: u64,
     k: u64,
     knowledge: Knowledge,
 ) -> (Harness, Vec<(HostIx, IdIx)>, HostIx, IdIx) {
-    let mut h = Harness::default().without_maintenance();
-    let ids: Vec<U256> = (0..n).map(|i| ring_id(i, n)).collect();
-    let cloud = h.cloud(&ids, knowledge);
+    let (mut h, cloud) = spread_cloud(n, knowledge);
     let newcomer = h.add_host();
     let x = h.new_id(newcomer, ring_id(2 * k + 1, 2 * n));
     (h, cloud, newcomer, x)
@@ -412,10 +418,8 @@ fn flood_back_goes_to_the_new_entry_per_4_4() {
 /// leaf sets with the replacement).
 #[test]
 fn revoke_on_clean_unregistration() {
-    let mut h = Harness::default().without_maintenance();
     let n = 24;
-    let ids: Vec<U256> = (0..n).map(|i| ring_id(i, n)).collect();
-    let cloud = h.cloud(&ids, Knowledge::LeafSets);
+    let (mut h, cloud) = spread_cloud(n, Knowledge::LeafSets);
     let (leaver, gone) = cloud[12];
     let member = |k: usize| cloud[k].0;
     h.leave(leaver);
@@ -648,10 +652,8 @@ fn a_new_session_does_not_answer_for_its_old_ids() {
 /// sender removes that ID from its cache.
 #[test]
 fn ack_with_the_n_flag_removes_the_flooded_id() {
-    let mut h = Harness::default().without_maintenance();
     let n = 12;
-    let ids: Vec<U256> = (0..n).map(|i| ring_id(i, n)).collect();
-    let cloud = h.cloud(&ids, Knowledge::LeafSets);
+    let (mut h, cloud) = spread_cloud(n, Knowledge::LeafSets);
     // Member 7 crashes and comes back under a new ID far away; member 5
     // (whose leaf set holds member 7's old ID) then leaves cleanly, so
     // its departure FLOODs go to the old ID.
@@ -717,4 +719,153 @@ fn unacknowledged_flood_drops_the_silent_neighbour() {
     assert!(cloud.iter().any(|&(m, _)| m != silent
         && !flooders.contains(&m)
         && h.cache(m).contains(silent_id, &h.ids)));
+}
+
+/// Address change (§3.2.7.2, §3.1.7.1): a publisher advertises every
+/// locally registered PNRP ID — the same IDs — with its new address list,
+/// by the registration resolve of §3.2.4.1 (ID + 1, the route entry in
+/// every LOOKUP). It registers no new ID.
+#[test]
+fn address_change_readvertises_the_same_ids() {
+    let n = 12;
+    let (mut h, cloud) = spread_cloud(n, Knowledge::All);
+    let (host, first) = cloud[3];
+    let second = h.new_id(host, ring_id(15, 2 * n));
+    h.register(host, second);
+    h.run_for(SimDuration::from_secs(10));
+    let before = h.datagrams().len();
+    let ids_before = h.ids.len();
+    h.change_address(host);
+    h.run_for(SimDuration::from_secs(10));
+
+    assert_eq!(h.ids.len(), ids_before, "no new PNRP ID");
+    let mut locals = h.cache(host).locals().to_vec();
+    locals.sort_unstable();
+    assert_eq!(locals, [first, second]);
+    let readvertised: Vec<(U256, Option<IdIx>)> = h.datagrams()[before..]
+        .iter()
+        .filter(|d| d.from == host && d.ty() == MsgType::Lookup)
+        .map(|d| {
+            assert_eq!(d.reason(), Reason::Refresh);
+            match &d.msg.body {
+                Body::Lookup {
+                    target, carried, ..
+                } => (*target, *carried),
+                _ => unreachable!("a LOOKUP"),
+            }
+        })
+        .collect();
+    for x in [first, second] {
+        assert!(
+            readvertised.contains(&(h.ids.id(x).plus_one(), Some(x))),
+            "{x:?} not re-advertised"
+        );
+    }
+}
+
+/// Split detection (§3.2.6.2.1, §3.1.4.4.2, §3.2.5.11.1): a resolve of a
+/// local ID + 1 whose first LOOKUP goes to a seed host, ending with an
+/// INQUIRE to its best match (with the CPA), whose answer is the split
+/// test.
+#[test]
+fn split_detection_ends_with_its_closing_inquire() {
+    let mut params = crate::protocol::env::Params::default();
+    // Every maintenance timer runs one.
+    params.split_detection_interval_secs = 1e-9;
+    params.balance_gap_fraction = 1.0;
+    let mut h = Harness::with_params(params);
+    let n = 12;
+    let ids: Vec<U256> = (0..n).map(|i| ring_id(i, n)).collect();
+    let cloud = h.cloud(&ids, Knowledge::LeafSets);
+    let (prober, local) = cloud[4];
+    let seed = cloud[9].0;
+    // Settled hosts have no seeds: give the prober one by a join.
+    h.join(prober, &[local], &[seed]);
+    h.run_for(SimDuration::from_secs(16));
+
+    let split: Vec<&Datagram> = h
+        .datagrams()
+        .iter()
+        .filter(|d| d.reason() == Reason::SplitDetection && d.from == prober)
+        .collect();
+    let first = split.first().expect("a split detection");
+    assert_eq!((first.ty(), first.to), (MsgType::Lookup, seed));
+    let inquiry = split
+        .iter()
+        .find(|d| d.ty() == MsgType::Inquire)
+        .expect("the closing INQUIRE");
+    // Its best match: the successor of its own ID, the next member.
+    let successor = cloud[5];
+    assert_eq!(inquiry.to, successor.0);
+    assert_eq!(
+        inquiry.msg.body,
+        Body::Inquire {
+            entry: successor.1,
+            cpa: true
+        }
+    );
+    assert!(h.sent(MsgType::Authority).any(|a| a.from == successor.0
+        && a.to == prober
+        && a.msg.txn == inquiry.msg.txn
+        && a.delivered()));
+}
+
+/// The cloud-size estimate in hosts (§3.2.6.2.1.1) is the estimate in PNRP
+/// IDs divided by the host's own number of local IDs (not by a cloud-wide
+/// names-per-host figure the host cannot know).
+#[test]
+fn cloud_size_in_hosts_divides_by_the_hosts_own_ids() {
+    let n = 64;
+    let (mut h, cloud) = spread_cloud(n, Knowledge::LeafSets);
+    let (one, _) = cloud[0];
+    let host = h.add_host();
+    let mine: Vec<IdIx> = [9, 41, 73]
+        .map(|k| h.new_id(host, ring_id(k, 2 * n)))
+        .to_vec();
+    let known: Vec<IdIx> = cloud.iter().map(|&(_, ix)| ix).collect();
+    h.settle(host, &mine, &known);
+    // Each of its IDs sits half-way between two members: B − A is one
+    // member spacing, so the estimate is 2n IDs for every local ID.
+    let regs = h
+        .cache(host)
+        .estimated_registrations(&h.ids)
+        .expect("neighbours");
+    assert!((regs / (2.0 * n as f64) - 1.0).abs() < 1e-9, "{regs}");
+    let hosts = h.node(host).estimated_hosts(&h.ids).expect("an estimate");
+    assert!((hosts - regs / 3.0).abs() < 1e-9, "{hosts}");
+    let single = h.node(one).estimated_hosts(&h.ids).expect("an estimate");
+    let single_regs = h.cache(one).estimated_registrations(&h.ids).expect("one");
+    assert_eq!(single, single_regs);
+}
+
+/// The route entry of a LOOKUP (§2.2.2.8, "the best match so far"): only
+/// a resolve given an InitialBestMatchRouteEntry carries one — a
+/// registration (§3.2.4.1: it "is in each LOOKUP message sent"); an
+/// application resolve (§3.1.4.4: InitialBestMatchRouteEntry empty) sends
+/// none, as §3.1.4.4.2 builds a LOOKUP from its Validate PNRP ID and
+/// Flagged Path only. (The model did this before #19; the test pins the
+/// decision.)
+#[test]
+fn only_registration_lookups_carry_a_route_entry() {
+    let (mut h, cloud, joiner, x) = cloud_and_newcomer(16, 5, Knowledge::All);
+    h.join(joiner, &[x], &[cloud[0].0, cloud[8].0]);
+    h.run_for(SimDuration::from_secs(10));
+    h.resolve_name(cloud[2].0, ring_id(11, 16).high());
+    h.run_for(SimDuration::from_secs(10));
+
+    let carried = |reason: Reason| -> Vec<Option<IdIx>> {
+        h.sent(MsgType::Lookup)
+            .filter(|d| d.reason() == reason)
+            .map(|d| match &d.msg.body {
+                Body::Lookup { carried, .. } => *carried,
+                _ => unreachable!("a LOOKUP"),
+            })
+            .collect()
+    };
+    let registration = carried(Reason::Registration);
+    assert!(!registration.is_empty());
+    assert!(registration.iter().all(|&c| c == Some(x)));
+    let resolve = carried(Reason::Resolve);
+    assert!(!resolve.is_empty());
+    assert!(resolve.iter().all(Option::is_none));
 }

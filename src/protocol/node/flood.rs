@@ -14,56 +14,35 @@ use crate::protocol::env::{Env, FloodBack};
 use crate::protocol::id::{HostIx, IdIx};
 use crate::protocol::message::{Body, Reason};
 use crate::protocol::outbox::Outbox;
-use crate::protocol::requests::{FloodOrigin, Purpose};
+use crate::protocol::requests::{Learnt, Purpose};
 
 impl Node {
     /// Submits a route entry learnt from a message: validated by an INQUIRE
     /// first (asking for the CPA when it falls in a leaf set).
-    pub(super) fn submit(
-        &mut self,
-        x: IdIx,
-        flood: Option<FloodOrigin>,
-        reason: Reason,
-        env: &mut Env,
-        out: &mut Outbox,
-    ) {
+    pub(super) fn submit(&mut self, x: Learnt, reason: Reason, env: &mut Env, out: &mut Outbox) {
         let ids = env.ids;
-        let owner = ids.owner(x);
-        if owner == self.me || self.cache.contains(x, ids) || self.requests.validating(x) {
+        let id = ids.id(x.entry);
+        let known = self.cache.contains(x.entry, ids) || self.requests.validating(x.entry);
+        if ids.owner(x.entry) == self.me || known {
             return;
         }
-        let leaf = self.cache.in_leaf_range(ids.id(x), ids, &env.params.cache);
-        if flood.as_ref().is_some_and(|f| f.cascade) && !leaf {
+        let leaf = self.cache.in_leaf_range(id, ids, &env.params.cache);
+        if x.flood.as_ref().is_some_and(|f| f.cascade) && !leaf {
             return; // a cascade goes on only while X falls in a leaf set
         }
-        if !leaf && !self.cache.would_accept(x, ids, &env.params.cache) {
+        if !leaf && !self.cache.would_accept(x.entry, ids, &env.params.cache) {
             return;
         }
-        let body = Body::Inquire {
-            entry: x,
-            cpa: leaf,
-        };
-        self.requests.send(
-            env,
-            out,
-            owner,
-            body,
-            reason,
-            Purpose::Validate { entry: x, flood },
-        );
+        let entry = x.entry;
+        self.requests
+            .inquire(env, out, entry, leaf, reason, Purpose::Validate(x));
     }
 
     /// Caches a validated entry (§3.1.5.6.1.2); if it entered a leaf set,
     /// floods it on to two neighbours and, when it came in a FLOOD from a
     /// host other than its owner, floods our own entry back (§3.2.5.11).
-    pub(super) fn accept(
-        &mut self,
-        x: IdIx,
-        flood: Option<FloodOrigin>,
-        reason: Reason,
-        env: &mut Env,
-        out: &mut Outbox,
-    ) {
+    pub(super) fn accept(&mut self, x: Learnt, reason: Reason, env: &mut Env, out: &mut Outbox) {
+        let Learnt { entry: x, flood } = x;
         let ids = env.ids;
         let p = &env.params.cache;
         if self.cache.insert(x, ids, p) != (Insert::Added { leaf: true }) {

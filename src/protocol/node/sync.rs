@@ -12,7 +12,7 @@ use crate::protocol::env::Env;
 use crate::protocol::id::{HostIx, IdIx};
 use crate::protocol::message::{Body, IdList, Reason};
 use crate::protocol::outbox::Outbox;
-use crate::protocol::requests::{FloodOrigin, Purpose};
+use crate::protocol::requests::{FloodOrigin, Learnt, Purpose};
 
 impl Node {
     /// Opens a synchronisation conversation with each of the first
@@ -58,8 +58,8 @@ impl Node {
     ) {
         let ids = self.advertisement(env);
         out.send(from, Body::Advertise { ids }, reason, txn);
-        if let Some(x) = carried {
-            self.submit(x, None, reason, env, out);
+        if let Some(entry) = carried {
+            self.submit(Learnt { entry, flood: None }, reason, env, out);
         }
     }
 
@@ -137,7 +137,11 @@ impl Node {
             flooded: Box::new([]),
             cascade: false,
         };
-        self.submit(entry, Some(origin), reason, env, out);
+        let learnt = Learnt {
+            entry,
+            flood: Some(origin),
+        };
+        self.submit(learnt, reason, env, out);
         self.sync_settled(env, out);
     }
 
