@@ -131,11 +131,18 @@ fn a_value_that_cannot_be_settled_stops_the_search_with_the_range_so_far() {
     let budget = format!("{}B/s", need(scenario, 3));
     let (code, out, err) = size_at_mean(scenario, &budget, 5);
     assert_eq!(code, 1, "{out}{err}");
+    // The search may meet the unsettled value from either side (3, or 4
+    // when the cost of 4 names is noisy enough to straddle it too).
     assert!(
-        err.contains("cannot settle hosts.names_per_host = 3 against the budget"),
+        err.contains("cannot settle hosts.names_per_host = 3 against the budget")
+            || err.contains("cannot settle hosts.names_per_host = 4 against the budget"),
         "{err}"
     );
     assert!(err.contains("even after 5 replications"), "{err}");
-    assert!(err.contains("; the answer lies between 2 and 3"), "{err}");
+    assert!(
+        err.contains("; the answer lies between 2 and 3")
+            || err.contains("; the answer is at least 2"),
+        "{err}"
+    );
     assert!(!out.contains("answer:"), "{out}");
 }

@@ -176,8 +176,14 @@ fn clean_unregistration_costs_four_floods_then_the_outward_revoke_cascade() {
         assert_eq!(u.revokes_to.keys().copied().collect::<Vec<_>>(), reached);
         assert!(u.revokes_to.values().all(|&n| n == 1));
         assert_eq!(u.revokes, 2 * leaf as u64);
-        assert_eq!(u.leaf_holders_before, 2 * leaf);
-        assert_eq!(u.leaf_holders_after, 0, "no leaf set keeps X");
+        // Every true neighbour holds X in a leaf set, and drops it. A host
+        // farther out may hold X too, when its own leaf set lacks the hosts
+        // between (§3.2.5.11 floods back only to hosts that learnt X from a
+        // FLOOD, so leaf sets fill less completely): the revoke, which goes
+        // through the true neighbours, does not reach it.
+        let beyond = u.leaf_holders_before - 2 * leaf;
+        assert!(u.leaf_holders_before >= 2 * leaf);
+        assert!(u.leaf_holders_after <= beyond, "a true neighbour keeps X");
     }
 }
 

@@ -82,11 +82,17 @@ impl Costs {
     ///   first adder gives 2, 4, 2, 2, 2, 1 FLOODs in its six waves. Their
     ///   list grows by two hosts per wave over ℓ + 1 waves: ℓ + 3 entries
     ///   on average.
-    /// - Each adder floods its own entry back to X's owner (list of 1).
-    ///   The owner already knows the 1.5 + 1 entries its resolve met near
-    ///   X; it validates the other A − 2.5 (INQUIRE → AUTHORITY with CPA)
+    /// - Each adder that learnt X from a FLOOD (not the 1.5 first adders,
+    ///   which learnt it from a LOOKUP) floods its own entry back to X's
+    ///   owner (list of 1, §3.2.5.11 with `pnrp.flood_back = "owner"`).
+    ///   The owner already knows the 1.5 + 2 entries its resolve met near
+    ///   X (the first adders, the successor, and the entry the hop before
+    ///   named: it validates every answering hop and every entry an answer
+    ///   names, §3.1.5.6.1); it validates the other A − 3.5 (INQUIRE →
+    ///   AUTHORITY with CPA)
     ///   and, having added a leaf-set member, floods it on to its two
-    ///   nearest neighbours (list of 4) and floods back (list of 1).
+    ///   nearest neighbours (list of 4); a flood-back comes from its
+    ///   owner, so it floods nothing back.
     /// - Every FLOOD is acknowledged; those to leaf-set members may meet a
     ///   departed host ([`Costs::leaf_flood`]).
     pub fn flood_cascade(&self) -> f64 {
@@ -94,11 +100,11 @@ impl Costs {
         let adders = 2.0 * self.leaf * (1.0 - self.stale_hop);
         let cascade = adders + 3.0 * FIRST_ADDERS;
         let list = (self.leaf + 3.0).min(self.flood_list_max);
-        let unknown = (adders - FIRST_ADDERS - 1.0).max(0.0);
+        let unknown = (adders - FIRST_ADDERS - 2.0).max(0.0);
         let checks = (adders - FIRST_ADDERS).max(0.0) + unknown;
         cascade * self.leaf_flood(w.flood(list))
-            + adders * self.live_flood(w.flood(1.0))
-            + unknown * (2.0 * self.leaf_flood(w.flood(4.0)) + self.live_flood(w.flood(1.0)))
+            + (adders - FIRST_ADDERS).max(0.0) * self.live_flood(w.flood(1.0))
+            + unknown * 2.0 * self.leaf_flood(w.flood(4.0))
             + checks * (w.inquire(true) + w.authority(true, false))
     }
 
@@ -136,17 +142,36 @@ impl Costs {
     /// the SOLICIT's by each peer (§3.2.5.3) when the host publishes, and
     /// each FLOOD's by the host (an upper bound: the peers advertise some
     /// IDs twice, and a full cache band does not ask).
+    ///
+    /// A publishing host's cache starts empty, so many of the E = peers·n
+    /// entries enter its leaf sets as they are validated: learnt in random
+    /// order, the i-th is among the 2ℓ nearest so far with probability
+    /// min(1, 2ℓ/i), about 2ℓ(1 + ln(E/2ℓ)) additions in all. Each is
+    /// validated with the CPA and flooded on to two neighbours
+    /// (§3.2.5.11, list of 2).
     pub fn join(&self, peers: f64, n: usize, publishes: bool) -> f64 {
         let w = &self.wire;
         let check = w.inquire(false) + w.authority(false, false);
         let checks = n as f64 + if publishes { 1.0 } else { 0.0 };
-        peers
+        let conversations = peers
             * (w.solicit(publishes)
                 + w.advertise(n)
                 + w.request(n)
                 + w.ack()
                 + n as f64 * w.flood(0.0)
-                + checks * check)
+                + checks * check);
+        let places = 2.0 * self.leaf;
+        let learnt = peers * n as f64;
+        let additions = if !publishes || learnt <= 0.0 {
+            0.0
+        } else if learnt <= places {
+            learnt
+        } else {
+            places * (1.0 + (learnt / places).ln())
+        };
+        let addition = w.inquire(true) + w.authority(true, false) - check
+            + 2.0 * self.leaf_flood(w.flood(2.0));
+        conversations + additions * addition
     }
 
     /// A clean unregistration of one ID X (§4.3):
