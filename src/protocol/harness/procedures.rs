@@ -769,10 +769,12 @@ fn address_change_readvertises_the_same_ids() {
 /// test.
 #[test]
 fn split_detection_ends_with_its_closing_inquire() {
-    let mut params = crate::protocol::env::Params::default();
-    // Every maintenance timer runs one.
-    params.split_detection_interval_secs = 1e-9;
-    params.balance_gap_fraction = 1.0;
+    // Every maintenance timer runs one, and no cache balancing.
+    let params = crate::protocol::env::Params {
+        split_detection_interval_secs: 1e-9,
+        balance_gap_fraction: 1.0,
+        ..Default::default()
+    };
     let mut h = Harness::with_params(params);
     let n = 12;
     let ids: Vec<U256> = (0..n).map(|i| ring_id(i, n)).collect();
