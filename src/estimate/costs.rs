@@ -142,24 +142,29 @@ impl Costs {
     /// the SOLICIT's by each peer (§3.2.5.3) when the host publishes, and
     /// each FLOOD's by the host (an upper bound: the peers advertise some
     /// IDs twice, and a full cache band does not ask).
-    ///
-    /// A publishing host's cache starts empty, so many of the E = peers·n
-    /// entries enter its leaf sets as they are validated: learnt in random
-    /// order, the i-th is among the 2ℓ nearest so far with probability
-    /// min(1, 2ℓ/i), about 2ℓ(1 + ln(E/2ℓ)) additions in all. Each is
-    /// validated with the CPA and flooded on to two neighbours
-    /// (§3.2.5.11, list of 2).
     pub fn join(&self, peers: f64, n: usize, publishes: bool) -> f64 {
         let w = &self.wire;
         let check = w.inquire(false) + w.authority(false, false);
         let checks = n as f64 + if publishes { 1.0 } else { 0.0 };
-        let conversations = peers
+        peers
             * (w.solicit(publishes)
                 + w.advertise(n)
                 + w.request(n)
                 + w.ack()
                 + n as f64 * w.flood(0.0)
-                + checks * check);
+                + checks * check)
+    }
+
+    /// The leaf-set FLOODs a joining publisher's synchronisation starts
+    /// (counted as flood). Its cache starts empty, so many of the E =
+    /// peers·n entries it learns enter its leaf sets as they are validated:
+    /// learnt in random order, the i-th is among the 2ℓ nearest so far with
+    /// probability min(1, 2ℓ/i), about 2ℓ(1 + ln(E/2ℓ)) additions in all.
+    /// Each is validated with the CPA (instead of the plain check counted
+    /// in [`Costs::join`]) and flooded on to two neighbours (§3.2.5.11,
+    /// list of 2).
+    pub fn join_leaf_additions(&self, peers: f64, n: usize, publishes: bool) -> f64 {
+        let w = &self.wire;
         let places = 2.0 * self.leaf;
         let learnt = peers * n as f64;
         let additions = if !publishes || learnt <= 0.0 {
@@ -169,9 +174,10 @@ impl Costs {
         } else {
             places * (1.0 + (learnt / places).ln())
         };
-        let addition = w.inquire(true) + w.authority(true, false) - check
-            + 2.0 * self.leaf_flood(w.flood(2.0));
-        conversations + additions * addition
+        let upgrade = w.inquire(true) + w.authority(true, false)
+            - w.inquire(false)
+            - w.authority(false, false);
+        additions * (upgrade + 2.0 * self.leaf_flood(w.flood(2.0)))
     }
 
     /// A clean unregistration of one ID X (§4.3):

@@ -11,7 +11,7 @@
 //! |---|---|---|
 //! | join | joins/s | synchronisation with min(sync_peers, 10, H−1) peers |
 //! | registration | joins/s · m | ID + 1 resolve from one entry, with its INQUIREs |
-//! | flood | joins/s · m | §4.4 cascade and flood-backs |
+//! | flood | joins/s · m, and joins/s | §4.4 cascade and flood-backs; the leaf-set FLOODs of a joining publisher's synchronised entries |
 //! | refresh | refreshes/s, and address changes/s · m | one-hop resolve of an ID its neighbours already hold (an address change re-advertises the same IDs, §3.2.7.2) |
 //! | resolve | resolves/host/h · H_online / 3600 | application resolve with CPA fetch |
 //! | app_query | the same | the application's query and answer, fragmented |
@@ -92,7 +92,12 @@ impl Estimate {
             Reason::Registration,
             pop.joins_per_s * m * costs.registration(paths.registration(1.0)),
         );
-        add(Reason::Flood, pop.joins_per_s * m * costs.flood_cascade());
+        add(
+            Reason::Flood,
+            pop.joins_per_s
+                * (m * costs.flood_cascade()
+                    + costs.join_leaf_additions(peers, advertised, m > 0.0)),
+        );
         add(
             Reason::Refresh,
             pop.refreshes_per_s * costs.refresh() + address_changes * m * costs.refresh(),

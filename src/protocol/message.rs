@@ -67,8 +67,8 @@ impl MsgType {
 /// Why a message was sent: the activity whose cost it is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Reason {
-    /// Cache synchronisation when a host joins (SOLICIT … FLOOD), the
-    /// validation of what it learns and the leaf-set FLOODs that follows.
+    /// Cache synchronisation when a host joins (SOLICIT … FLOOD) and the
+    /// validation of what it learns.
     Join,
     /// First registration of a name: the ID+1 resolve and its INQUIREs.
     Registration,

@@ -48,12 +48,15 @@ impl Node {
         if self.cache.insert(x, ids, p) != (Insert::Added { leaf: true }) {
             return;
         }
-        // Cascades are counted as flood traffic — except those of a
-        // departure, which stay unregistration cost, and those of entries
-        // learnt while synchronising, which are the cost of the join.
-        let reason = match reason {
-            Reason::Unregistration | Reason::Join => reason,
-            _ => Reason::Flood,
+        // Cascades are counted as flood traffic, whatever started them
+        // (a registration, a synchronisation, a resolve) — except the ones
+        // of a departure, which stay unregistration cost. A reason carried
+        // down a cascade would charge one ID's publication to whichever
+        // procedure first taught it to a neighbour.
+        let reason = if reason == Reason::Unregistration {
+            reason
+        } else {
+            Reason::Flood
         };
         let owner = ids.owner(x);
         let Some(local) = self.cache.closest_local(ids.id(x), ids) else {
