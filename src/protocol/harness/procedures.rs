@@ -38,6 +38,18 @@ fn flood(d: &Datagram) -> Option<(IdIx, &[HostIx])> {
     }
 }
 
+/// When the first AUTHORITY validating a synchronised entry reached
+/// `joiner`.
+fn first_validated(h: &Harness, joiner: HostIx) -> SimTime {
+    h.sent(MsgType::Authority)
+        .filter(|d| d.to == joiner && d.reason() == Reason::Join)
+        .find_map(|d| match d.fate {
+            Fate::Delivered(t) => Some(t),
+            _ => None,
+        })
+        .expect("a synchronised entry was validated")
+}
+
 /// Synchronisation on join: §3.1.4.3 (SOLICIT), §3.2.5.3 (ADVERTISE of up
 /// to five cached IDs, and the seed validates the SOLICIT's route entry),
 /// §3.1.5.3 (REQUEST of every advertised ID), §3.2.5.4 (ACK, then one
@@ -125,14 +137,7 @@ fn synchronisation_on_join() {
     // §4.1.2: the registration resolve waits for a synchronised entry, so
     // even with a single seed it sends LOOKUPs, the first once the first
     // validated entry is cached.
-    let first_validated = h
-        .sent(MsgType::Authority)
-        .filter(|d| d.to == joiner && d.reason() == Reason::Join)
-        .find_map(|d| match d.fate {
-            Fate::Delivered(t) => Some(t),
-            _ => None,
-        })
-        .expect("validated");
+    let first_validated = first_validated(&h, joiner);
     let first_lookup = h
         .sent(MsgType::Lookup)
         .next()
@@ -168,14 +173,7 @@ fn registration_resolves_own_id_plus_one_and_fills_the_leaf_sets() {
 
     // §4.1.2: the resolve starts once the cache holds a synchronised (and
     // validated) entry.
-    let first_validated = h
-        .sent(MsgType::Authority)
-        .filter(|d| d.to == joiner && d.reason() == Reason::Join)
-        .find_map(|d| match d.fate {
-            Fate::Delivered(t) => Some(t),
-            _ => None,
-        })
-        .expect("synchronised");
+    let first_validated = first_validated(&h, joiner);
     let lookups: Vec<&Datagram> = h
         .sent(MsgType::Lookup)
         .filter(|d| d.from == joiner && d.reason() == Reason::Registration)
