@@ -15,7 +15,7 @@ pub const FIRST_ADDERS: f64 = 1.5;
 
 pub struct Costs {
     pub wire: Wire,
-    /// Sends of a request that is never answered (1 + retries).
+    /// Sends of a request that is never answered (the Retry Count).
     pub sends_unanswered: f64,
     /// ℓ.
     pub leaf: f64,
@@ -23,8 +23,6 @@ pub struct Costs {
     /// s (hop staleness) and the chance a seed host has left.
     pub stale_hop: f64,
     pub stale_host: f64,
-    /// g: ghost IDs per live one in a cache (see [`super::population`]).
-    pub ghosts: f64,
 }
 
 impl Costs {
@@ -73,8 +71,8 @@ impl Costs {
 
     /// The leaf-set flood cascade of a new ID X (§4.4) and its flood-backs.
     ///
-    /// - Adders: the A = 2ℓ·(1 − s)/(1 + g) live hosts that take X into a
-    ///   leaf set (dead entries and ghost IDs take the other places).
+    /// - Adders: the A = 2ℓ·(1 − s) live hosts that take X into a leaf set
+    ///   (dead entries take the other places).
     ///   The [`FIRST_ADDERS`] learnt it from the registration LOOKUP; the
     ///   other A − 1.5 validate it now (INQUIRE → AUTHORITY with CPA).
     /// - Cascade FLOODs of X: every adder floods outward once; a first
@@ -84,23 +82,29 @@ impl Costs {
     ///   first adder gives 2, 4, 2, 2, 2, 1 FLOODs in its six waves. Their
     ///   list grows by two hosts per wave over ℓ + 1 waves: ℓ + 3 entries
     ///   on average.
-    /// - Each adder floods its own entry back to X's owner (list of 1).
-    ///   The owner already knows the 1.5 + 1 entries its resolve met near
-    ///   X; it validates the other A − 2.5 (INQUIRE → AUTHORITY with CPA)
+    /// - Each adder that learnt X from a FLOOD (not the 1.5 first adders,
+    ///   which learnt it from a LOOKUP) floods its own entry back to X's
+    ///   owner (list of 1, §3.2.5.11 with `pnrp.flood_back = "owner"`).
+    ///   The owner already knows the 1.5 + 2 entries its resolve met near
+    ///   X (the first adders, the successor, and the entry the hop before
+    ///   named: it validates every answering hop and every entry an answer
+    ///   names, §3.1.5.6.1); it validates the other A − 3.5 (INQUIRE →
+    ///   AUTHORITY with CPA)
     ///   and, having added a leaf-set member, floods it on to its two
-    ///   nearest neighbours (list of 4) and floods back (list of 1).
+    ///   nearest neighbours (list of 4); a flood-back comes from its
+    ///   owner, so it floods nothing back.
     /// - Every FLOOD is acknowledged; those to leaf-set members may meet a
     ///   departed host ([`Costs::leaf_flood`]).
     pub fn flood_cascade(&self) -> f64 {
         let w = &self.wire;
-        let adders = 2.0 * self.leaf * (1.0 - self.stale_hop) / (1.0 + self.ghosts);
+        let adders = 2.0 * self.leaf * (1.0 - self.stale_hop);
         let cascade = adders + 3.0 * FIRST_ADDERS;
         let list = (self.leaf + 3.0).min(self.flood_list_max);
-        let unknown = (adders - FIRST_ADDERS - 1.0).max(0.0);
+        let unknown = (adders - FIRST_ADDERS - 2.0).max(0.0);
         let checks = (adders - FIRST_ADDERS).max(0.0) + unknown;
         cascade * self.leaf_flood(w.flood(list))
-            + adders * self.live_flood(w.flood(1.0))
-            + unknown * (2.0 * self.leaf_flood(w.flood(4.0)) + self.live_flood(w.flood(1.0)))
+            + (adders - FIRST_ADDERS).max(0.0) * self.live_flood(w.flood(1.0))
+            + unknown * 2.0 * self.leaf_flood(w.flood(4.0))
             + checks * (w.inquire(true) + w.authority(true, false))
     }
 
@@ -111,8 +115,10 @@ impl Costs {
     }
 
     /// Split detection: a LOOKUP to a seed host (gone with probability
-    /// `stale_host`, then sent `1 + retries` times unanswered), then one to
-    /// the resolver's own successor, which answers with itself.
+    /// `stale_host`, then sent `retries` times unanswered), then one to
+    /// the resolver's own successor, which answers with itself; then the
+    /// closing INQUIRE to it, answered with the CPA (§3.1.4.4.2,
+    /// §3.2.5.11.1).
     pub fn split_detection(&self) -> f64 {
         let w = &self.wire;
         let (first, second) = (w.lookup(false, 0.0), w.lookup(false, 1.0));
@@ -121,7 +127,7 @@ impl Costs {
         let seed = (1.0 - self.stale_host) * (first + answer)
             + self.stale_host * self.sends_unanswered * first;
         let own = second + answer + s / (1.0 - s) * self.sends_unanswered * second;
-        seed + own
+        seed + own + w.inquire(true) + w.authority(true, false)
     }
 
     /// A cache-balancing lookup: an application-like resolve of a gap's
@@ -131,15 +137,47 @@ impl Costs {
     }
 
     /// Synchronisation with `peers` hosts: SOLICIT → ADVERTISE (n IDs) →
-    /// REQUEST (n IDs) → ACK, then n FLOODs with the D flag (no ACK).
+    /// REQUEST (n IDs) → ACK, then n FLOODs with the D flag (no ACK). Every
+    /// route entry learnt is validated, INQUIRE → AUTHORITY (§3.1.5.11):
+    /// the SOLICIT's by each peer (§3.2.5.3) when the host publishes, and
+    /// each FLOOD's by the host (an upper bound: the peers advertise some
+    /// IDs twice, and a full cache band does not ask).
     pub fn join(&self, peers: f64, n: usize, publishes: bool) -> f64 {
         let w = &self.wire;
+        let check = w.inquire(false) + w.authority(false, false);
+        let checks = n as f64 + if publishes { 1.0 } else { 0.0 };
         peers
             * (w.solicit(publishes)
                 + w.advertise(n)
                 + w.request(n)
                 + w.ack()
-                + n as f64 * w.flood(0.0))
+                + n as f64 * w.flood(0.0)
+                + checks * check)
+    }
+
+    /// The leaf-set FLOODs a joining publisher's synchronisation starts
+    /// (counted as flood). Its cache starts empty, so many of the E =
+    /// peers·n entries it learns enter its leaf sets as they are validated:
+    /// learnt in random order, the i-th is among the 2ℓ nearest so far with
+    /// probability min(1, 2ℓ/i), about 2ℓ(1 + ln(E/2ℓ)) additions in all.
+    /// Each is validated with the CPA (instead of the plain check counted
+    /// in [`Costs::join`]) and flooded on to two neighbours (§3.2.5.11,
+    /// list of 2).
+    pub fn join_leaf_additions(&self, peers: f64, n: usize, publishes: bool) -> f64 {
+        let w = &self.wire;
+        let places = 2.0 * self.leaf;
+        let learnt = peers * n as f64;
+        let additions = if !publishes || learnt <= 0.0 {
+            0.0
+        } else if learnt <= places {
+            learnt
+        } else {
+            places * (1.0 + (learnt / places).ln())
+        };
+        let upgrade = w.inquire(true) + w.authority(true, false)
+            - w.inquire(false)
+            - w.authority(false, false);
+        additions * (upgrade + 2.0 * self.leaf_flood(w.flood(2.0)))
     }
 
     /// A clean unregistration of one ID X (§4.3):

@@ -26,11 +26,6 @@
 //! The same with every departure counted (ρ = 1/T) is the chance that a
 //! seed host picked at join has left: `s_host(t) = (1 − e^{−2(t − t0)/T}) / 2`.
 //!
-//! **Ghost IDs.** After an address change the old IDs stay in the caches
-//! that held them (their host still answers), so each cache holds
-//! `g = E[a]/A` ghost IDs per live one, A being the mean time between
-//! address changes of a host and `E[a] = T·(1 − e^{−(t − t0)/T})` (or
-//! t − t0 without churn) the mean age of a cache.
 
 use super::renewal::Timeline;
 use crate::scenario::Scenario;
@@ -50,7 +45,6 @@ pub struct Population {
     /// Chance that a host known since the holder joined has left.
     pub stale_host: f64,
     /// Ghost IDs (given up at an address change) per live ID in a cache.
-    pub ghosts: f64,
     /// Chance that an entry a resolve hop or a flood uses belongs to an
     /// owner that crashed.
     pub stale_hop: f64,
@@ -73,14 +67,6 @@ impl Population {
             .then(|| s.churn.session.mean.as_secs_f64().max(1e-9));
         let leave_rate = session.map_or(0.0, |t| 1.0 / t);
         let dead_rate = (1.0 - s.churn.graceful_share) * leave_rate;
-        let address_changes = s
-            .workload
-            .address_change_interval
-            .map_or(0.0, |a| 1.0 / a.as_secs_f64().max(1e-9));
-        let cache_age = |age: f64| match session {
-            Some(t) => t * (1.0 - (-age / t).exp()),
-            None => age,
-        };
         // 1 − E[e^{−rate·a}] for the holder's cache age a = min(age, Exp(T)).
         let stale = |rate: f64, age: f64| {
             let k = rate + leave_rate;
@@ -115,7 +101,6 @@ impl Population {
             sum.refreshing += t.first_session[i] + later * old_enough;
             sum.stale_host += stale(leave_rate, age);
             sum.stale_hop += stale(dead_rate, age);
-            sum.ghosts += cache_age(age) * address_changes;
         }
         let n = steps.max(1) as f64;
         let secs = n * t.dt;
@@ -128,7 +113,6 @@ impl Population {
             refreshes_per_s: h * m * sum.refreshing / n / interval,
             stale_host: sum.stale_host / n,
             stale_hop: sum.stale_hop / n,
-            ghosts: sum.ghosts / n,
         })
     }
 }
@@ -141,7 +125,6 @@ struct Sums {
     refreshing: f64,
     stale_host: f64,
     stale_hop: f64,
-    ghosts: f64,
 }
 
 #[cfg(test)]
@@ -189,15 +172,7 @@ mod tests {
             (p.joins_per_s, p.departures_per_s, p.stale_hop),
             (0.0, 0.0, 0.0)
         );
-        assert_eq!(p.ghosts, 0.0);
         assert!(off(p.refreshes_per_s, 3000.0 / 86_400.0) < 1e-9);
-        // An address change every 2 h: after 1 h a cache holds half a ghost
-        // per live ID (hosts arrive over the first minute).
-        s.workload.address_change_interval = Some(Duration::secs(7200));
-        s.warmup = Duration::secs(3600 - 10);
-        s.duration = Duration::secs(3600 + 10);
-        let p = Population::of(&s).unwrap();
-        assert!(off(p.ghosts, (3600.0 - 30.0) / 7200.0) < 1e-3, "{p:?}");
         s.warmup = s.duration;
         assert_eq!(Population::of(&s), None);
     }

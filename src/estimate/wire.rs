@@ -63,6 +63,7 @@ impl Wire {
             self.bytes(Body::Lookup {
                 target: U256::ZERO,
                 carried: carried.then_some(IdIx(0)),
+                validate: None,
                 path: list(p),
             })
         };
@@ -78,6 +79,7 @@ impl Wire {
             next: Some(IdIx(0)),
             cpa,
             extended: if app { self.sizes.extended_payload } else { 0 },
+            not_found: false,
         };
         self.bytes_for(body, if app { Reason::Resolve } else { Reason::Join })
     }
@@ -99,6 +101,7 @@ impl Wire {
                 ack: true,
                 flooded: list(n),
                 replaces: None,
+                validate: None,
             })
         };
         at(0) + (at(1) - at(0)) * flooded.max(0.0)
@@ -109,6 +112,7 @@ impl Wire {
         self.bytes(Body::FloodRevoke {
             entry: IdIx(0),
             flooded: list(flooded),
+            validate: None,
         })
     }
 
@@ -123,11 +127,13 @@ impl Wire {
     }
 
     pub fn ack(&self) -> f64 {
-        self.bytes(Body::Ack)
+        self.bytes(Body::Ack { not_found: false })
     }
 
     pub fn solicit(&self, publishes: bool) -> f64 {
-        self.bytes(Body::Solicit { publishes })
+        self.bytes(Body::Solicit {
+            carried: publishes.then_some(IdIx(0)),
+        })
     }
 
     pub fn advertise(&self, n: usize) -> f64 {

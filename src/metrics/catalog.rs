@@ -111,6 +111,9 @@ pub const ALL_OUTPUTS: &str = "`summary.csv`, the metric columns \
 
 /// Names the code refers to; each is defined by its entry in `build`.
 pub const RUN_SEED: &str = "run_seed";
+/// Cache balancing's share of all bytes: the cost of an [ours] choice
+/// (`pnrp.balance_gap_fraction`), shown in every run summary.
+pub const BALANCING_SHARE: &str = "maintenance_bytes_ratio";
 pub const HOSTS: &str = "hosts";
 pub const HOSTS_MEASURED: &str = "hosts_measured";
 pub const MEASURED_S: &str = "measured_s";
@@ -293,7 +296,7 @@ fn build() -> Vec<Metric> {
             |m| real(m.headline.cloud_datagrams_per_s),
         ),
         metric(
-            "maintenance_bytes_ratio",
+            BALANCING_SHARE,
             "share",
             "share of all bytes sent that cache balancing (reason `maintenance`) spent",
             |m| {

@@ -4,11 +4,11 @@
 
 use crate::metrics::RunResult;
 use crate::metrics::catalog::{
-    BLOCKED_INQUIRES, CACHE_ENTRIES, CACHE_HOSTS, CACHE_LEVELS, CLOUD, CLOUD_DATAGRAMS, DEPARTURES,
-    EVENTS, HOSTS, HOSTS_MEASURED, JOINS, LARGEST_SCC_MIN, LEAF_SET_ACCURACY, LEAF_SET_CHECKED,
-    MAX_LEVEL_FILL, MEASURED_S, Measured, REGISTRATIONS, RESOLVE_HOPS, RESOLVE_HOPS_P95,
-    RESOLVE_SUCCESS, RESOLVES_STARTED, RUN_SEED, SCC_COUNT_MAX, SENT_B, STATS, Value,
-    reason_metric, stat_name,
+    BALANCING_SHARE, BLOCKED_INQUIRES, CACHE_ENTRIES, CACHE_HOSTS, CACHE_LEVELS, CLOUD,
+    CLOUD_DATAGRAMS, DEPARTURES, EVENTS, HOSTS, HOSTS_MEASURED, JOINS, LARGEST_SCC_MIN,
+    LEAF_SET_ACCURACY, LEAF_SET_CHECKED, MAX_LEVEL_FILL, MEASURED_S, Measured, REGISTRATIONS,
+    RESOLVE_HOPS, RESOLVE_HOPS_P95, RESOLVE_SUCCESS, RESOLVES_STARTED, RUN_SEED, SCC_COUNT_MAX,
+    SENT_B, STATS, Value, reason_metric, stat_name,
 };
 use crate::protocol::message::Reason;
 
@@ -165,6 +165,13 @@ pub fn summary_table(r: &RunResult) -> String {
                 or_na(real(CACHE_LEVELS), |x| format!("{x:.1}")),
                 int(CACHE_HOSTS),
                 int(MAX_LEVEL_FILL)
+            ),
+        ],
+        [
+            "balancing".to_owned(),
+            format!(
+                "{} of bytes (reason maintenance; gap threshold pnrp.balance_gap_fraction [ours])",
+                percent(real(BALANCING_SHARE))
             ),
         ],
         [

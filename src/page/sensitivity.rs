@@ -73,6 +73,12 @@ pub const VARIED: &[Varied] = &[
         vary: Vary::Values(&["1", "4"]),
         ours: true,
     },
+    Varied {
+        path: "pnrp.flood_back",
+        label: "flood-back reading",
+        vary: Vary::Values(&["\"sender\""]),
+        ours: true,
+    },
 ];
 
 /// One parameter changed.
@@ -428,6 +434,7 @@ mod tests {
                 "pnrp.split_detection_interval doubled (20s) [ours]",
                 "hosts.addresses set to 1 [ours]",
                 "hosts.addresses set to 4 [ours]",
+                "pnrp.flood_back set to sender [ours]",
             ]
         );
         let base = toml::Table::try_from(&s).unwrap();
@@ -473,7 +480,8 @@ mod tests {
         let s = Scenario::default();
         let base = toml::Table::try_from(&s).unwrap();
         // session ±0, refresh −50 %/+100 %, cloud −10 %/+20 %,
-        // balancing ±1 (noise), split ±0, addresses −30 %/+80 %.
+        // balancing ±1 (noise), split ±0, addresses −30 %/+80 %, flood-back
+        // reading ±0.
         let rows = [
             (10.0, (9.0, 11.0)),
             (10.0, (9.0, 11.0)),
@@ -487,6 +495,7 @@ mod tests {
             (10.0, (9.5, 10.5)),
             (7.0, (6.5, 7.5)),
             (16.0, (15.0, 17.0)),
+            (10.0, (9.5, 10.5)),
         ];
         let mut i = 0;
         let sens = Sensitivity::compute(
@@ -512,7 +521,8 @@ mod tests {
                 "cloud size",
                 "balancing threshold",
                 "churn session mean",
-                "split-detection interval"
+                "split-detection interval",
+                "flood-back reading"
             ]
         );
         let refresh = r[0];
@@ -530,7 +540,8 @@ mod tests {
             [
                 "balancing threshold",
                 "churn session mean",
-                "split-detection interval"
+                "split-detection interval",
+                "flood-back reading"
             ]
         );
         let summary = sens.summary();
@@ -550,7 +561,7 @@ mod tests {
         );
         assert!(!summary.contains("not settled"), "{summary}");
         let table = sens.table();
-        assert_eq!(table.lines().count(), 2 + 1 + 12);
+        assert_eq!(table.lines().count(), 2 + 1 + 13);
         assert!(
             table.contains(
                 "| address count **[ours]** (`hosts.addresses`) | set to 4 | 16 | 60 % (48–72 %) |"

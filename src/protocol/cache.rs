@@ -718,6 +718,25 @@ impl Cache {
         None
     }
 
+    /// The cached entries nearest to `x` on each side that `skip` does not
+    /// exclude, below then above (the FLOOD targets of §3.2.5.11: the
+    /// nearest cached PNRP ID less and greater than the new entry's).
+    pub fn nearest_beside(
+        &self,
+        x: U256,
+        ids: &IdTable,
+        mut skip: impl FnMut(IdIx) -> bool,
+    ) -> [Option<IdIx>; 2] {
+        let n = self.entries.len();
+        let at = self.below(x, ids);
+        let mut side = |clockwise: bool| {
+            (0..n)
+                .map(|k| self.entries[Self::around(at, k, n)[usize::from(!clockwise)]].ix)
+                .find(|&ix| ids.id(ix) != x && !skip(ix))
+        };
+        [side(false), side(true)]
+    }
+
     /// The local ID closest to `target`.
     pub fn closest_local(&self, target: U256, ids: &IdTable) -> Option<IdIx> {
         self.locals
@@ -869,9 +888,10 @@ impl Cache {
     }
 
     /// Cloud size estimate of §3.2.6.2.1.1: for each local ID with
-    /// neighbours A below and B above, `2 · 2^256 / (B − A)`; averaged over
-    /// local IDs. This counts registrations; divide by the names per host
-    /// for hosts.
+    /// neighbours A below and B above, `2 · 2^256 / (B − A)`, ignoring
+    /// estimates of 2^32 or more; averaged over the rest. This counts
+    /// registrations (PNRP IDs); divide by the number of local IDs for
+    /// hosts.
     pub fn estimated_registrations(&self, ids: &IdTable) -> Option<f64> {
         let mut memo = self.memo.get();
         if let Some(estimate) = memo.registrations {
@@ -888,21 +908,34 @@ impl Cache {
         if n < 2 || self.local.is_empty() {
             return None;
         }
-        let mut sum = 0.0;
-        for l in &self.local {
-            let [above, below] = Self::around(l.pos as usize, 0, n);
-            let below = ids.id(self.entries[below].ix);
-            let above = ids.id(self.entries[above].ix);
-            let span = below.clockwise_to(above).log10();
-            sum += 2.0 * 10f64.powf(RING_LOG10 - span);
-        }
-        Some(sum / self.local.len() as f64)
+        let estimates: Vec<f64> = self
+            .local
+            .iter()
+            .filter_map(|l| {
+                let [above, below] = Self::around(l.pos as usize, 0, n);
+                size_estimate(
+                    ids.id(self.entries[below].ix),
+                    ids.id(self.entries[above].ix),
+                )
+            })
+            .collect();
+        (!estimates.is_empty()).then(|| estimates.iter().sum::<f64>() / estimates.len() as f64)
     }
 
     /// The largest number of non-leaf entries in one band of one level.
     pub fn max_level_fill(&self) -> u32 {
         self.counts.iter().copied().max().unwrap_or(0)
     }
+}
+
+/// One local ID's cloud-size estimate from its nearest neighbours `below`
+/// and `above` (§3.2.6.2.1.1): `2 · 2^256 / (above − below)`, or `None`
+/// when it reaches 2^32 — which the specification says to ignore, since it
+/// happens when the same peer name is registered several times (IDs a
+/// service location apart).
+pub(super) fn size_estimate(below: U256, above: U256) -> Option<f64> {
+    let estimate = 2.0 * 10f64.powf(RING_LOG10 - below.clockwise_to(above).log10());
+    (estimate < 2f64.powi(32)).then_some(estimate)
 }
 
 /// Index of the member (of `members`, sorted by ID and read as a ring)
@@ -1246,6 +1279,33 @@ mod tests {
         est.sort_by(f64::total_cmp);
         let median = est[est.len() / 2];
         assert!(median > 3_000.0 && median < 30_000.0, "{median}");
+    }
+
+    /// §3.2.6.2.1.1: an estimate of 2^32 or more (neighbours very close,
+    /// as when the same peer name is registered several times) is ignored;
+    /// the others are averaged.
+    #[test]
+    fn cloud_size_estimate_ignores_estimates_of_2_32_or_more() {
+        let mut ids = IdTable::default();
+        let quarter = 1u128 << 126;
+        let a = ids.insert(U256::from_parts(quarter, 0), HostIx(0));
+        let b = ids.insert(U256::from_parts(3 * quarter, 5), HostIx(0));
+        // A's neighbours an eighth of the ring away on each side: B − A is
+        // 2^254, an estimate of 8. B's are 2 apart: 2^256, ignored.
+        let near_a = [quarter - (1 << 125), quarter + (1 << 125)];
+        let mut c = Cache::default();
+        c.add_local(a, &ids, &P);
+        c.add_local(b, &ids, &P);
+        for (i, high) in near_a.into_iter().enumerate() {
+            let x = ids.insert(U256::from_parts(high, 0), HostIx(1 + i as u32));
+            c.insert(x, &ids, &P);
+        }
+        for (i, low) in [4, 6].into_iter().enumerate() {
+            let x = ids.insert(U256::from_parts(3 * quarter, low), HostIx(3 + i as u32));
+            c.insert(x, &ids, &P);
+        }
+        let estimate = c.estimated_registrations(&ids).expect("A's counts");
+        assert!((estimate - 8.0).abs() < 1e-6, "{estimate}");
     }
 
     /// The fast cache against the straightforward one (`reference.rs`):

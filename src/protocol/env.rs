@@ -8,6 +8,22 @@ use super::cache::CacheParams;
 use super::id::IdTable;
 use super::message::WireSizes;
 use crate::engine::{Rng, SimDuration, SimTime};
+use serde::{Deserialize, Serialize};
+
+/// Where a host that took a flooded entry X into a leaf set sends its own
+/// route entry back, and which neighbours it floods X on to: the two
+/// readings of the flood cascade **[ours]**. Both flood back only when X
+/// arrived in a FLOOD from a host other than X's owner (§3.2.5.11).
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum FloodBack {
+    /// §3.2.5.11 (normative): back to the FLOOD's sender; X goes on to the
+    /// cached IDs nearest X on each side.
+    Sender,
+    /// §4.4 (informative example): back to X; X goes on to the leaf-set
+    /// members nearest the local ID on each side.
+    Owner,
+}
 
 /// Protocol parameters, resolved from the scenario.
 #[derive(Clone, Debug)]
@@ -17,6 +33,7 @@ pub struct Params {
     pub sparse_maintenance_period: SimDuration,
     pub sparse_cache_entries: usize,
     pub retransmit_timeout: SimDuration,
+    /// The Retry Count of §3.1.6.3: sends of a request in all.
     pub retries: u32,
     pub advertise_ids: usize,
     pub sync_peers: usize,
@@ -28,7 +45,7 @@ pub struct Params {
     /// Mean seconds between split detections in the whole cloud.
     pub split_detection_interval_secs: f64,
     pub balance_gap_fraction: f64,
-    pub names_per_host: f64,
+    pub flood_back: FloodBack,
     pub sizes: WireSizes,
 }
 
@@ -43,7 +60,8 @@ pub struct Env<'a> {
 /// The values of [MS-PNRP] and Windows (where the specification leaves them
 /// to the implementation), which the scenario's `[pnrp]` section takes as
 /// its defaults: 5 leaf-set entries a side, 20 entries a cache level, 15 s
-/// maintenance, a 1 s retransmission timeout with 2 retries, 22 hops, 6
+/// maintenance, a 1 s retransmission timeout with a Retry Count of 2 (two
+/// sends), synchronisation with up to 10 hosts (note <2>), 22 hops, 6
 /// suspicious replies, AUTHORITY fragments of 1 188 bytes. Defined here,
 /// once, so the protocol's own tests and the scenario schema agree.
 impl Default for Params {
@@ -60,7 +78,7 @@ impl Default for Params {
             retransmit_timeout: SimDuration::from_secs(1),
             retries: 2,
             advertise_ids: 5,
-            sync_peers: 5,
+            sync_peers: 10,
             max_hops: 22,
             max_suspicious: 6,
             lookups_per_hop: 3,
@@ -68,7 +86,7 @@ impl Default for Params {
             refresh_interval: SimDuration::from_secs(86_400),
             split_detection_interval_secs: 10.0,
             balance_gap_fraction: 0.1,
-            names_per_host: 1.0,
+            flood_back: FloodBack::Owner,
             sizes: WireSizes {
                 addresses: 2,
                 secured: true,

@@ -67,7 +67,8 @@ impl MsgType {
 /// Why a message was sent: the activity whose cost it is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Reason {
-    /// Cache synchronisation when a host joins (SOLICIT … FLOOD).
+    /// Cache synchronisation when a host joins (SOLICIT … FLOOD) and the
+    /// validation of what it learns.
     Join,
     /// First registration of a name: the ID+1 resolve and its INQUIREs.
     Registration,
@@ -162,10 +163,11 @@ impl Default for IdIx {
 /// is computed from what the real message would carry.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Body {
-    /// Asks a peer to advertise some of its cache; `publishes` adds the
-    /// sender's route entry.
+    /// Asks a peer to advertise some of its cache; `carried` is the
+    /// sender's route entry (one of its local IDs), which the recipient
+    /// validates (§3.2.5.3).
     Solicit {
-        publishes: bool,
+        carried: Option<IdIx>,
     },
     Advertise {
         ids: IdList,
@@ -179,32 +181,46 @@ pub enum Body {
     /// `replaces` is set on the two floods of a departing host that tell the
     /// outermost leaf-set members which ID takes the departing one's place
     /// (§4.3: "where the Node 6 PNRP ID used to reside").
+    /// `validate` is the recipient's ID the sender knows it by (the
+    /// Validate PNRP ID; `None` sends zero): the recipient answers with the
+    /// N flag when it is not one of its own (§3.2.5.5).
     Flood {
         entry: IdIx,
         ack: bool,
         flooded: Box<[HostIx]>,
         replaces: Option<IdIx>,
+        validate: Option<IdIx>,
     },
     /// A revoke CPA for `entry`, forwarded outward along the leaf sets.
     FloodRevoke {
         entry: IdIx,
         flooded: Box<[HostIx]>,
+        validate: Option<IdIx>,
     },
-    Ack,
+    /// Acknowledges a REQUEST or FLOOD; `not_found` is the N flag (the
+    /// FLOOD's Validate PNRP ID is not registered here, §3.2.5.5).
+    Ack {
+        not_found: bool,
+    },
     /// One step of an iterative resolve. `carried` is the route entry of a
-    /// registering ID; `path` lists the hosts the resolve has visited (the
-    /// flagged path), which the recipient must not return.
+    /// registering ID; `validate` the recipient's ID the resolver reached it
+    /// by (`None` for a seed server); `path` lists the hosts the resolve
+    /// has visited (the flagged path), which the recipient must not return.
     Lookup {
         target: U256,
         carried: Option<IdIx>,
+        validate: Option<IdIx>,
         path: Box<[HostIx]>,
     },
     /// The answer to a LOOKUP (a closer route entry, or the responder's own
     /// ID) or to an INQUIRE (`cpa` set when the CPA was asked for).
+    /// `not_found` is the N flag: the Validate PNRP ID of the request is not
+    /// registered on the responder (§3.2.5.2, §3.2.5.6).
     Authority {
         next: Option<IdIx>,
         cpa: bool,
         extended: u32,
+        not_found: bool,
     },
     /// Return-routability check of `entry`; `cpa` asks for the CPA too.
     Inquire {
@@ -257,7 +273,7 @@ impl Message {
             Body::Request { .. } => MsgType::Request,
             Body::Flood { .. } => MsgType::Flood,
             Body::FloodRevoke { .. } => MsgType::FloodRevoke,
-            Body::Ack => MsgType::Ack,
+            Body::Ack { .. } => MsgType::Ack,
             Body::Lookup { .. } => MsgType::Lookup,
             Body::Authority { .. } => MsgType::Authority,
             Body::Inquire { .. } => MsgType::Inquire,
@@ -269,7 +285,7 @@ impl Message {
     pub fn is_reply(&self) -> bool {
         matches!(
             self.body,
-            Body::Advertise { .. } | Body::Ack | Body::Authority { .. }
+            Body::Advertise { .. } | Body::Ack { .. } | Body::Authority { .. }
         ) || matches!(self.body, Body::Flood { ack: false, .. })
     }
 
@@ -291,12 +307,9 @@ impl Message {
         let message_id = self.txn;
         let app = self.reason == Reason::Resolve;
         match &self.body {
-            Body::Solicit { publishes } => Repr::Solicit {
+            Body::Solicit { carried } => Repr::Solicit {
                 message_id,
-                route_entry: publishes.then_some(RouteEntry {
-                    id: Id::Host(from),
-                    addresses: sizes.addresses,
-                }),
+                route_entry: carried.map(route_entry),
             },
             Body::Advertise { ids } => Repr::Advertise {
                 message_id,
@@ -320,7 +333,7 @@ impl Message {
                 route_entry: Some(route_entry(*entry)),
                 flooded,
             },
-            Body::FloodRevoke { entry, flooded } => Repr::Flood {
+            Body::FloodRevoke { entry, flooded, .. } => Repr::Flood {
                 message_id,
                 no_ack: false,
                 validate: Id::Host(to),
@@ -328,14 +341,16 @@ impl Message {
                 route_entry: None,
                 flooded,
             },
-            Body::Ack => Repr::Ack {
+            Body::Ack { not_found } => Repr::Ack {
                 message_id,
                 acked: message_id,
+                not_found: *not_found,
             },
             Body::Lookup {
                 target,
                 carried,
                 path,
+                ..
             } => Repr::Lookup {
                 message_id,
                 reason_code: match self.reason {
@@ -354,13 +369,14 @@ impl Message {
                 next,
                 cpa: with_cpa,
                 extended,
+                not_found,
             } => {
                 let owned = next.filter(|_| *with_cpa);
                 Repr::Authority(Authority {
                     message_id,
                     acked: message_id,
                     buffer: AuthorityBuffer {
-                        not_found: next.is_none(),
+                        not_found: *not_found,
                         classifier: (app && owned.is_some()).then_some(Classifier {
                             chars: CLASSIFIER_CHARS,
                         }),
@@ -423,6 +439,7 @@ mod tests {
         let lookup = |carried, path: usize| Body::Lookup {
             target: U256::ZERO,
             carried,
+            validate: None,
             path: list(path),
         };
         // Header 12 + LOOKUP_CONTROLS 12 + TARGET 36 + VALIDATE 36 +
@@ -443,6 +460,7 @@ mod tests {
         let revoke = Body::FloodRevoke {
             entry: IdIx(0),
             flooded: list(3),
+            validate: None,
         };
         assert_eq!(one(revoke), 492 + 54);
         // FLOOD: 12 + 8 + 36 + ROUTING_ENTRY 60 + 12 + 18f.
@@ -451,6 +469,7 @@ mod tests {
             ack: true,
             flooded: list(3),
             replaces: None,
+            validate: None,
         };
         assert_eq!(one(flood), 128 + 54);
         // AUTHORITY: header 12 + ACKED 8 + SPLIT_CONTROLS 8, then the
@@ -461,6 +480,7 @@ mod tests {
             next: Some(IdIx(1)),
             cpa,
             extended: 0,
+            not_found: false,
         };
         assert_eq!(one(auth(false)), 28 + 8 + 60);
         assert_eq!(one(auth(true)), 28 + 8 + 60 + 4 + 445);
@@ -490,10 +510,14 @@ mod tests {
             next: Some(IdIx(1)),
             cpa: true,
             extended: 4000,
+            not_found: false,
         };
         // 4 777 bytes: four full fragments and one of 25.
         let buffer = 8 + 44 + 4216 + 60 + 4 + 445;
         assert_eq!(buffer, 4 * 1188 + 25);
         assert_eq!(size(body, Reason::Resolve, &ext), (5, 5 * 28 + buffer));
+        // ACK: 12 + ACKED 8, + FLAGS 8 when it carries the N flag (§2.2.2.7).
+        assert_eq!(one(Body::Ack { not_found: false }), 20);
+        assert_eq!(one(Body::Ack { not_found: true }), 28);
     }
 }

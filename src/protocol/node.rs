@@ -7,22 +7,24 @@
 //! the same code could drive real sockets; the simulation glue (`crate::sim`)
 //! delivers the outbox through the network model.
 //!
-//! The procedures follow [MS-PNRP] as condensed in the model doc:
-//! synchronisation (SOLICIT → ADVERTISE → REQUEST → ACK + FLOODs),
-//! registration (resolve ID + 1 carrying the new route entry; each LOOKUP
-//! recipient validates it with INQUIRE → AUTHORITY, asking for the CPA when
-//! it falls in a leaf set), the leaf-set flood cascade with flood-back,
-//! revoke floods on a clean departure, iterative resolution with
-//! backtracking, retransmission (timeout, retries), and the maintenance
-//! timer (split detection, cache balancing, re-synchronisation).
+//! The procedures follow [MS-PNRP]: synchronisation (`sync`), the
+//! validation of learnt route entries and the leaf-set flood cascade
+//! (`flood`), registration (resolve ID + 1 carrying the new route entry),
+//! re-advertisement after an address change, revoke floods on a clean
+//! departure, iterative resolution with backtracking (`resolve`),
+//! retransmission (`requests`), and the maintenance timer (split
+//! detection, cache balancing, re-synchronisation).
 
-use super::cache::{Cache, Insert};
-use super::id::{HostIx, IdIx, U256, closer};
+use super::cache::Cache;
+use super::id::{HostIx, IdIx, IdTable, U256, closer};
 use super::message::{Body, IdList, Message, Reason};
-use super::requests::{Pending, Purpose, Requests};
+use super::requests::{FloodOrigin, Learnt, Pending, Purpose, Requests};
 use super::resolve::{AppResolve, Resolver, Resolves};
 use crate::engine::SimDuration;
 use rand::Rng as _;
+
+mod flood;
+mod sync;
 
 /// The node's interface types, defined beside the procedures that share
 /// them and named here too because every driver of a node needs them.
@@ -41,7 +43,10 @@ pub struct Node {
     seeds: Vec<HostIx>,
     /// Set once the cache has been seeded; registrations wait for it.
     synced: bool,
+    /// Synchronisation conversations under way.
     sync_outstanding: u32,
+    /// D-set FLOODs requested and not yet received.
+    sync_floods: u32,
     waiting: Vec<IdIx>,
     /// Target of the last cache-balancing lookup.
     last_balance: Option<U256>,
@@ -83,44 +88,7 @@ impl Node {
         self.synchronise(env, out);
     }
 
-    fn synchronise(&mut self, env: &mut Env, out: &mut Outbox) {
-        let peers: Vec<HostIx> = self
-            .seeds
-            .iter()
-            .copied()
-            .filter(|&h| h != self.me)
-            .take(env.params.sync_peers)
-            .collect();
-        if peers.is_empty() {
-            self.sync_done(env, out);
-            return;
-        }
-        let publishes = !self.cache.locals().is_empty() || !self.waiting.is_empty();
-        for peer in peers {
-            self.sync_outstanding += 1;
-            self.requests.send(
-                env,
-                out,
-                peer,
-                Body::Solicit { publishes },
-                Reason::Join,
-                Purpose::Solicit,
-            );
-        }
-    }
-
-    fn sync_done(&mut self, env: &mut Env, out: &mut Outbox) {
-        if self.synced {
-            return;
-        }
-        self.synced = true;
-        for ix in std::mem::take(&mut self.waiting) {
-            self.publish(ix, Reason::Registration, env, out);
-        }
-    }
-
-    /// Registers a new local ID (first registration or re-registration after
-    /// an address change, as `reason` says); its first refresh comes after
+    /// Registers a new local ID (§3.2.4.1); its first refresh comes after
     /// `first_refresh`, then every refresh interval.
     pub fn register(
         &mut self,
@@ -146,10 +114,17 @@ impl Node {
             .start_resolve(target, reason, Some(ix), None, None, env, out);
     }
 
-    /// Drops a local ID without telling anyone (address change, crash).
-    pub fn forget_local(&mut self, ix: IdIx, env: &Env) {
-        self.cache.remove_local(ix, env.ids, &env.params.cache);
-        self.waiting.retain(|&w| w != ix);
+    /// The host's addresses changed (§3.2.7.2, §3.1.7.1): it advertises
+    /// every locally registered PNRP ID — the same IDs — with its new
+    /// address list, by the registration resolve of §3.2.4.1 (step 5).
+    /// IDs still waiting for the synchronisation go out with it anyway.
+    pub fn change_address(&mut self, env: &mut Env, out: &mut Outbox) {
+        if !self.synced {
+            return;
+        }
+        for ix in self.cache.locals().to_vec() {
+            self.publish(ix, Reason::Refresh, env, out);
+        }
     }
 
     /// A clean departure: revoke every local ID (§3.2.4.2).
@@ -163,6 +138,7 @@ impl Node {
                     let body = Body::FloodRevoke {
                         entry: x,
                         flooded: flooded.clone(),
+                        validate: Some(n),
                     };
                     out.send(env.ids.owner(n), body, Reason::Unregistration, 0);
                 }
@@ -177,6 +153,7 @@ impl Node {
                             ack: true,
                             flooded: flooded.clone(),
                             replaces: Some(x),
+                            validate: Some(f),
                         };
                         out.send(env.ids.owner(f), body, Reason::Unregistration, 0);
                     }
@@ -221,40 +198,39 @@ impl Node {
         }
     }
 
-    /// A request went unanswered after every retry (§3.1.6.3): the target
-    /// entry is dropped from the cache and the procedure moves on.
+    /// A request went unanswered after every retry (§3.1.6.3): its
+    /// procedure moves on. Only an unacknowledged FLOOD removes a route
+    /// entry, the one of its Validate PNRP ID (§3.2.6.3); a silent LOOKUP
+    /// or INQUIRE removes none.
     fn on_failure(&mut self, p: Pending, env: &mut Env, out: &mut Outbox) {
         match p.purpose {
-            Purpose::Lookup { resolve, via } => {
-                if let Some(via) = via {
-                    self.cache.remove(via, env.ids, &env.params.cache);
-                }
-                self.resolver().on_lookup_failure(resolve, env, out);
-            }
+            Purpose::Lookup { resolve, .. } => self.resolver().on_lookup_failure(resolve, env, out),
             Purpose::Fetch { resolve } => self.resolver().on_fetch_failure(resolve, env, out),
-            Purpose::Validate { .. } => {}
-            Purpose::Solicit | Purpose::Request => {
-                self.sync_outstanding = self.sync_outstanding.saturating_sub(1);
-                if self.sync_outstanding == 0 {
-                    self.sync_done(env, out);
-                }
+            Purpose::Validate(_) => self.sync_settled(env, out),
+            Purpose::Solicit => self.conversation_ended(0, env, out),
+            Purpose::Request => {
+                let lost = match p.msg.body {
+                    Body::Request { ids } => ids.len() as u32,
+                    _ => 0,
+                };
+                self.conversation_ended(lost, env, out);
             }
-            Purpose::Flood => {
-                if let Body::Flood { .. } | Body::FloodRevoke { .. } = p.msg.body {
-                    self.drop_entries_of(p.to, env);
-                }
-            }
+            Purpose::Flood => self.drop_validated(&p.msg.body, env),
         }
     }
 
-    fn drop_entries_of(&mut self, host: HostIx, env: &Env) {
-        let gone: Vec<IdIx> = self
-            .cache
-            .entries()
-            .filter(|&e| env.ids.owner(e) == host)
-            .collect();
-        for e in gone {
-            self.cache.remove(e, env.ids, &env.params.cache);
+    /// Removes the route entry a FLOOD was sent to (its Validate PNRP ID):
+    /// the FLOOD went unacknowledged (§3.2.6.3), or its ACK had the N flag
+    /// (§3.1.5.4).
+    fn drop_validated(&mut self, body: &Body, env: &Env) {
+        if let Body::Flood {
+            validate: Some(v), ..
+        }
+        | Body::FloodRevoke {
+            validate: Some(v), ..
+        } = *body
+        {
+            self.cache.remove(v, env.ids, &env.params.cache);
         }
     }
 
@@ -269,6 +245,10 @@ impl Node {
         };
         out.timers.push((period, Timer::Maintenance));
         if !self.synced {
+            // A conversation whose FLOODs were lost on the way is given up.
+            if self.sync_outstanding == 0 && !self.requests.validating_any() {
+                self.sync_done(env, out);
+            }
             return;
         }
         if self.cache.is_empty() {
@@ -278,25 +258,15 @@ impl Node {
             }
             return;
         }
-        // Split detection with probability ∝ 1 / estimated cloud size, so
-        // the cloud as a whole runs one every `split_detection_interval`.
-        if let Some(regs) = self.cache.estimated_registrations(env.ids) {
-            let hosts = (regs / prm.names_per_host).max(1.0);
-            let p = period.as_secs_f64() / (prm.split_detection_interval_secs * hosts);
-            let locals = self.cache.locals();
-            if !locals.is_empty() && !self.seeds.is_empty() && env.rng.random::<f64>() < p {
+        // Split detection with probability ∝ 1 / estimated cloud size in
+        // hosts, so the cloud as a whole runs one every
+        // `split_detection_interval` (§3.2.6.2.1).
+        if let Some(hosts) = self.estimated_hosts(env.ids) {
+            let p = period.as_secs_f64() / (prm.split_detection_interval_secs * hosts.max(1.0));
+            if !self.seeds.is_empty() && env.rng.random::<f64>() < p {
+                let locals = self.cache.locals();
                 let local = locals[env.rng.random_range(0..locals.len())];
-                let seed = self.seeds[env.rng.random_range(0..self.seeds.len())];
-                let target = env.ids.id(local).plus_one();
-                self.resolver().start_resolve(
-                    target,
-                    Reason::SplitDetection,
-                    None,
-                    None,
-                    Some(seed),
-                    env,
-                    out,
-                );
+                self.detect_split(local, env, out);
             }
         }
         if !self.resolves.any(Reason::Maintenance) {
@@ -313,6 +283,13 @@ impl Node {
         }
     }
 
+    /// The cloud size in hosts (§3.2.6.2.1.1): the estimate in PNRP IDs
+    /// divided by the number of our own local IDs.
+    pub(crate) fn estimated_hosts(&self, ids: &IdTable) -> Option<f64> {
+        let regs = self.cache.estimated_registrations(ids)?;
+        Some(regs / self.cache.locals().len() as f64)
+    }
+
     // ----- messages ----------------------------------------------------------
 
     /// Reacts to a message from `from`.
@@ -320,102 +297,69 @@ impl Node {
         let reason = msg.reason;
         let txn = msg.txn;
         match msg.body {
-            Body::Solicit { .. } => {
-                let ids = self.advertisement(env);
-                out.send(from, Body::Advertise { ids }, reason, txn);
-            }
-            Body::Advertise { ids } => {
-                if self.requests.take(txn, from).is_none() {
-                    return;
+            Body::Solicit { carried } => self.on_solicit(from, carried, reason, txn, env, out),
+            Body::Advertise { ids } => self.on_advertise(from, ids, reason, txn, env, out),
+            Body::Request { ids } => self.on_request(from, ids, reason, txn, out),
+            Body::Ack { not_found } => match self.requests.take(txn, from) {
+                Some(p) if matches!(p.purpose, Purpose::Request) => {
+                    self.conversation_ended(0, env, out)
                 }
-                let mut wanted = IdList::default();
-                for &ix in ids.as_slice() {
-                    if !self.cache.contains(ix, env.ids) && env.ids.owner(ix) != self.me {
-                        wanted.push(ix);
-                    }
-                }
-                if wanted.is_empty() {
-                    self.sync_outstanding = self.sync_outstanding.saturating_sub(1);
-                    if self.sync_outstanding == 0 {
-                        self.sync_done(env, out);
-                    }
-                } else {
-                    self.requests.send(
-                        env,
-                        out,
-                        from,
-                        Body::Request { ids: wanted },
-                        reason,
-                        Purpose::Request,
-                    );
-                }
-            }
-            Body::Request { ids } => {
-                out.send(from, Body::Ack, reason, txn);
-                for &ix in ids.as_slice() {
-                    let body = Body::Flood {
-                        entry: ix,
-                        ack: false,
-                        flooded: Box::new([]),
-                        replaces: None,
-                    };
-                    out.send(from, body, reason, 0);
-                }
-            }
-            Body::Ack => {
-                if let Some(Pending {
-                    purpose: Purpose::Request,
-                    ..
-                }) = self.requests.take(txn, from)
-                {
-                    self.sync_outstanding = self.sync_outstanding.saturating_sub(1);
-                    if self.sync_outstanding == 0 {
-                        self.sync_done(env, out);
-                    }
-                }
-            }
+                Some(p) if not_found => self.drop_validated(&p.msg.body, env),
+                _ => {}
+            },
             Body::Flood {
                 entry,
                 ack,
                 flooded,
                 replaces,
+                validate,
             } => {
-                if ack {
-                    out.send(from, Body::Ack, reason, txn);
-                    if let Some(gone) = replaces {
-                        self.cache.remove(gone, env.ids, &env.params.cache);
-                    }
-                    self.on_flood(entry, flooded, reason, env, out);
-                } else {
-                    // A synchronisation flood answering our REQUEST.
-                    if env.ids.owner(entry) != self.me {
-                        self.cache.insert(entry, env.ids, &env.params.cache);
-                    }
-                    self.sync_done(env, out);
+                if !ack {
+                    self.on_sync_flood(from, entry, reason, env, out);
+                    return;
                 }
+                self.acknowledge(from, validate, reason, txn, out);
+                if let Some(gone) = replaces {
+                    self.cache.remove(gone, env.ids, &env.params.cache);
+                }
+                let origin = FloodOrigin {
+                    from,
+                    flooded,
+                    cascade: true,
+                };
+                let learnt = Learnt {
+                    entry,
+                    flood: Some(origin),
+                };
+                self.submit(learnt, reason, env, out);
             }
-            Body::FloodRevoke { entry, flooded } => {
-                out.send(from, Body::Ack, reason, txn);
+            Body::FloodRevoke {
+                entry,
+                flooded,
+                validate,
+            } => {
+                self.acknowledge(from, validate, reason, txn, out);
                 self.on_revoke(entry, flooded, reason, env, out);
             }
             Body::Lookup {
                 target,
                 carried,
+                validate,
                 path,
             } => {
-                if let Some(x) = carried {
-                    self.submit(x, None, reason, env, out);
+                if let Some(entry) = carried {
+                    self.submit(Learnt { entry, flood: None }, reason, env, out);
                 }
-                let next = self.next_hop(target, from, &path, env);
                 let body = Body::Authority {
-                    next,
+                    next: self.next_hop(target, from, &path, env),
                     cpa: false,
                     extended: 0,
+                    not_found: !self.holds(validate),
                 };
                 out.send(from, body, reason, txn);
             }
             Body::Inquire { entry, cpa } => {
-                let mine = self.cache.locals().contains(&entry);
+                let mine = self.holds(Some(entry));
                 let extended = if cpa && reason == Reason::Resolve {
                     env.params.sizes.extended_payload
                 } else {
@@ -425,31 +369,118 @@ impl Node {
                     next: mine.then_some(entry),
                     cpa: cpa && mine,
                     extended,
+                    not_found: !mine,
                 };
                 out.send(from, body, reason, txn);
             }
-            Body::Authority { next, .. } => {
+            Body::Authority {
+                next, not_found, ..
+            } => {
                 let Some(p) = self.requests.take(txn, from) else {
                     return;
                 };
-                match p.purpose {
-                    Purpose::Lookup { resolve, via } => self
-                        .resolver()
-                        .on_lookup_answer(resolve, via, next, env, out),
-                    Purpose::Fetch { resolve } => {
-                        if next.is_some() {
-                            self.resolver().finish_app(resolve, true, env, out);
-                        } else {
-                            self.resolver().on_fetch_failure(resolve, env, out);
-                        }
-                    }
-                    Purpose::Validate { entry, cascade } => {
-                        if next == Some(entry) {
-                            self.accept(entry, cascade, reason, env, out);
-                        }
-                    }
-                    Purpose::Solicit | Purpose::Request | Purpose::Flood => {}
+                self.on_authority(p.purpose, next, not_found, reason, env, out);
+            }
+        }
+    }
+
+    /// Whether `validate` (a request's Validate PNRP ID; `None` is zero,
+    /// which asks nothing) is one of our own registered IDs. A host that
+    /// crashed and came back holds new IDs, so it answers messages meant
+    /// for its old ones with the N flag (§3.2.5.2, §3.2.5.5, §3.2.5.6).
+    fn holds(&self, validate: Option<IdIx>) -> bool {
+        validate.is_none_or(|v| self.cache.locals().contains(&v))
+    }
+
+    /// ACKs a FLOOD with the D flag clear, with the N flag when its
+    /// Validate PNRP ID is not ours (§3.1.5.5, §3.2.5.5).
+    fn acknowledge(
+        &mut self,
+        to: HostIx,
+        validate: Option<IdIx>,
+        reason: Reason,
+        txn: u32,
+        out: &mut Outbox,
+    ) {
+        let not_found = !self.holds(validate);
+        out.send(to, Body::Ack { not_found }, reason, txn);
+    }
+
+    /// An AUTHORITY answering our request for `purpose` (§3.1.5.6.1).
+    fn on_authority(
+        &mut self,
+        purpose: Purpose,
+        next: Option<IdIx>,
+        not_found: bool,
+        reason: Reason,
+        env: &mut Env,
+        out: &mut Outbox,
+    ) {
+        match purpose {
+            Purpose::Lookup { resolve, via } => {
+                let learnt = self
+                    .resolver()
+                    .on_lookup_answer(resolve, via, next, not_found, env, out);
+                for entry in learnt.into_iter().flatten() {
+                    self.submit(Learnt { entry, flood: None }, reason, env, out);
                 }
+            }
+            Purpose::Fetch { resolve } if !not_found && next.is_some() => {
+                let split = self.resolves.split_detection_result(resolve);
+                self.resolver().finish(resolve, true, env, out);
+                if let Some((target, best)) = split {
+                    self.split_test(target, best, env, out);
+                }
+            }
+            Purpose::Fetch { resolve } => self.resolver().on_fetch_failure(resolve, env, out),
+            Purpose::Validate(learnt) => {
+                // §3.1.5.6.1.2: the N flag discards the entry.
+                if !not_found && next == Some(learnt.entry) {
+                    self.accept(learnt, reason, env, out);
+                }
+                self.sync_settled(env, out);
+            }
+            Purpose::Solicit | Purpose::Request | Purpose::Flood => {}
+        }
+    }
+
+    /// Starts a split detection from local ID `local` (§3.2.6.2.1): a
+    /// resolve of `local` + 1 whose first LOOKUP goes to a seed server
+    /// (one of the hosts the node was given at join).
+    fn detect_split(&mut self, local: IdIx, env: &mut Env, out: &mut Outbox) {
+        let seed = self.seeds[env.rng.random_range(0..self.seeds.len())];
+        let target = env.ids.id(local).plus_one();
+        self.resolver().start_resolve(
+            target,
+            Reason::SplitDetection,
+            None,
+            None,
+            Some(seed),
+            env,
+            out,
+        );
+    }
+
+    /// The split test of §3.2.5.11.1 on the best match a split detection
+    /// found: a best match we do not cache, with nothing cached closer to
+    /// the target, says we are in the smaller piece of a split cloud, so
+    /// the detection is repeated from every other local ID — once: not
+    /// while other split detections of ours are still under way.
+    fn split_test(&mut self, target: U256, best: IdIx, env: &mut Env, out: &mut Outbox) {
+        let ids = env.ids;
+        if self.cache.contains(best, ids) || self.resolves.any(Reason::SplitDetection) {
+            return;
+        }
+        let closer_cached = self
+            .cache
+            .closest(target, ids, |_| false)
+            .is_some_and(|c| closer(target, ids.id(c), ids.id(best)).is_lt());
+        if closer_cached || self.seeds.is_empty() {
+            return;
+        }
+        for local in self.cache.locals().to_vec() {
+            if ids.id(local).plus_one() != target {
+                self.detect_split(local, env, out);
             }
         }
     }
@@ -495,167 +526,6 @@ impl Node {
                 l
             }),
             (c, l) => c.or(l),
-        }
-    }
-
-    /// Submits a route entry learnt from a LOOKUP or FLOOD: validated by an
-    /// INQUIRE first (asking for the CPA when it falls in a leaf set).
-    fn submit(
-        &mut self,
-        x: IdIx,
-        cascade: Option<Box<[HostIx]>>,
-        reason: Reason,
-        env: &mut Env,
-        out: &mut Outbox,
-    ) {
-        let ids = env.ids;
-        let owner = ids.owner(x);
-        if owner == self.me || self.cache.contains(x, ids) {
-            return;
-        }
-        if self.requests.validating(x) {
-            return;
-        }
-        let leaf = self.cache.in_leaf_range(ids.id(x), ids, &env.params.cache);
-        if cascade.is_some() && !leaf {
-            return; // a cascade goes on only while X falls in a leaf set
-        }
-        if !leaf && !self.cache.would_accept(x, ids, &env.params.cache) {
-            return;
-        }
-        let body = Body::Inquire {
-            entry: x,
-            cpa: leaf,
-        };
-        self.requests.send(
-            env,
-            out,
-            owner,
-            body,
-            reason,
-            Purpose::Validate { entry: x, cascade },
-        );
-    }
-
-    /// Caches a validated entry; if it entered a leaf set, floods it on to
-    /// our nearest neighbours and floods our own entry back to its owner
-    /// (§4.4).
-    fn accept(
-        &mut self,
-        x: IdIx,
-        cascade: Option<Box<[HostIx]>>,
-        reason: Reason,
-        env: &mut Env,
-        out: &mut Outbox,
-    ) {
-        let ids = env.ids;
-        let p = &env.params.cache;
-        if self.cache.insert(x, ids, p) != (Insert::Added { leaf: true }) {
-            return;
-        }
-        // Cascades are counted as flood traffic, whatever started them —
-        // except the ones of a departure, which stay unregistration cost.
-        let reason = if reason == Reason::Unregistration {
-            reason
-        } else {
-            Reason::Flood
-        };
-        let owner = ids.owner(x);
-        let Some(local) = self.cache.closest_local(ids.id(x), ids) else {
-            return;
-        };
-        let mut flooded: Vec<HostIx> = cascade.map(Vec::from).unwrap_or_default();
-        if !flooded.contains(&self.me) {
-            flooded.push(self.me);
-        }
-        flooded.truncate(env.params.flood_list_max);
-        let (below, above) = self.cache.leaf_set(local, ids, p);
-        let mut targets = Vec::new();
-        for side in [&below, &above] {
-            if let Some(&n) = side
-                .iter()
-                .find(|&&n| ids.owner(n) != owner && !flooded.contains(&ids.owner(n)))
-            {
-                targets.push(ids.owner(n));
-            }
-        }
-        let mut list = flooded.clone();
-        for &t in &targets {
-            if !list.contains(&t) {
-                list.push(t);
-            }
-        }
-        list.truncate(env.params.flood_list_max);
-        let list: Box<[HostIx]> = list.into();
-        targets.dedup();
-        for t in targets {
-            let body = Body::Flood {
-                entry: x,
-                ack: true,
-                flooded: list.clone(),
-                replaces: None,
-            };
-            self.requests
-                .send(env, out, t, body, reason, Purpose::Flood);
-        }
-        // Flood-back: tell X about us.
-        let body = Body::Flood {
-            entry: local,
-            ack: true,
-            flooded: Box::new([self.me]),
-            replaces: None,
-        };
-        self.requests
-            .send(env, out, owner, body, reason, Purpose::Flood);
-    }
-
-    fn on_flood(
-        &mut self,
-        x: IdIx,
-        flooded: Box<[HostIx]>,
-        reason: Reason,
-        env: &mut Env,
-        out: &mut Outbox,
-    ) {
-        self.submit(x, Some(flooded), reason, env, out);
-    }
-
-    /// A revoke: drop X and pass the revoke outward, away from X, while we
-    /// held it (§4.3).
-    fn on_revoke(
-        &mut self,
-        x: IdIx,
-        flooded: Box<[HostIx]>,
-        reason: Reason,
-        env: &mut Env,
-        out: &mut Outbox,
-    ) {
-        let ids = env.ids;
-        let p = &env.params.cache;
-        if !self.cache.remove(x, ids, p) {
-            return;
-        }
-        let Some(local) = self.cache.closest_local(ids.id(x), ids) else {
-            return;
-        };
-        let lid = ids.id(local);
-        let x_is_above = lid.clockwise_to(ids.id(x)) <= ids.id(x).clockwise_to(lid);
-        let (below, above) = self.cache.leaf_set(local, ids, p);
-        let outward = if x_is_above { below } else { above };
-        let mut list: Vec<HostIx> = flooded.into();
-        if !list.contains(&self.me) {
-            list.push(self.me);
-        }
-        if let Some(&n) = outward.iter().find(|&&n| !list.contains(&ids.owner(n))) {
-            let to = ids.owner(n);
-            list.push(to);
-            list.truncate(env.params.flood_list_max);
-            let body = Body::FloodRevoke {
-                entry: x,
-                flooded: list.into(),
-            };
-            self.requests
-                .send(env, out, to, body, reason, Purpose::Flood);
         }
     }
 }

@@ -23,15 +23,37 @@ pub(super) enum Purpose {
     Fetch {
         resolve: u32,
     },
-    /// Return-routability check of a route entry before caching it.
-    Validate {
-        entry: IdIx,
-        cascade: Option<Box<[HostIx]>>,
-    },
+    /// Return-routability check of a route entry before caching it
+    /// (§3.1.5.11).
+    Validate(Learnt),
     Solicit,
     Request,
-    /// An acknowledged FLOOD or revoke; nothing follows either way.
+    /// An acknowledged FLOOD or revoke: a timeout or an ACK with the N flag
+    /// removes the entry of its Validate PNRP ID (§3.2.6.3, §3.1.5.4).
     Flood,
+}
+
+/// A route entry learnt from a message, awaiting its validation.
+#[derive(Clone, Debug)]
+pub(super) struct Learnt {
+    pub entry: IdIx,
+    /// The FLOOD it came in, if it came in one.
+    pub flood: Option<FloodOrigin>,
+}
+
+/// The FLOOD a route entry arrived in, which decides what a host does once
+/// the entry is validated and enters a leaf set (§3.2.5.11).
+#[derive(Clone, Debug)]
+pub(super) struct FloodOrigin {
+    /// The FLOOD's sender, to whom the host floods its own entry back when
+    /// the sender is not the entry's owner.
+    pub from: HostIx,
+    /// The Already Flooded List (empty for a synchronisation FLOOD).
+    pub flooded: Box<[HostIx]>,
+    /// D flag clear: part of a leaf-set cascade, which goes on only while
+    /// the entry falls in a leaf set. A synchronisation FLOOD (D set)
+    /// offers an ordinary cache entry.
+    pub cascade: bool,
 }
 
 /// One request awaiting its reply.
@@ -108,19 +130,45 @@ impl Requests {
         Some(take_at(&mut self.pending, i))
     }
 
+    /// Sends an INQUIRE about `entry` to its owner (asking for the CPA when
+    /// `cpa`): a return-routability check or a resolve's closing INQUIRE.
+    #[allow(clippy::too_many_arguments)]
+    pub fn inquire(
+        &mut self,
+        env: &Env,
+        out: &mut Outbox,
+        entry: IdIx,
+        cpa: bool,
+        reason: Reason,
+        purpose: Purpose,
+    ) {
+        let owner = env.ids.owner(entry);
+        let body = Body::Inquire { entry, cpa };
+        self.send(env, out, owner, body, reason, purpose);
+    }
+
     /// Whether an INQUIRE validating `x` is already out.
     pub fn validating(&self, x: IdIx) -> bool {
         self.pending
             .iter()
-            .any(|p| matches!(p.purpose, Purpose::Validate { entry, .. } if entry == x))
+            .any(|p| matches!(&p.purpose, Purpose::Validate(l) if l.entry == x))
     }
 
-    /// The retransmission timer of request `txn`: resends it while retries
-    /// remain; otherwise gives it up and returns it, so that its procedure
-    /// can move on. Nothing happens if it was answered meanwhile.
+    /// Whether any INQUIRE validating a route entry is out.
+    pub fn validating_any(&self) -> bool {
+        self.pending
+            .iter()
+            .any(|p| matches!(p.purpose, Purpose::Validate(_)))
+    }
+
+    /// The retransmission timer of request `txn` (§3.1.6.3): each expiry
+    /// decrements the Retry Count, and the request is resent while the count
+    /// is non-zero, so it goes out `retries` times in all; then it is given
+    /// up and returned, so that its procedure can move on. Nothing happens
+    /// if it was answered meanwhile.
     pub fn on_timer(&mut self, txn: u32, env: &Env, out: &mut Outbox) -> Option<Pending> {
         let i = self.pending.iter().position(|p| p.txn == txn)?;
-        if self.pending[i].sends <= env.params.retries {
+        if self.pending[i].sends < env.params.retries {
             let p = &mut self.pending[i];
             p.sends += 1;
             out.sends.push((p.to, p.msg.clone()));

@@ -4,15 +4,30 @@
 //! entry it knows; the AUTHORITY reply names a closer entry (or the
 //! responder's own ID when it knows none closer). Every host asked joins the
 //! flagged path, which recipients must not return. When a hop does not
-//! answer, its entry is dropped and the resolver backtracks: it asks the
-//! closest host that did answer again, with the longer path, so that host
-//! offers its next-best entry. Limits: `max_hops` useful hops,
+//! answer, the resolver backtracks: it asks the closest host that did
+//! answer again, with the longer path, so that host offers its next-best
+//! entry. A silent hop's entry stays cached (§3.1.6.3 removes none); a hop
+//! that answers with the N flag no longer holds the ID we reached it by,
+//! and that entry is removed (§3.1.5.6.1). Limits: `max_hops` useful hops,
 //! `max_suspicious` replies that brought nothing closer, and
 //! `lookups_per_hop` LOOKUPs to any one host.
 //!
 //! Registration, refresh, split detection and cache balancing use the same
-//! procedure with other targets; an application resolve ends, once it holds
-//! an ID of the wanted name, with an INQUIRE that fetches the CPA.
+//! procedure with other targets. An application resolve ends, once it holds
+//! an ID of the wanted name, with an INQUIRE that fetches the CPA; a split
+//! detection ends with an INQUIRE to its best match, whose answer is the
+//! split test of §3.2.5.11.1.
+//!
+//! The resolver caches nothing itself: the answering hop and the entry an
+//! AUTHORITY points to are new route entries, which the node validates
+//! before caching them (§3.1.5.6.1, §3.2.5.1, §3.1.5.11).
+//!
+//! A LOOKUP carries a route entry (§2.2.2.8: "the best match so far") only
+//! when the resolve was given an InitialBestMatchRouteEntry: §3.1.4.4.2,
+//! which builds the LOOKUP, sets only its Validate PNRP ID and Flagged
+//! Path, and §3.2.4.1 names the registered entry as the one "in each LOOKUP
+//! message sent". So registration, refresh and re-advertisement LOOKUPs
+//! carry it; application, balancing and split-detection LOOKUPs do not.
 
 use super::cache::Cache;
 use super::env::Env;
@@ -39,6 +54,15 @@ impl Resolves {
     /// Whether a resolve for `reason` is under way.
     pub fn any(&self, reason: Reason) -> bool {
         self.list.iter().any(|r| r.reason == reason)
+    }
+
+    /// The target and best match of resolve `handle` if it is a split
+    /// detection, for the split test of §3.2.5.11.1 once its closing
+    /// INQUIRE is answered.
+    pub fn split_detection_result(&self, handle: u32) -> Option<(U256, IdIx)> {
+        let r = self.list.iter().find(|r| r.handle == handle)?;
+        let best = r.best.filter(|_| r.reason == Reason::SplitDetection)?;
+        Some((r.target, best))
     }
 }
 
@@ -166,6 +190,7 @@ impl Resolver<'_> {
         let body = Body::Lookup {
             target: r.target,
             carried: r.carried,
+            validate: via,
             path: r.flagged_path(),
         };
         r.note_asked(to);
@@ -227,7 +252,7 @@ impl Resolver<'_> {
         }
     }
 
-    /// A hop never answered (its entry is already dropped from the cache).
+    /// A hop never answered; its entry stays cached (§3.1.6.3).
     pub fn on_lookup_failure(&mut self, handle: u32, env: &mut Env, out: &mut Outbox) {
         if let Some(i) = self.resolve_index(handle) {
             self.resolves.list[i].failed_since_best = true;
@@ -235,27 +260,34 @@ impl Resolver<'_> {
         }
     }
 
+    /// An AUTHORITY answering a LOOKUP sent to the owner of `via` (§3.1.5.6.1).
+    /// Returns the route entries it taught us, for the node to validate
+    /// before caching: the answering hop's entry (unless the N flag says
+    /// the hop no longer holds it, which removes it from the cache) and
+    /// the entry the answer points to (this is how a registering host
+    /// fills its own leaf set).
     pub fn on_lookup_answer(
         &mut self,
         handle: u32,
         via: Option<IdIx>,
         next: Option<IdIx>,
+        not_found: bool,
         env: &mut Env,
         out: &mut Outbox,
-    ) {
-        let Some(i) = self.resolve_index(handle) else {
-            return;
-        };
+    ) -> [Option<IdIx>; 2] {
         let ids = env.ids;
         let me = self.me;
-        // The responder answered, so its route entry is live: keep it (this
-        // is how a registering host fills its own leaf set), and likewise
-        // the entry it offers, unless it is already known to be gone.
-        for e in [via, next].into_iter().flatten() {
-            if ids.owner(e) != me && ids.is_alive(e) {
-                self.cache.insert(e, ids, &env.params.cache);
+        let via = match via {
+            Some(v) if not_found => {
+                self.cache.remove(v, ids, &env.params.cache);
+                None
             }
-        }
+            via => via,
+        };
+        let learnt = [via, next].map(|e| e.filter(|&e| ids.owner(e) != me));
+        let Some(i) = self.resolve_index(handle) else {
+            return learnt;
+        };
         let r = &mut self.resolves.list[i];
         r.hops += 1;
         // The responder's own ID: the entry we reached it by, or the ID it
@@ -286,55 +318,58 @@ impl Resolver<'_> {
             if let Some(found) = found {
                 r.best = Some(found);
                 self.end_resolve(i, env, out);
-                return;
+                return learnt;
             }
         }
         self.step_resolve(handle, env, out);
+        learnt
     }
 
+    /// Ends a resolve with the INQUIRE of §3.1.4.4.2 to its best match
+    /// where one follows: an application resolve's fetch of the CPA (and
+    /// extended payload) of an ID of the wanted name, and a split
+    /// detection's closing INQUIRE (§3.2.5.11.1). Other resolves just end.
     fn end_resolve(&mut self, i: usize, env: &mut Env, out: &mut Outbox) {
         let r = &self.resolves.list[i];
-        let Some(app) = &r.app else {
-            take_at(&mut self.resolves.list, i);
-            return;
+        let closing = match (&r.app, r.best) {
+            (Some(app), Some(b))
+                if env.ids.id(b).high() == app.name && !r.rejected.contains(&b) =>
+            {
+                Some(b)
+            }
+            (None, Some(b)) if r.reason == Reason::SplitDetection => Some(b),
+            _ => None,
         };
         let handle = r.handle;
-        match r.best {
-            Some(b) if env.ids.id(b).high() == app.name && !r.rejected.contains(&b) => {
-                // Fetch the CPA (and extended payload) from the owner.
-                let body = Body::Inquire {
-                    entry: b,
-                    cpa: true,
-                };
-                let (owner, reason) = (env.ids.owner(b), r.reason);
-                self.requests.send(
-                    env,
-                    out,
-                    owner,
-                    body,
-                    reason,
-                    Purpose::Fetch { resolve: handle },
-                );
+        match closing {
+            Some(b) => {
+                let fetch = Purpose::Fetch { resolve: handle };
+                self.requests.inquire(env, out, b, true, r.reason, fetch);
             }
-            _ => self.finish_app(handle, false, env, out),
+            None => self.finish(handle, false, env, out),
         }
     }
 
-    /// The owner of the ID we found does not have it any more (or did not
-    /// answer): drop that copy and carry on with what else we know.
+    /// The closing INQUIRE failed (the owner did not answer, or answered
+    /// that it no longer holds the ID): an application resolve carries on
+    /// with what else it knows; a split detection ends.
     pub fn on_fetch_failure(&mut self, handle: u32, env: &mut Env, out: &mut Outbox) {
         let Some(i) = self.resolve_index(handle) else {
             return;
         };
         let r = &mut self.resolves.list[i];
+        if r.app.is_none() {
+            self.finish(handle, false, env, out);
+            return;
+        }
         if let Some(stale) = r.best.take() {
             r.rejected.push(stale);
-            self.cache.remove(stale, env.ids, &env.params.cache);
         }
         self.step_resolve(handle, env, out);
     }
 
-    pub fn finish_app(&mut self, handle: u32, success: bool, env: &Env, out: &mut Outbox) {
+    /// Ends a resolve; an application resolve reports its outcome.
+    pub fn finish(&mut self, handle: u32, success: bool, env: &Env, out: &mut Outbox) {
         let Some(i) = self.resolve_index(handle) else {
             return;
         };

@@ -11,6 +11,7 @@ use crate::engine::SimDuration;
 use crate::engine::units::{Duration, Size};
 pub use crate::network::{Latency, NetworkConfig};
 use crate::protocol::node::Params;
+pub use crate::protocol::env::FloodBack;
 pub use crate::workload::churn::{DistKind, DurationDist};
 pub use crate::workload::names::Popularity;
 use serde::{Deserialize, Serialize};
@@ -148,6 +149,11 @@ pub struct Pnrp {
     /// A gap in cache level k is balanced when it exceeds this share of the
     /// level's span **[ours]**.
     pub balance_gap_fraction: f64,
+    /// Which reading of the flood cascade hosts follow **[ours]**:
+    /// `"sender"` (§3.2.5.11: flood back to the FLOOD's sender, forward to
+    /// the cached IDs nearest the new entry) or `"owner"` (§4.4: flood back
+    /// to the new entry, forward to the local ID's nearest neighbours).
+    pub flood_back: FloodBack,
     pub secured_names: bool,
     pub app_endpoints: u32,
     /// Extra payload returned with each resolved CPA.
@@ -197,6 +203,7 @@ pnrp_fields! {
     refresh_interval => refresh_interval,
     split_detection_interval => split_detection_interval_secs,
     balance_gap_fraction => balance_gap_fraction,
+    flood_back => flood_back,
     secured_names => sizes.secured,
     app_endpoints => sizes.app_endpoints,
     extended_payload => sizes.extended_payload,
@@ -280,10 +287,7 @@ impl Scenario {
     /// from `[hosts]` the names per host (the split-detection rate divides
     /// by it) and the addresses each route entry carries.
     pub fn protocol_params(&self) -> Params {
-        let mut p = Params {
-            names_per_host: f64::from(self.hosts.names_per_host),
-            ..Params::default()
-        };
+        let mut p = Params::default();
         p.sizes.addresses = self.hosts.addresses;
         self.pnrp.set_params(&mut p);
         p

@@ -38,9 +38,9 @@ const SOURCES: &[(&str, &str)] = &[
     ("pnrp.sparse_maintenance_period", "§6 note 1"),
     ("pnrp.sparse_cache_entries", "§6 note 1"),
     ("pnrp.retransmit_timeout", "§3.1.2"),
-    ("pnrp.retries", "§3.1.2"),
+    ("pnrp.retries", "§3.1.6.3"),
     ("pnrp.advertise_ids", "§3.2.5.3"),
-    ("pnrp.sync_peers", "§3.1.4.3 (Windows)"),
+    ("pnrp.sync_peers", "§3.1.4.2, §6 note 2"),
     ("pnrp.max_hops", "§3.1.4.4.2"),
     ("pnrp.max_suspicious", "§3.1.4.4.2"),
     ("pnrp.lookups_per_hop", "§3.1.4.4.2"),
@@ -53,6 +53,10 @@ const SOURCES: &[(&str, &str)] = &[
     (
         "pnrp.balance_gap_fraction",
         "[ours] (§6 note 6 gives none); 0.1 makes levels follow log10(registrations), see docs/validation.md",
+    ),
+    (
+        "pnrp.flood_back",
+        "[ours] (§3.2.5.11 and the §4.4 example disagree)",
     ),
     ("pnrp.secured_names", "§2.2.3.1"),
     ("pnrp.app_endpoints", "§2.2.3.1.3"),

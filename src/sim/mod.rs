@@ -616,16 +616,12 @@ impl<'s> Simulation<'s> {
         }
     }
 
-    /// A new address means new service locations, hence new PNRP IDs for
-    /// every name (§3.2.7.2); the old IDs stop answering.
+    /// The host re-advertises its PNRP IDs with its new addresses
+    /// (§3.2.7.2, `Node::change_address`); names it registers later take
+    /// their service location from the new prefix.
     fn change_address(&mut self, now: SimTime, host: HostIx, epoch: u32) {
-        self.retire_names(host);
-        let locals: Vec<IdIx> = self.hosts[host.0 as usize].node.cache.locals().to_vec();
-        for ix in locals {
-            self.react(now, host, |node, env, _| node.forget_local(ix, env));
-        }
+        self.react(now, host, |node, env, out| node.change_address(env, out));
         self.hosts[host.0 as usize].prefix = self.rng_work.random();
-        self.register_names(now, host, Reason::Refresh);
         self.schedule_address_change(now, host, epoch);
     }
 

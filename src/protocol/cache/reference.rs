@@ -424,9 +424,8 @@ impl RefCache {
     }
 
     /// Cloud size estimate of §3.2.6.2.1.1: for each local ID with
-    /// neighbours A below and B above, `2 · 2^256 / (B − A)`; averaged over
-    /// local IDs. This counts registrations; divide by the names per host
-    /// for hosts.
+    /// neighbours A below and B above, `2 · 2^256 / (B − A)`, ignoring
+    /// estimates of 2^32 or more; averaged over the rest.
     pub fn estimated_registrations(&self, ids: &IdTable) -> Option<f64> {
         if self.entries.len() < 2 {
             return None;
@@ -438,8 +437,7 @@ impl RefCache {
                 let id = ids.id(l);
                 let below = ids.id(self.entries[self.nth_from(id, false, 0, ids)?].ix);
                 let above = ids.id(self.entries[self.nth_from(id, true, 0, ids)?].ix);
-                let span = below.clockwise_to(above).log10();
-                Some(2.0 * 10f64.powf(RING_LOG10 - span))
+                super::size_estimate(below, above)
             })
             .collect();
         (!estimates.is_empty()).then(|| estimates.iter().sum::<f64>() / estimates.len() as f64)

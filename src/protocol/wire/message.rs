@@ -61,8 +61,12 @@ pub enum Repr<'a> {
     },
     /// §2.2.2.6.
     Authority(Authority),
-    /// §2.2.2.7.
-    Ack { message_id: u32, acked: u32 },
+    /// §2.2.2.7; `not_found` adds the optional FLAGS field with N set.
+    Ack {
+        message_id: u32,
+        acked: u32,
+        not_found: bool,
+    },
     /// §2.2.2.8. The Flagged Path is the sender's own endpoint followed by
     /// the endpoints of `path`, the hosts the resolve has asked so far.
     Lookup {
@@ -185,7 +189,9 @@ impl Repr<'_> {
                     a.fragments() * (HEADER_LEN + AUTHORITY_FIXED) - HEADER_LEN
                         + a.buffer.buffer_len()
                 }
-                Repr::Ack { .. } => ACKED_LEN,
+                Repr::Ack { not_found, .. } => {
+                    ACKED_LEN + if *not_found { FLAGS_FIELD_LEN } else { 0 }
+                }
                 Repr::Lookup {
                     route_entry, path, ..
                 } => {
@@ -284,7 +290,18 @@ impl Repr<'_> {
                 a.buffer.emit(&mut Writer::new(&mut whole), ids);
                 w.bytes(&whole[chunk]);
             }
-            Repr::Ack { acked: a, .. } => acked(&mut w, a),
+            Repr::Ack {
+                acked: a,
+                not_found,
+                ..
+            } => {
+                acked(&mut w, a);
+                if not_found {
+                    w.field(field_id::FLAGS_FIELD, 6);
+                    w.be16(1); // Reserved (15 bits), then N
+                    w.zeros(2);
+                }
+            }
             Repr::Lookup {
                 reason_code,
                 target,

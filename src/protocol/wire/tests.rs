@@ -70,6 +70,7 @@ fn ack_golden_bytes() {
         &Repr::Ack {
             message_id: 0x0102_0304,
             acked: 0x0102_0304,
+            not_found: false,
         },
         0,
     );
@@ -80,6 +81,18 @@ fn ack_golden_bytes() {
             0x00, 0x18, 0x00, 0x08, 0x01, 0x02, 0x03, 0x04, // acked
         ]
     );
+    // With the N flag (§3.2.5.5): + FLAGS_FIELD 8 (Length 6, 15 reserved
+    // bits, N, 2 bytes padding) = 28.
+    let n = emit(
+        &Repr::Ack {
+            message_id: 0x0102_0304,
+            acked: 0x0102_0304,
+            not_found: true,
+        },
+        0,
+    );
+    assert_eq!(n.len(), 28);
+    assert_eq!(n[20..], [0x00, 0x40, 0x00, 0x06, 0x00, 0x01, 0x00, 0x00]);
 }
 
 #[test]
@@ -416,9 +429,10 @@ fn any_message(hosts: &[HostIx], ids: &[IdIx]) -> impl Strategy<Value = Repr<'st
             validate: Id::Of(IdIx(0)),
         }),
         any_authority().prop_map(Repr::Authority),
-        Just(Repr::Ack {
+        any::<bool>().prop_map(|not_found| Repr::Ack {
             message_id: 1,
-            acked: 1
+            acked: 1,
+            not_found,
         }),
         (0u8..4, any_route(), 0usize..22).prop_map(move |(reason_code, route_entry, p)| {
             Repr::Lookup {
