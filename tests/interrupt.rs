@@ -189,7 +189,7 @@ fn d4_an_interrupted_size_search_resumes_to_the_same_answer() {
             "size",
             &s,
             "--budget",
-            "40B/s",
+            "90B/s",
             "--metric",
             "mean",
             "--threads",

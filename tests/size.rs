@@ -143,17 +143,25 @@ fn a_value_that_cannot_be_settled_gives_the_bracket_and_the_report() {
         page.to_str().unwrap(),
     ]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(
-        out.contains("answer: hosts.names_per_host between 2 and 3 (not settled to one value"),
-        "{out}"
-    );
+    // The search may leave 4 unsettled too, when its cost is noisy enough
+    // to straddle the budget (3's mean) as well.
+    let upper = ["3", "4"]
+        .into_iter()
+        .find(|hi| {
+            out.contains(&format!(
+                "answer: hosts.names_per_host between 2 and {hi} (not settled to one value"
+            ))
+        })
+        .unwrap_or_else(|| panic!("{out}"));
     assert!(
         out.contains("hosts.names_per_host = 3 is not settled:"),
         "{out}"
     );
     let report = std::fs::read_to_string(&page).unwrap();
     assert!(
-        report.contains("**hosts.names_per_host between 2 and 3** (a bracket, not one value)."),
+        report.contains(&format!(
+            "**hosts.names_per_host between 2 and {upper}** (a bracket, not one value)."
+        )),
         "{report}"
     );
     assert!(report.contains("| not settled |"), "{report}");
