@@ -377,8 +377,8 @@ where
     records.sort_by_key(|r| (r.point, r.replication));
     failures.sort_by_key(|f| (f.point.index, f.replication));
 
-    if let Some(sh) = cfg.shard {
-        let files = if records.len() == tasks.len() {
+    let files = match cfg.shard {
+        Some(sh) if records.len() == tasks.len() => {
             let files = shard::write(&cfg.out_dir, sh, base, &records)
                 .map_err(|e| e.context(crate::outputs::OutputFailed))?;
             // The shard file holds every run now; its running journal
@@ -387,31 +387,43 @@ where
             std::fs::remove_file(&journal_path)
                 .with_context(|| format!("cannot remove {}", journal_path.display()))?;
             files
-        } else {
-            Vec::new()
-        };
-        return Ok(SweepOutcome {
-            files,
-            tasks: tasks.len(),
-            completed: records.len(),
-            failures,
-            skipped,
-            cut_short,
-            resumed,
-            resumed_unfinished: unfinished,
-            journal_dropped,
-            shard: Some(sh),
-        });
-    }
+        }
+        Some(_) => Vec::new(),
+        None => write_whole_or_partial(cfg, base, &plan, &records, journal, tasks.len())?,
+    };
+    Ok(SweepOutcome {
+        files,
+        tasks: tasks.len(),
+        completed: records.len(),
+        failures,
+        skipped,
+        cut_short,
+        resumed,
+        resumed_unfinished: unfinished,
+        journal_dropped,
+        shard: cfg.shard,
+    })
+}
+
+/// The tables (and charts) of a whole sweep, or those of its finished runs
+/// in `partial/`; a whole sweep closes its journal.
+fn write_whole_or_partial(
+    cfg: &SweepConfig,
+    base: &Scenario,
+    plan: &SweepPlan,
+    records: &[RunRecord],
+    journal: Option<Journal>,
+    tasks: usize,
+) -> anyhow::Result<Vec<PathBuf>> {
     let name = if base.name.is_empty() {
         "scenario"
     } else {
         &base.name
     };
-    let whole = records.len() == tasks.len();
+    let whole = records.len() == tasks;
     let partial_dir = cfg.out_dir.join(PARTIAL_DIR);
     let files = if whole {
-        let files = write_set(&cfg.out_dir, name, &plan, &records, base, cfg.charts)
+        let files = write_set(&cfg.out_dir, name, plan, records, base, cfg.charts)
             .map_err(|e| e.context(crate::outputs::OutputFailed))?;
         if partial_exists(&partial_dir)? {
             std::fs::remove_dir_all(&partial_dir)
@@ -425,7 +437,7 @@ where
         // finished run, and `--resume` draws them once all are done).
         partial_exists(&partial_dir)?;
         crate::outputs::prepare_output_dir(&partial_dir, 0)?;
-        write_set(&partial_dir, name, &plan, &records, base, None)
+        write_set(&partial_dir, name, plan, records, base, None)
             .map_err(|e| e.context(crate::outputs::OutputFailed))?
     };
     if let Some(journal) = journal.filter(|_| whole) {
@@ -433,18 +445,7 @@ where
             .complete()
             .with_context(|| format!("cannot write {}", journal.path().display()))?;
     }
-    Ok(SweepOutcome {
-        files,
-        tasks: tasks.len(),
-        completed: records.len(),
-        failures,
-        skipped,
-        cut_short,
-        resumed,
-        resumed_unfinished: unfinished,
-        journal_dropped,
-        shard: None,
-    })
+    Ok(files)
 }
 
 #[cfg(test)]
