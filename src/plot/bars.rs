@@ -103,14 +103,7 @@ impl Drawable for BarChart {
             .light_line_style(RGBColor(238, 238, 238))
             .draw()?;
         if let Some(k) = &kbit {
-            let k_label = |v: &f64| k.label(*v);
-            chart
-                .configure_secondary_axes()
-                .y_desc("kbit/s")
-                .axis_desc_style((FONT, 20))
-                .label_style((FONT, 16))
-                .y_label_formatter(&k_label)
-                .draw()?;
+            draw_kbit_axis!(chart, k)?;
         }
         let n = self.series.len().max(1) as f64;
         let width = 0.8 / n;

@@ -220,15 +220,7 @@ where
         .axis_style(RGBColor(90, 90, 90))
         .draw()?;
     if let Some(k) = &kbit {
-        let k_label = |v: &f64| k.label(*v);
-        chart
-            .configure_secondary_axes()
-            .y_desc("kbit/s")
-            .axis_desc_style((FONT, 20))
-            .label_style((FONT, 16))
-            .y_label_formatter(&k_label)
-            .axis_style(RGBColor(90, 90, 90))
-            .draw()?;
+        draw_kbit_axis!(chart, k)?;
     }
 
     let (sx, sy) = (c.x.scale, c.y.scale);

@@ -4,6 +4,24 @@
 //! Text uses DejaVu Sans compiled into the binary (plotters' `ab_glyph`
 //! backend), so charts render the same on a machine without any fonts.
 
+/// Draws the kbit/s axis on the right of `$chart` (a chart with secondary
+/// coordinates whose y axis is in B/s), labelled by `$k`
+/// ([`axes::kbit_ticks`]): one definition for the line charts and the bar
+/// charts, so both read alike.
+macro_rules! draw_kbit_axis {
+    ($chart:expr, $k:expr) => {{
+        let k_label = |v: &f64| $k.label(*v);
+        $chart
+            .configure_secondary_axes()
+            .y_desc("kbit/s")
+            .axis_desc_style((FONT, 20))
+            .label_style((FONT, 16))
+            .y_label_formatter(&k_label)
+            .axis_style(RGBColor(90, 90, 90))
+            .draw()
+    }};
+}
+
 mod axes;
 pub mod bars;
 mod chart;
