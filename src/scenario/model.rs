@@ -14,6 +14,7 @@ pub use crate::protocol::env::FloodBack;
 use crate::protocol::node::Params;
 pub use crate::workload::churn::{DistKind, DurationDist};
 pub use crate::workload::names::Popularity;
+pub use crate::workload::timeline::EventSpec;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
@@ -49,6 +50,10 @@ pub struct Scenario {
     /// Design variants compared by `pnrpsim compare` (`[[design]]` tables).
     #[serde(rename = "design", skip_serializing_if = "Vec::is_empty")]
     pub designs: Vec<Design>,
+    /// What-if timeline (`[[event]]` tables): scripted crashes, departures,
+    /// flash crowds, partitions, loss and seed-server outages.
+    #[serde(rename = "event", skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<EventSpec>,
 }
 
 /// A design variant: the scenario with some parameters overridden.
@@ -83,6 +88,7 @@ impl Default for Scenario {
             expect: Vec::new(),
             fingerprint: None,
             designs: Vec::new(),
+            events: Vec::new(),
         }
     }
 }

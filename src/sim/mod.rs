@@ -10,6 +10,7 @@
 //! counts.
 
 mod accounting;
+mod timeline;
 mod truth;
 
 use crate::engine::{EventQueue, Rng, SimDuration, SimTime, StreamSeed};
@@ -60,6 +61,12 @@ enum Event {
     },
     WindowEnd,
     Connectivity,
+    /// Event `index` of the scenario's timeline starts, or (`end`) its
+    /// window ends.
+    Timeline {
+        index: u32,
+        end: bool,
+    },
 }
 
 struct Host {
@@ -97,6 +104,9 @@ pub struct Simulation<'s> {
     rng_net: Rng,
     rng_proto: Rng,
     rng_work: Rng,
+    /// The timeline's draws (who crashes, the partition's sides, arrivals),
+    /// a stream of its own so that a timeline leaves the others alone.
+    rng_timeline: Rng,
     acc: Accounting,
     /// Datagrams sent since the start, warm-up included.
     datagrams: u64,
@@ -139,7 +149,9 @@ impl<'s> Simulation<'s> {
     }
 
     pub fn new(s: &'s Scenario, seed: StreamSeed) -> anyhow::Result<Simulation<'s>> {
-        let n = s.hosts.count as usize;
+        // Hosts of the timeline's flash crowds come after those of `hosts.count`.
+        let present = s.hosts.count as usize;
+        let n = present + crate::workload::timeline::joining_hosts(&s.events) as usize;
         let mut setup = seed.stream("setup");
         let plan = NamePlan::new(
             n,
@@ -198,6 +210,7 @@ impl<'s> Simulation<'s> {
             rng_net: seed.stream("network"),
             rng_proto: seed.stream("protocol"),
             rng_work: seed.stream("workload"),
+            rng_timeline: seed.stream("timeline"),
             acc,
             datagrams: 0,
             outbox: Outbox::default(),
@@ -205,7 +218,7 @@ impl<'s> Simulation<'s> {
             end,
             observer: None,
         };
-        for h in 0..n {
+        for h in 0..present {
             let at = churn::arrival(s.hosts.join_spread.0, &mut world.rng_work);
             world.queue.schedule(
                 at,
@@ -220,6 +233,7 @@ impl<'s> Simulation<'s> {
         if let Some(every) = s.metrics.connectivity_every {
             world.queue.schedule(warmup + every.0, Event::Connectivity);
         }
+        world.schedule_timeline();
         Ok(world)
     }
 
@@ -383,6 +397,7 @@ impl<'s> Simulation<'s> {
                     self.queue.schedule(now + every.0, Event::Connectivity);
                 }
             }
+            Event::Timeline { index, end } => self.on_timeline(now, index as usize, end),
         }
     }
 
@@ -467,7 +482,7 @@ impl<'s> Simulation<'s> {
             .sent(from, to, &msg, &self.network, &self.params.sizes);
         self.datagrams += u64::from(fragments);
         let lost = (0..fragments).any(|_| self.network.is_lost(&mut self.rng_net));
-        if lost {
+        if lost || self.network.is_cut(from.0, to.0) {
             return;
         }
         let delay = self.network.delay(from.0, to.0, &mut self.rng_net);
@@ -521,7 +536,10 @@ impl<'s> Simulation<'s> {
     /// interval after its registration.
     fn register_names(&mut self, now: SimTime, host: HostIx, reason: Reason) {
         let names = self.hosts[host.0 as usize].names.clone();
-        let initial = self.hosts[host.0 as usize].epoch == 1 && reason == Reason::Registration;
+        // A flash crowd's hosts are new: their names start a fresh cycle.
+        let initial = self.hosts[host.0 as usize].epoch == 1
+            && reason == Reason::Registration
+            && host.0 < self.scenario.hosts.count;
         for name in names {
             self.register_name(now, host, name, reason, initial);
         }
@@ -680,6 +698,7 @@ impl<'s> Simulation<'s> {
             leaf_sets,
             registrations,
             events,
+            events_marked: timeline::marks(&self.scenario.events),
         })
     }
 }
@@ -694,4 +713,5 @@ struct RunResultParts {
     leaf_sets: crate::metrics::LeafSetAccuracy,
     registrations: u64,
     events: u64,
+    events_marked: Vec<crate::metrics::recovery::EventMark>,
 }
