@@ -89,7 +89,7 @@ pub fn of_run(r: &RunResult) -> u64 {
     if !timeline.windows.is_empty() {
         h.len(timeline.windows.len());
         for w in &timeline.windows {
-            h.counts(&[w.started, w.succeeded, w.hops]);
+            h.counts(&[w.finished, w.succeeded, w.hops]);
         }
     }
     h.0

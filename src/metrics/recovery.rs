@@ -15,7 +15,10 @@ use super::RunResult;
 /// of them.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct WindowResolves {
-    pub started: u64,
+    /// Resolves started in the window that have finished, by success or
+    /// failure (those still in flight at the end, or whose host left, are
+    /// not counted: their fate is unknown).
+    pub finished: u64,
     pub succeeded: u64,
     /// LOOKUP hops of the successful ones, summed.
     pub hops: u64,
@@ -23,7 +26,7 @@ pub struct WindowResolves {
 
 impl WindowResolves {
     pub fn success(&self) -> Option<f64> {
-        (self.started > 0).then(|| self.succeeded as f64 / self.started as f64)
+        (self.finished > 0).then(|| self.succeeded as f64 / self.finished as f64)
     }
     pub fn mean_hops(&self) -> Option<f64> {
         (self.succeeded > 0).then(|| self.hops as f64 / self.succeeded as f64)
@@ -77,23 +80,24 @@ pub struct Recovery {
     pub recovery_bytes: Option<u64>,
 }
 
+/// The window that holds simulated second `secs`, if a measured one does.
+pub fn window_of(run: &RunResult, secs: f64) -> Option<usize> {
+    run.windows
+        .iter()
+        .zip(run.window_widths())
+        .position(|(w, width)| secs < w.start_secs + width)
+}
+
 /// The recovery of each event of `run`'s timeline, in timeline order.
 pub fn recoveries(run: &RunResult) -> Vec<Recovery> {
     let t = &run.timeline;
     let windows = &run.windows;
-    let widths = run.window_widths();
-    let window_of = |secs: f64| {
-        windows
-            .iter()
-            .zip(&widths)
-            .position(|(w, width)| secs < w.start_secs + width)
-    };
     // Events are judged up to the window of the next event that starts
     // later, so that two events do not share a dip.
     let mut starts: Vec<usize> = t
         .events
         .iter()
-        .map(|e| window_of(e.at_secs).unwrap_or(windows.len()))
+        .map(|e| window_of(run, e.at_secs).unwrap_or(windows.len()))
         .collect();
     starts.push(windows.len());
     (0..t.events.len())
@@ -117,7 +121,7 @@ fn judge(run: &RunResult, first: usize, limit: usize, at_secs: f64) -> Recovery 
     }
     let mut pooled = WindowResolves::default();
     for w in &series[first.saturating_sub(BASELINE_WINDOWS)..first] {
-        pooled.started += w.started;
+        pooled.finished += w.finished;
         pooled.succeeded += w.succeeded;
     }
     let before = pooled.success();
@@ -183,7 +187,7 @@ mod tests {
                 windows: ok
                     .iter()
                     .map(|&s| WindowResolves {
-                        started: 100,
+                        finished: 100,
                         succeeded: s,
                         hops: s * 3,
                     })

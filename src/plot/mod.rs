@@ -27,6 +27,7 @@ pub mod bars;
 mod chart;
 mod data;
 mod figures;
+pub mod timeline;
 
 /// The chart model, for charts that are not drawn from a sweep (the
 /// validation charts of `docs/validation.md`).

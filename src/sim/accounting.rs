@@ -200,16 +200,23 @@ impl Accounting {
     pub fn resolve_started(&mut self) {
         if self.measuring() {
             self.resolves.started += 1;
-            if let Some(w) = self.resolve_window(self.now) {
-                w.started += 1;
-            }
         }
     }
 
     /// Counts an application resolve that was started after the warm-up.
     pub fn resolved(&mut self, o: ResolveOutcome) {
         let started = SimTime(self.now.0.saturating_sub(o.latency.0));
-        if started < self.warmup || !o.success {
+        if started < self.warmup {
+            return;
+        }
+        if let Some(w) = self.resolve_window(started) {
+            w.finished += 1;
+            if o.success {
+                w.succeeded += 1;
+                w.hops += u64::from(o.hops);
+            }
+        }
+        if !o.success {
             return;
         }
         let r = &mut self.resolves;
@@ -220,10 +227,6 @@ impl Accounting {
         }
         r.hops[k] += 1;
         r.latencies_secs.push(o.latency.as_secs_f64());
-        if let Some(w) = self.resolve_window(started) {
-            w.succeeded += 1;
-            w.hops += u64::from(o.hops);
-        }
     }
 
     pub fn close_window(&mut self, hosts_online: u32, registrations: u32) {

@@ -391,7 +391,9 @@ impl<'s> Simulation<'s> {
                     .schedule(now + self.scenario.metrics.window.0, Event::WindowEnd);
             }
             Event::Connectivity => {
-                let c = truth::connectivity(&self.hosts_view(), &self.ids);
+                let net = &self.network;
+                let c =
+                    truth::connectivity(&self.hosts_view(), &self.ids, |a, b| !net.is_cut(a, b));
                 self.acc.connectivity(c);
                 if let Some(every) = self.scenario.metrics.connectivity_every {
                     self.queue.schedule(now + every.0, Event::Connectivity);
