@@ -149,8 +149,9 @@ fn a_flash_crowd_adds_hosts_within_its_span() {
 
 #[test]
 fn a_partition_splits_the_overlay_while_it_lasts_and_it_joins_after() {
-    // Connectivity is sampled at the start of each minute window; the
-    // partition lasts from 8 to 23 min.
+    // Connectivity is sampled at the start of each minute window, just
+    // after the timeline's changes at that instant; the partition lasts
+    // from 8 to 23 min.
     let r = run("[[event]]\nat = \"8min\"\npartition = { share = 0.5, for = \"15min\" }\n");
     let samples: Vec<(f64, u32)> = r
         .windows
@@ -159,17 +160,17 @@ fn a_partition_splits_the_overlay_while_it_lasts_and_it_joins_after() {
         .collect();
     let during: Vec<u32> = samples
         .iter()
-        .filter(|&&(t, _)| t > 480.0 && t < 1380.0)
+        .filter(|&&(t, _)| (480.0..1380.0).contains(&t))
         .map(|&(_, c)| c)
         .collect();
     let before: Vec<u32> = samples
         .iter()
-        .filter(|&&(t, _)| t <= 480.0)
+        .filter(|&&(t, _)| t < 480.0)
         .map(|&(_, c)| c)
         .collect();
     let after: Vec<u32> = samples
         .iter()
-        .filter(|&&(t, _)| t > 1380.0)
+        .filter(|&&(t, _)| t >= 1380.0)
         .map(|&(_, c)| c)
         .collect();
     assert!(before.iter().all(|&c| c == 1), "{samples:?}");
@@ -194,4 +195,115 @@ fn events_leave_runs_without_them_unchanged_and_are_deterministic() {
         base.total_sent(),
         "the loss burst costs retransmits"
     );
+}
+
+/// A scenario file and a trace beside it, in a fresh directory.
+fn with_trace(trace: &str, churn: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "pnrpsim-trace-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(dir.join("traces")).unwrap();
+    std::fs::write(dir.join("traces/s.csv"), trace).unwrap();
+    let file = dir.join("t.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "duration = \"1h\"\nwarmup = \"5min\"\nseed = 2\n\n[hosts]\ncount = 6\n\n\
+             [churn]\ntrace = \"traces/s.csv\"\n{churn}"
+        ),
+    )
+    .unwrap();
+    (dir, file)
+}
+
+#[test]
+fn a_trace_is_replayed_exactly() {
+    // Times around the 5 min warm-up and the 1 h end: only what happens
+    // in between counts.
+    let trace = "host,up,down\na,0,10min\nb,2min,\nc,4min,20min\na,30min,40min\nc,25min,2h\na,50min,3500\nd,70min,80min\n";
+    let (dir, file) = with_trace(trace, "");
+    let s = pnrpsim::scenario::load::load_file(&file, &[]).unwrap();
+    let r = pnrpsim::sim::run(&s, StreamSeed::single(s.seed)).unwrap();
+    // Joins at 25, 30 and 50 min; departures at 10, 20, 40 and 58:20 min.
+    assert_eq!((r.joins, r.departures), (3, 4));
+    // Online time of each host within [5 min, 60 min]: a 5+10+8:20 min,
+    // b 55 min, c 15+35 min, d never (after the end); hosts 4 and 5 are
+    // beyond the trace and, without churn, online throughout.
+    let online: Vec<f64> = r.hosts.iter().map(|h| h.online_secs).collect();
+    let expected = [1400.0, 3300.0, 3000.0, 0.0, 3300.0, 3300.0];
+    for (h, (got, want)) in online.iter().zip(expected).enumerate() {
+        assert!(
+            (got - want).abs() < 1e-6,
+            "host {h}: {got} s, expected {want} s"
+        );
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn the_failure_trace_archive_layout_is_replayed_too() {
+    let trace = "node_id\tevent_type\tevent_start_time\tevent_end_time\n\
+                 n1\t1\t1700000000\t1700000600\n\
+                 n1\t0\t1700000600\t1700001200\n\
+                 n1\t1\t1700001200\t1700002400\n\
+                 n2\t1\t1700000200\t1700009999\n";
+    let (dir, file) = with_trace(trace, "");
+    let s = pnrpsim::scenario::load::load_file(&file, &[]).unwrap();
+    let r = pnrpsim::sim::run(&s, StreamSeed::single(s.seed)).unwrap();
+    // n1: leaves at 10 min, back at 20, leaves at 40; n2 stays past the end.
+    assert_eq!((r.joins, r.departures), (1, 2));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_bad_trace_is_refused_at_its_line_and_column() {
+    for (trace, at, message) in [
+        ("host,up\na,0\n", "s.csv:1:1: ", "missing column `down`"),
+        (
+            "host,up,down\na,-5,30\n",
+            "s.csv:2:3: ",
+            "up: must not be negative (got -5)",
+        ),
+        (
+            "host,up,down\na,100,200\na,50,60\n",
+            "s.csv:3:3: ",
+            "sessions of host `a` are not in time order",
+        ),
+        (
+            "host,up,down\na,100,200\nb,0,10\na,150,300\n",
+            "s.csv:4:3: ",
+            "overlaps the previous session of host `a`, which ends at 200s",
+        ),
+    ] {
+        let (dir, file) = with_trace(trace, "");
+        let e = pnrpsim::scenario::load::load_file(&file, &[])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(at) && e.contains(message), "{e}");
+        assert!(!e.contains('\n'));
+        let out = Command::new(env!("CARGO_BIN_EXE_pnrpsim"))
+            .arg("validate")
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+    // More trace hosts than simulated ones.
+    let (dir, file) = with_trace(
+        "host,up,down\na,0,\nb,0,\nc,0,\nd,0,\ne,0,\nf,0,\ng,0,\n",
+        "",
+    );
+    let e = pnrpsim::scenario::load::load_file(&file, &[])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("churn.trace: the trace has 7 hosts, more than `hosts.count` (6)"),
+        "{e}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
 }

@@ -196,7 +196,7 @@ pub fn load_str(text: &str, origin: &str, sets: &[String]) -> Result<Scenario, S
             }
         });
     }
-    Ok(scenario)
+    super::trace_file::resolve(scenario, origin)
 }
 
 /// A file that is not TOML at all, located where toml's parser stopped.

@@ -343,6 +343,12 @@ pub struct Churn {
     pub downtime: DurationDist,
     /// Share of departures that unregister cleanly; the rest crash.
     pub graceful_share: f64,
+    /// Sessions replayed from a trace file (`host,up,down`, or the Failure
+    /// Trace Archive's event trace), relative to the scenario file; its
+    /// hosts are hosts 0, 1, … and those beyond it follow the rest of
+    /// `[churn]` ([`crate::workload::trace`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trace: Option<String>,
 }
 
 impl Default for Churn {
@@ -355,6 +361,7 @@ impl Default for Churn {
                 ..DurationDist::default()
             },
             graceful_share: 0.5,
+            trace: None,
         }
     }
 }

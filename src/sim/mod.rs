@@ -10,6 +10,7 @@
 //! counts.
 
 mod accounting;
+mod sessions;
 mod timeline;
 mod truth;
 
@@ -24,6 +25,7 @@ use crate::workload::bootstrap::SeedServer;
 use crate::workload::churn::{self, ChurnSchedule};
 use crate::workload::names::{NamePicker, NamePlan};
 use crate::workload::resolves::AppResolves;
+use crate::workload::trace::TraceChurn;
 use accounting::Accounting;
 use rand::Rng as _;
 
@@ -101,6 +103,8 @@ pub struct Simulation<'s> {
     resolves: AppResolves,
     /// Absent without churn: hosts then stay online.
     churn: Option<ChurnSchedule>,
+    /// `churn.trace`'s sessions, for the hosts it covers.
+    trace: Option<TraceChurn>,
     rng_net: Rng,
     rng_proto: Rng,
     rng_work: Rng,
@@ -182,6 +186,12 @@ impl<'s> Simulation<'s> {
             .enabled
             .then(|| ChurnSchedule::new(&c.session, &c.downtime, c.graceful_share))
             .transpose()?;
+        let trace = match &c.trace {
+            Some(path) => Some(TraceChurn::new(crate::scenario::trace_file::load(
+                std::path::Path::new(path),
+            )?)),
+            None => None,
+        };
         let hosts = (0..n)
             .map(|h| Host {
                 node: Node::new(HostIx(h as u32)),
@@ -207,6 +217,7 @@ impl<'s> Simulation<'s> {
             plan,
             resolves,
             churn,
+            trace,
             rng_net: seed.stream("network"),
             rng_proto: seed.stream("protocol"),
             rng_work: seed.stream("workload"),
@@ -219,7 +230,13 @@ impl<'s> Simulation<'s> {
             observer: None,
         };
         for h in 0..present {
-            let at = churn::arrival(s.hosts.join_spread.0, &mut world.rng_work);
+            let at = match world.trace.as_ref().filter(|t| t.covers(h)) {
+                Some(t) => match t.first_up(h) {
+                    Some(at) => at,
+                    None => continue,
+                },
+                None => churn::arrival(s.hosts.join_spread.0, &mut world.rng_work),
+            };
             world.queue.schedule(
                 at,
                 Event::Online {
@@ -520,10 +537,8 @@ impl<'s> Simulation<'s> {
         // registration resolves wait until the cache is synchronised.
         self.register_names(now, host, Reason::Registration);
         self.react(now, host, |node, env, out| node.join(seeds, env, out));
-        if let Some(churn) = &self.churn {
-            let len = churn.session(&mut self.rng_work);
-            self.queue
-                .schedule(now + len, Event::Offline { host, epoch });
+        if let Some(end) = self.session_end(now, host) {
+            self.queue.schedule(end, Event::Offline { host, epoch });
         }
         self.schedule_resolve(now, host, epoch);
         self.schedule_address_change(now, host, epoch);
@@ -583,10 +598,7 @@ impl<'s> Simulation<'s> {
 
     /// A churning host's session ends.
     fn go_offline(&mut self, now: SimTime, host: HostIx) {
-        let graceful = self
-            .churn
-            .as_ref()
-            .is_some_and(|c| c.leaves_gracefully(&mut self.rng_work));
+        let graceful = self.leaves_gracefully(host);
         self.go_offline_as(now, host, graceful);
     }
 
@@ -601,9 +613,8 @@ impl<'s> Simulation<'s> {
         let since = h.online_since;
         self.acc.left(now, host, since);
         self.seed_server.remove(host);
-        if let Some(churn) = &self.churn {
-            let len = churn.downtime(&mut self.rng_work);
-            self.queue.schedule(now + len, Event::Online { host });
+        if let Some(back) = self.return_time(now, host) {
+            self.queue.schedule(back, Event::Online { host });
         }
     }
 

@@ -430,7 +430,7 @@ mod tests {
         let found = problems(&[e], Duration::secs(3600), 100);
         assert_eq!(
             found[0].1,
-            "must be before the end of the run, `duration` (1h) (got 1h6min40s)"
+            "must be before the end of the run, `duration` (1h) (got 4000s)"
         );
         assert_eq!(found[1].1, "must be between 0 and 1 (got 1.5)");
     }
