@@ -137,7 +137,7 @@ mod tests {
         };
         let mut net = network(topology, 400);
         let cut = net.partition(0.5, &mut StreamSeed::single(5).stream("p"));
-        assert!(cut >= 200 && cut < 400, "{cut}");
+        assert!((200..400).contains(&cut), "{cut}");
         // Hosts on one router are never split.
         for a in 0..400u32 {
             for b in 0..400u32 {
