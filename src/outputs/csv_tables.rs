@@ -180,15 +180,18 @@ const REASONS: Table = Table {
     ],
 };
 
+/// The first column of both per-window files.
+const WINDOW_START: Column = col(
+    "window_start_s",
+    "s",
+    "start of the window in simulated time",
+);
+
 const TIMESERIES: Table = Table {
     file: "timeseries.csv",
     rows: "One row per time-series window of the measured part, in time order.",
     columns: &[
-        col(
-            "window_start_s",
-            "s",
-            "start of the window in simulated time",
-        ),
+        WINDOW_START,
         col(
             "window_s",
             "s",
@@ -243,11 +246,7 @@ const TIMELINE: Table = Table {
            with a `[[event]]` timeline; header only without one. Resolves count in the \
            window they started in.",
     columns: &[
-        col(
-            "window_start_s",
-            "s",
-            "start of the window in simulated time",
-        ),
+        WINDOW_START,
         col(
             "resolves_finished",
             "resolves",
