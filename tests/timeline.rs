@@ -302,7 +302,28 @@ fn a_bad_trace_is_refused_at_its_line_and_column() {
         .unwrap_err()
         .to_string();
     assert!(
-        e.contains("churn.trace: the trace has 7 hosts, more than `hosts.count` (6)"),
+        e.contains("t.toml:9:9: churn.trace: the trace has 7 hosts, more than `hosts.count` (6)"),
+        "{e}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_missing_trace_is_refused_at_the_parameter() {
+    let (dir, file) = with_trace("host,up,down\n", "");
+    let e = pnrpsim::scenario::load::load_file(&file, &["churn.trace=nowhere.csv".into()])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with("--set churn.trace=nowhere.csv: churn.trace: cannot read the trace"),
+        "{e}"
+    );
+    std::fs::remove_file(dir.join("traces/s.csv")).unwrap();
+    let e = pnrpsim::scenario::load::load_file(&file, &[])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("t.toml:9:9: churn.trace: cannot read the trace"),
         "{e}"
     );
     std::fs::remove_dir_all(dir).unwrap();
