@@ -1,5 +1,6 @@
 //! Charts of a sweep, drawn from its CSV files alone, so `pnrpsim plot`
-//! can re-draw them without re-running anything.
+//! can re-draw them without re-running anything; and the charts of one
+//! run's `[[event]]` timeline ([`timeline`]), drawn by `pnrpsim run`.
 //!
 //! Text uses DejaVu Sans compiled into the binary (plotters' `ab_glyph`
 //! backend), so charts render the same on a machine without any fonts.
