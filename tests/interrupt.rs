@@ -280,13 +280,15 @@ fn d3_an_interrupted_shard_keeps_its_runs_and_resumes() {
     );
 }
 
-const TABLES: [&str; 6] = [
+const TABLES: [&str; 8] = [
     "summary.csv",
     "hosts.csv",
     "messages.csv",
     "reasons.csv",
     "timeseries.csv",
     "hops.csv",
+    "timeline.csv",
+    "recovery.csv",
 ];
 
 fn read_all(dir: &Path, names: &[&str]) -> Vec<Vec<u8>> {
@@ -296,7 +298,7 @@ fn read_all(dir: &Path, names: &[&str]) -> Vec<Vec<u8>> {
         .collect()
 }
 
-/// P1: a run whose writing hits a full disk leaves the earlier run's six
+/// P1: a run whose writing hits a full disk leaves the earlier run's
 /// tables exactly as they were (no new summary.csv beside them), exits 1,
 /// and leaves no staging or temporary file. Temporary files a dead process
 /// left are removed by the next run.

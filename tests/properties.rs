@@ -369,7 +369,7 @@ proptest! {
             let r = pnrpsim::sim::run(&s, StreamSeed::single(s.seed)).unwrap();
             written.push(pnrpsim::outputs::write_run_tables(d.path(), &r).unwrap());
         }
-        prop_assert_eq!(written[0].len(), 6);
+        prop_assert_eq!(written[0].len(), 8);
         for (a, b) in written[0].iter().zip(&written[1]) {
             let (x, y) = (std::fs::read(a).unwrap(), std::fs::read(b).unwrap());
             prop_assert!(!x.is_empty(), "{} is empty", a.display());

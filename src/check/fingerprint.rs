@@ -38,6 +38,7 @@ pub fn of_run(r: &RunResult) -> u64 {
         departures,
         blocked_inquires,
         events,
+        timeline,
     } = r;
     let mut h = Fnv::new();
     h.u64(*run_seed);
@@ -82,6 +83,14 @@ pub fn of_run(r: &RunResult) -> u64 {
         *events,
     ] {
         h.u64(v);
+    }
+    // Only runs with a timeline have one, so runs without keep the
+    // fingerprints they had before timelines existed.
+    if !timeline.windows.is_empty() {
+        h.len(timeline.windows.len());
+        for w in &timeline.windows {
+            h.counts(&[w.finished, w.succeeded, w.hops]);
+        }
     }
     h.0
 }
@@ -227,7 +236,7 @@ mod tests {
         let base = sample_run();
         let f = of_run(&base);
         assert_eq!(f, of_run(&base.clone()));
-        let changes: [(&str, Change); 11] = [
+        let changes: [(&str, Change); 12] = [
             ("host bytes", |r| r.hosts[3].sent.bytes += 1),
             ("host reason", |r| r.hosts[0].sent_bytes_by_reason[7] += 1),
             ("online time", |r| r.hosts[5].online_secs += 1e-6),
@@ -241,6 +250,11 @@ mod tests {
             ("leaf sets", |r| r.leaf_sets.matching -= 1),
             ("events", |r| r.events += 1),
             ("seed", |r| r.run_seed ^= 1),
+            ("timeline", |r| {
+                r.timeline
+                    .windows
+                    .push(crate::metrics::recovery::WindowResolves::default())
+            }),
         ];
         for (what, change) in changes {
             let mut r = base.clone();

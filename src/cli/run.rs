@@ -235,6 +235,15 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
     if text {
         say!("wrote {} tables to {}", files.len(), out.display());
     }
+    let charts = crate::plot::timeline::timeline_charts(&result, &out)?;
+    if text && !charts.is_empty() {
+        say!(
+            "wrote {} timeline charts to {}",
+            charts.len() / 2,
+            out.display()
+        );
+    }
+    files.extend(charts);
     let trends = crate::metrics::stationarity::trends(&result);
     super::trend::warn(&s, &[(String::new(), trends)]);
     if let Some(r) = recorder {

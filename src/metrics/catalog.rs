@@ -416,6 +416,7 @@ fn build() -> Vec<Metric> {
             |m| stationarity::stationary(m.run).and_then(count),
         ),
     ]);
+    c.extend(recovery_metrics());
     for series in &stationarity::SERIES {
         c.push(metric(
             series.trend_metric(),
@@ -440,6 +441,60 @@ fn build() -> Vec<Metric> {
     }
     c
 }
+
+/// The recovery figures of the first [`RECOVERY_EVENTS`] events of a
+/// timeline (`recovery.csv` has every event); empty without one.
+fn recovery_metrics() -> Vec<Metric> {
+    use super::recovery::{Recovery, recoveries};
+    type Figure = (
+        &'static str,
+        &'static str,
+        &'static str,
+        fn(&Recovery) -> Option<Value>,
+    );
+    const FIGURES: [Figure; 4] = [
+        (
+            "success_before_ratio",
+            "share",
+            "resolve success over the 5 windows before it",
+            |r| real(r.success_before),
+        ),
+        (
+            "success_min_ratio",
+            "share",
+            "lowest per-window resolve success from its window to the next event's",
+            |r| real(r.success_min),
+        ),
+        (
+            "recovery_s",
+            "s",
+            "time from it until resolve success is back within one point of its level \
+             before (0 if it never dropped below); empty if not back by the next event or the end",
+            |r| real(r.recovery_secs),
+        ),
+        (
+            "recovery_B",
+            "B",
+            "bytes the whole cloud sent from its window until success was back",
+            |r| r.recovery_bytes.and_then(count),
+        ),
+    ];
+    (1..=RECOVERY_EVENTS)
+        .flat_map(|k| {
+            FIGURES.into_iter().map(move |(name, unit, meaning, get)| {
+                metric(
+                    format!("event{k}_{name}"),
+                    unit,
+                    format!("timeline event {k} (`[[event]]` entry {k}): {meaning}"),
+                    move |m| recoveries(m.run).get(k - 1).and_then(get),
+                )
+            })
+        })
+        .collect()
+}
+
+/// Events of a timeline whose recovery is in the catalogue.
+pub const RECOVERY_EVENTS: usize = 3;
 
 /// Every metric, in output order.
 pub fn all() -> &'static [Metric] {

@@ -8,6 +8,7 @@
 pub mod catalog;
 pub mod connectivity;
 pub mod headline;
+pub mod recovery;
 pub mod stationarity;
 pub mod stats;
 
@@ -151,6 +152,8 @@ pub struct RunResult {
     /// INQUIREs that went unanswered because the target's firewall dropped them.
     pub blocked_inquires: u64,
     pub events: u64,
+    /// The `[[event]]` timeline and its per-window resolves; empty without one.
+    pub timeline: recovery::Timeline,
 }
 
 impl RunResult {

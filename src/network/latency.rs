@@ -136,6 +136,14 @@ impl LatencyModel {
         }
     }
 
+    /// The router (region) a host hangs off, under the topology model only.
+    pub fn region_of(&self, host: u32) -> Option<u32> {
+        match self {
+            LatencyModel::Topology(t) => Some(t.router_of(host)),
+            _ => None,
+        }
+    }
+
     /// A delay in microseconds; may be zero (the caller enforces 1 µs).
     pub fn sample_us(&self, from: u32, to: u32, rng: &mut Rng) -> u64 {
         match self {

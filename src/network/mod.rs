@@ -30,6 +30,7 @@
 //!   own). How many there are is the message's business
 //!   ([`crate::protocol::wire`]).
 
+mod impairment;
 mod latency;
 mod topology;
 
@@ -70,6 +71,9 @@ pub struct Network {
     /// One byte per host; the host count is `teredo.len()`.
     teredo: Vec<bool>,
     latency: LatencyModel,
+    /// Timeline impairments ([`impairment`]): none unless a scenario's
+    /// `[[event]]` sets them.
+    impairment: impairment::Impairment,
 }
 
 impl Network {
@@ -82,6 +86,7 @@ impl Network {
             loss: cfg.loss,
             latency: LatencyModel::new(&cfg.latency, teredo.len(), rng),
             teredo,
+            impairment: impairment::Impairment::default(),
         }
     }
 
@@ -95,7 +100,7 @@ impl Network {
     /// a loss of 0 never and of 1 always loses, and a single draw is used
     /// either way so that the stream's position does not depend on `loss`).
     pub fn is_lost(&self, rng: &mut Rng) -> bool {
-        rng.random::<f64>() < self.loss
+        rng.random::<f64>() < self.loss_now()
     }
 
     /// Header bytes added to each datagram between these hosts: 48, plus 28

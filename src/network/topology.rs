@@ -80,6 +80,11 @@ impl Topology {
         }
     }
 
+    /// The router `host` hangs off.
+    pub fn router_of(&self, host: u32) -> u32 {
+        self.hosts[host as usize].router
+    }
+
     /// One-way delay between two hosts: access link, shortest router path,
     /// access link. Hosts on the same router pay only the two access links
     /// (the path from a router to itself is zero).

@@ -180,15 +180,18 @@ const REASONS: Table = Table {
     ],
 };
 
+/// The first column of both per-window files.
+const WINDOW_START: Column = col(
+    "window_start_s",
+    "s",
+    "start of the window in simulated time",
+);
+
 const TIMESERIES: Table = Table {
     file: "timeseries.csv",
     rows: "One row per time-series window of the measured part, in time order.",
     columns: &[
-        col(
-            "window_start_s",
-            "s",
-            "start of the window in simulated time",
-        ),
+        WINDOW_START,
         col(
             "window_s",
             "s",
@@ -237,8 +240,91 @@ const HOPS: Table = Table {
     ],
 };
 
+const TIMELINE: Table = Table {
+    file: "timeline.csv",
+    rows: "One row per time-series window of the measured part, in time order, for a run \
+           with a `[[event]]` timeline; header only without one. Resolves count in the \
+           window they started in.",
+    columns: &[
+        WINDOW_START,
+        col(
+            "resolves_finished",
+            "resolves",
+            "application resolves started in the window that succeeded or failed by the \
+             end (those in flight at the end, or whose host left, are not counted)",
+        ),
+        col(
+            "resolves_succeeded",
+            "resolves",
+            "of those, resolves that found the name",
+        ),
+        col(
+            "resolve_success_ratio",
+            "share",
+            "succeeded / finished; empty if none finished",
+        ),
+        col(
+            "resolve_hops",
+            "hops",
+            "LOOKUP hops of the successful ones, mean; empty if none succeeded",
+        ),
+        col(
+            "events",
+            "",
+            "timeline events that start in the window (`; `-separated labels)",
+        ),
+        per_reason("sent", "B", "B", "bytes sent for this reason, whole cloud"),
+    ],
+};
+
+const RECOVERY: Table = Table {
+    file: "recovery.csv",
+    rows: "One row per `[[event]]` entry, in timeline order; header only without a \
+           timeline. The first events' figures are also in summary.csv (`event1_…`).",
+    columns: &[
+        col("event", "index", "position in the timeline, from 1"),
+        col("at_s", "s", "time of the event in simulated time"),
+        col(
+            "until_s",
+            "s",
+            "end of its effect (partition, loss, outage, last arrival); `at_s` for a crash or leave",
+        ),
+        col("action", "", "what it does"),
+        col(
+            "success_before_ratio",
+            "share",
+            "resolve success over the 5 windows before its window",
+        ),
+        col(
+            "success_min_ratio",
+            "share",
+            "lowest per-window resolve success from its window to the next event's",
+        ),
+        col(
+            "recovery_s",
+            "s",
+            "time until success is back within one point of its level before (0 if it \
+             never dropped below); empty if not back by the next event or the end",
+        ),
+        col(
+            "recovery_B",
+            "B",
+            "bytes sent by the whole cloud from its window until success was back",
+        ),
+    ],
+};
+
 /// Every file, in the order [`write_run_tables`] writes them.
-const TABLES: [&Table; 6] = [&SUMMARY, &HOSTS, &MESSAGES, &REASONS, &TIMESERIES, &HOPS];
+const TABLES: [&Table; 8] = [
+    &SUMMARY,
+    &HOSTS,
+    &MESSAGES,
+    &REASONS,
+    &TIMESERIES,
+    &HOPS,
+    &TIMELINE,
+    &RECOVERY,
+];
 
 impl Table {
     fn header(&self) -> Vec<String> {
@@ -406,7 +492,53 @@ pub fn write_run_tables(dir: &Path, r: &RunResult) -> anyhow::Result<Vec<PathBuf
         .enumerate()
         .map(|(k, n)| vec![k.to_string(), n.to_string()]);
 
-    // The six files replace the old six as one set (see
+    let timeline = r
+        .timeline
+        .windows
+        .iter()
+        .zip(&r.windows)
+        .zip(r.window_widths())
+        .map(|((t, w), secs)| {
+            let starting: Vec<&str> = r
+                .timeline
+                .events
+                .iter()
+                .filter(|e| e.at_secs >= w.start_secs && e.at_secs < w.start_secs + secs)
+                .map(|e| e.label.as_str())
+                .collect();
+            let mut row = vec![
+                float(w.start_secs),
+                t.finished.to_string(),
+                t.succeeded.to_string(),
+                opt_float(t.success()),
+                opt_float(t.mean_hops()),
+                starting.join("; "),
+            ];
+            row.extend(w.sent_bytes_by_reason.iter().map(u64::to_string));
+            row
+        });
+
+    let recoveries = crate::metrics::recovery::recoveries(r);
+    let recovery = r
+        .timeline
+        .events
+        .iter()
+        .zip(&recoveries)
+        .enumerate()
+        .map(|(i, (e, rec))| {
+            vec![
+                (i + 1).to_string(),
+                float(e.at_secs),
+                float(e.until_secs),
+                e.label.clone(),
+                opt_float(rec.success_before),
+                opt_float(rec.success_min),
+                opt_float(rec.recovery_secs),
+                opt_int(rec.recovery_bytes),
+            ]
+        });
+
+    // The files replace the old set as one (see
     // [`super::staging`]): never a new summary beside old tables.
     let stage = super::staging::Staging::begin(dir)
         .with_context(|| format!("cannot write {}", dir.join(SUMMARY.file).display()))?;
@@ -418,6 +550,8 @@ pub fn write_run_tables(dir: &Path, r: &RunResult) -> anyhow::Result<Vec<PathBuf
         REASONS.write(at, reasons)?,
         TIMESERIES.write(at, timeseries)?,
         HOPS.write(at, hops)?,
+        TIMELINE.write(at, timeline)?,
+        RECOVERY.write(at, recovery)?,
     ];
     stage.commit(|name| TABLES.iter().any(|t| t.file == name))?;
     Ok(staged

@@ -153,6 +153,7 @@ pub(crate) mod fixture {
             departures: 11,
             blocked_inquires: 4,
             events: 123_456,
+            timeline: Default::default(),
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Output sets replaced as a whole.
 //!
-//! A command writes several files that belong together (`run`'s six
+//! A command writes several files that belong together (`run`'s
 //! tables, a sweep's tables and charts). Renaming each file over the old
 //! one keeps every file whole but not the set: a full disk or a kill after
 //! the first rename left a new `summary.csv` beside the old `hosts.csv`.

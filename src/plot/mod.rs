@@ -1,5 +1,6 @@
 //! Charts of a sweep, drawn from its CSV files alone, so `pnrpsim plot`
-//! can re-draw them without re-running anything.
+//! can re-draw them without re-running anything; and the charts of one
+//! run's `[[event]]` timeline ([`timeline`]), drawn by `pnrpsim run`.
 //!
 //! Text uses DejaVu Sans compiled into the binary (plotters' `ab_glyph`
 //! backend), so charts render the same on a machine without any fonts.
@@ -27,6 +28,7 @@ pub mod bars;
 mod chart;
 mod data;
 mod figures;
+pub mod timeline;
 
 /// The chart model, for charts that are not drawn from a sweep (the
 /// validation charts of `docs/validation.md`).

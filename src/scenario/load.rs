@@ -196,7 +196,23 @@ pub fn load_str(text: &str, origin: &str, sets: &[String]) -> Result<Scenario, S
             }
         });
     }
-    Ok(scenario)
+    // A trace's own problems point into the trace; one with `churn.trace`
+    // itself points at its value, in the file or in the `--set`.
+    super::trace_file::resolve(scenario, origin).map_err(|mut e| {
+        if e.origin == origin && e.position.is_none() && !e.path.is_empty() {
+            match overrides
+                .iter()
+                .rev()
+                .find(|(set, _)| is_prefix(set, &e.path))
+            {
+                Some((_, arg)) => e.origin = format!("--set {arg}"),
+                None => {
+                    e.position = span_in_file(text, &e.path).map(|s| line_column(text, s.start))
+                }
+            }
+        }
+        e
+    })
 }
 
 /// A file that is not TOML at all, located where toml's parser stopped.

@@ -6,6 +6,7 @@ pub mod model;
 pub mod overrides;
 pub mod provenance;
 pub mod sweep;
+pub mod trace_file;
 pub mod validate;
 
 /// The quantities scenario files are written in; they live in the engine so

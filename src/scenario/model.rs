@@ -14,6 +14,7 @@ pub use crate::protocol::env::FloodBack;
 use crate::protocol::node::Params;
 pub use crate::workload::churn::{DistKind, DurationDist};
 pub use crate::workload::names::Popularity;
+pub use crate::workload::timeline::EventSpec;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
@@ -49,6 +50,10 @@ pub struct Scenario {
     /// Design variants compared by `pnrpsim compare` (`[[design]]` tables).
     #[serde(rename = "design", skip_serializing_if = "Vec::is_empty")]
     pub designs: Vec<Design>,
+    /// What-if timeline (`[[event]]` tables): scripted crashes, departures,
+    /// flash crowds, partitions, loss and seed-server outages.
+    #[serde(rename = "event", skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<EventSpec>,
 }
 
 /// A design variant: the scenario with some parameters overridden.
@@ -83,6 +88,7 @@ impl Default for Scenario {
             expect: Vec::new(),
             fingerprint: None,
             designs: Vec::new(),
+            events: Vec::new(),
         }
     }
 }
@@ -337,6 +343,12 @@ pub struct Churn {
     pub downtime: DurationDist,
     /// Share of departures that unregister cleanly; the rest crash.
     pub graceful_share: f64,
+    /// Sessions replayed from a trace file (`host,up,down`, or the Failure
+    /// Trace Archive's event trace), relative to the scenario file; its
+    /// hosts are hosts 0, 1, … and those beyond it follow the rest of
+    /// `[churn]` ([`crate::workload::trace`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trace: Option<String>,
 }
 
 impl Default for Churn {
@@ -349,6 +361,7 @@ impl Default for Churn {
                 ..DurationDist::default()
             },
             graceful_share: 0.5,
+            trace: None,
         }
     }
 }

@@ -355,6 +355,8 @@ impl Schema {
             description: String::new(),
             set: toml::Table::new(),
         }];
+        every_field.churn.trace = Some(String::new());
+        every_field.events = vec![crate::scenario::EventSpec::default()];
         every_field.sweep = Some(crate::scenario::sweep::SweepSpec {
             series_axis: Some("network.loss".to_owned()),
             series_values: vec![toml::Value::Float(0.0)],

@@ -86,6 +86,10 @@ pub fn validate(s: &Scenario) -> Result<(), Vec<Problem>> {
         c.fingerprint(fingerprint);
     }
     c.designs(&s.designs);
+    for (path, message) in crate::workload::timeline::problems(&s.events, s.duration, s.hosts.count)
+    {
+        c.fail(&path, message);
+    }
     if c.problems.is_empty() {
         Ok(())
     } else {

@@ -3,6 +3,7 @@
 
 use super::RunResultParts;
 use crate::engine::SimTime;
+use crate::metrics::recovery::{Timeline, WindowResolves};
 use crate::metrics::{Connectivity, HostMetrics, ResolveStats, RunResult, Traffic, Window};
 use crate::network::Network;
 use crate::protocol::id::HostIx;
@@ -23,6 +24,9 @@ pub(super) struct Accounting {
     joins: u64,
     departures: u64,
     blocked_inquires: u64,
+    /// Resolves by the window they started in; kept only for a run with a
+    /// timeline (see [`crate::metrics::recovery`]).
+    resolve_windows: Option<Vec<WindowResolves>>,
 }
 
 impl Accounting {
@@ -52,7 +56,20 @@ impl Accounting {
             joins: 0,
             departures: 0,
             blocked_inquires: 0,
+            resolve_windows: (!s.events.is_empty()).then(Vec::new),
         }
+    }
+
+    /// The per-window resolve counts of a resolve started at `started`.
+    fn resolve_window(&mut self, started: SimTime) -> Option<&mut WindowResolves> {
+        let width = self.window_secs;
+        let warmup = self.warmup;
+        let series = self.resolve_windows.as_mut()?;
+        let i = (started.since(warmup).as_secs_f64() / width) as usize;
+        if series.len() <= i {
+            series.resize(i + 1, WindowResolves::default());
+        }
+        Some(&mut series[i])
     }
 
     /// Starts loading the counters of `host`.
@@ -189,7 +206,17 @@ impl Accounting {
     /// Counts an application resolve that was started after the warm-up.
     pub fn resolved(&mut self, o: ResolveOutcome) {
         let started = SimTime(self.now.0.saturating_sub(o.latency.0));
-        if started < self.warmup || !o.success {
+        if started < self.warmup {
+            return;
+        }
+        if let Some(w) = self.resolve_window(started) {
+            w.finished += 1;
+            if o.success {
+                w.succeeded += 1;
+                w.hops += u64::from(o.hops);
+            }
+        }
+        if !o.success {
             return;
         }
         let r = &mut self.resolves;
@@ -229,6 +256,16 @@ impl Accounting {
     }
 
     pub fn into_result(self, p: RunResultParts) -> RunResult {
+        let mut timeline = Timeline {
+            events: p.events_marked,
+            windows: self.resolve_windows.unwrap_or_default(),
+        };
+        if !timeline.events.is_empty() {
+            // One entry per window, however many resolves each saw.
+            timeline
+                .windows
+                .resize(self.windows.len(), WindowResolves::default());
+        }
         RunResult {
             scenario: p.scenario,
             run_seed: p.run_seed,
@@ -244,6 +281,7 @@ impl Accounting {
             departures: self.departures,
             blocked_inquires: self.blocked_inquires,
             events: p.events,
+            timeline,
         }
     }
 }

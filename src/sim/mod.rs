@@ -10,6 +10,8 @@
 //! counts.
 
 mod accounting;
+mod sessions;
+mod timeline;
 mod truth;
 
 use crate::engine::{EventQueue, Rng, SimDuration, SimTime, StreamSeed};
@@ -23,6 +25,7 @@ use crate::workload::bootstrap::SeedServer;
 use crate::workload::churn::{self, ChurnSchedule};
 use crate::workload::names::{NamePicker, NamePlan};
 use crate::workload::resolves::AppResolves;
+use crate::workload::trace::TraceChurn;
 use accounting::Accounting;
 use rand::Rng as _;
 
@@ -60,6 +63,12 @@ enum Event {
     },
     WindowEnd,
     Connectivity,
+    /// Event `index` of the scenario's timeline starts, or (`end`) its
+    /// window ends.
+    Timeline {
+        index: u32,
+        end: bool,
+    },
 }
 
 struct Host {
@@ -94,9 +103,14 @@ pub struct Simulation<'s> {
     resolves: AppResolves,
     /// Absent without churn: hosts then stay online.
     churn: Option<ChurnSchedule>,
+    /// `churn.trace`'s sessions, for the hosts it covers.
+    trace: Option<TraceChurn>,
     rng_net: Rng,
     rng_proto: Rng,
     rng_work: Rng,
+    /// The timeline's draws (who crashes, the partition's sides, arrivals),
+    /// a stream of its own so that a timeline leaves the others alone.
+    rng_timeline: Rng,
     acc: Accounting,
     /// Datagrams sent since the start, warm-up included.
     datagrams: u64,
@@ -139,7 +153,9 @@ impl<'s> Simulation<'s> {
     }
 
     pub fn new(s: &'s Scenario, seed: StreamSeed) -> anyhow::Result<Simulation<'s>> {
-        let n = s.hosts.count as usize;
+        // Hosts of the timeline's flash crowds come after those of `hosts.count`.
+        let present = s.hosts.count as usize;
+        let n = present + crate::workload::timeline::joining_hosts(&s.events) as usize;
         let mut setup = seed.stream("setup");
         let plan = NamePlan::new(
             n,
@@ -170,6 +186,12 @@ impl<'s> Simulation<'s> {
             .enabled
             .then(|| ChurnSchedule::new(&c.session, &c.downtime, c.graceful_share))
             .transpose()?;
+        let trace = match &c.trace {
+            Some(path) => Some(TraceChurn::new(crate::scenario::trace_file::load(
+                std::path::Path::new(path),
+            )?)),
+            None => None,
+        };
         let hosts = (0..n)
             .map(|h| Host {
                 node: Node::new(HostIx(h as u32)),
@@ -195,9 +217,11 @@ impl<'s> Simulation<'s> {
             plan,
             resolves,
             churn,
+            trace,
             rng_net: seed.stream("network"),
             rng_proto: seed.stream("protocol"),
             rng_work: seed.stream("workload"),
+            rng_timeline: seed.stream("timeline"),
             acc,
             datagrams: 0,
             outbox: Outbox::default(),
@@ -205,8 +229,14 @@ impl<'s> Simulation<'s> {
             end,
             observer: None,
         };
-        for h in 0..n {
-            let at = churn::arrival(s.hosts.join_spread.0, &mut world.rng_work);
+        for h in 0..present {
+            let at = match world.trace.as_ref().filter(|t| t.covers(h)) {
+                Some(t) => match t.first_up(h) {
+                    Some(at) => at,
+                    None => continue,
+                },
+                None => churn::arrival(s.hosts.join_spread.0, &mut world.rng_work),
+            };
             world.queue.schedule(
                 at,
                 Event::Online {
@@ -220,6 +250,7 @@ impl<'s> Simulation<'s> {
         if let Some(every) = s.metrics.connectivity_every {
             world.queue.schedule(warmup + every.0, Event::Connectivity);
         }
+        world.schedule_timeline();
         Ok(world)
     }
 
@@ -377,12 +408,15 @@ impl<'s> Simulation<'s> {
                     .schedule(now + self.scenario.metrics.window.0, Event::WindowEnd);
             }
             Event::Connectivity => {
-                let c = truth::connectivity(&self.hosts_view(), &self.ids);
+                let net = &self.network;
+                let c =
+                    truth::connectivity(&self.hosts_view(), &self.ids, |a, b| !net.is_cut(a, b));
                 self.acc.connectivity(c);
                 if let Some(every) = self.scenario.metrics.connectivity_every {
                     self.queue.schedule(now + every.0, Event::Connectivity);
                 }
             }
+            Event::Timeline { index, end } => self.on_timeline(now, index as usize, end),
         }
     }
 
@@ -467,7 +501,7 @@ impl<'s> Simulation<'s> {
             .sent(from, to, &msg, &self.network, &self.params.sizes);
         self.datagrams += u64::from(fragments);
         let lost = (0..fragments).any(|_| self.network.is_lost(&mut self.rng_net));
-        if lost {
+        if lost || self.network.is_cut(from.0, to.0) {
             return;
         }
         let delay = self.network.delay(from.0, to.0, &mut self.rng_net);
@@ -503,10 +537,8 @@ impl<'s> Simulation<'s> {
         // registration resolves wait until the cache is synchronised.
         self.register_names(now, host, Reason::Registration);
         self.react(now, host, |node, env, out| node.join(seeds, env, out));
-        if let Some(churn) = &self.churn {
-            let len = churn.session(&mut self.rng_work);
-            self.queue
-                .schedule(now + len, Event::Offline { host, epoch });
+        if let Some(end) = self.session_end(now, host) {
+            self.queue.schedule(end, Event::Offline { host, epoch });
         }
         self.schedule_resolve(now, host, epoch);
         self.schedule_address_change(now, host, epoch);
@@ -521,7 +553,10 @@ impl<'s> Simulation<'s> {
     /// interval after its registration.
     fn register_names(&mut self, now: SimTime, host: HostIx, reason: Reason) {
         let names = self.hosts[host.0 as usize].names.clone();
-        let initial = self.hosts[host.0 as usize].epoch == 1 && reason == Reason::Registration;
+        // A flash crowd's hosts are new: their names start a fresh cycle.
+        let initial = self.hosts[host.0 as usize].epoch == 1
+            && reason == Reason::Registration
+            && host.0 < self.scenario.hosts.count;
         for name in names {
             self.register_name(now, host, name, reason, initial);
         }
@@ -563,10 +598,7 @@ impl<'s> Simulation<'s> {
 
     /// A churning host's session ends.
     fn go_offline(&mut self, now: SimTime, host: HostIx) {
-        let graceful = self
-            .churn
-            .as_ref()
-            .is_some_and(|c| c.leaves_gracefully(&mut self.rng_work));
+        let graceful = self.leaves_gracefully(host);
         self.go_offline_as(now, host, graceful);
     }
 
@@ -581,9 +613,8 @@ impl<'s> Simulation<'s> {
         let since = h.online_since;
         self.acc.left(now, host, since);
         self.seed_server.remove(host);
-        if let Some(churn) = &self.churn {
-            let len = churn.downtime(&mut self.rng_work);
-            self.queue.schedule(now + len, Event::Online { host });
+        if let Some(back) = self.return_time(now, host) {
+            self.queue.schedule(back, Event::Online { host });
         }
     }
 
@@ -680,6 +711,7 @@ impl<'s> Simulation<'s> {
             leaf_sets,
             registrations,
             events,
+            events_marked: timeline::marks(&self.scenario.events),
         })
     }
 }
@@ -694,4 +726,5 @@ struct RunResultParts {
     leaf_sets: crate::metrics::LeafSetAccuracy,
     registrations: u64,
     events: u64,
+    events_marked: Vec<crate::metrics::recovery::EventMark>,
 }

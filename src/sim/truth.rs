@@ -64,20 +64,28 @@ pub fn leaf_set_accuracy(hosts: &[HostView], ids: &IdTable, p: &CacheParams) -> 
     acc
 }
 
-/// Strongly connected components of "host a caches an entry of online host b".
-pub fn connectivity(hosts: &[HostView], ids: &IdTable) -> Connectivity {
+/// Strongly connected components of "host a caches an entry of online host
+/// b", counting only entries that `usable(a, b)` says the network carries
+/// now (a timeline's partition cuts the entries across it).
+pub fn connectivity(
+    hosts: &[HostView],
+    ids: &IdTable,
+    usable: impl Fn(u32, u32) -> bool,
+) -> Connectivity {
     let online: Vec<u32> = (0..hosts.len() as u32)
         .filter(|&h| hosts[h as usize].online)
         .collect();
     // At most one edge per cache entry: lets the graph be allocated once,
     // which matters with tens of millions of entries.
     let upper = online.iter().map(|&a| hosts[a as usize].cache.len()).sum();
+    let usable = &usable;
     let edges = online.iter().flat_map(|&a| {
         hosts[a as usize]
             .cache
             .entries()
             .map(|e| ids.owner(e).0)
             .filter(|&b| hosts[b as usize].online)
+            .filter(move |&b| usable(a, b))
             .map(move |b| (a, b))
     });
     crate::metrics::connectivity::connectivity(

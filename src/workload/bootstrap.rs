@@ -15,6 +15,9 @@ pub struct SeedServer {
     reachable: Vec<HostIx>,
     /// Index of each host in `reachable`, `u32::MAX` if absent.
     position: Vec<u32>,
+    /// Outages in progress (a timeline's `seed_server` events); while
+    /// any lasts, the server hands out no seeds.
+    outages: u32,
 }
 
 impl SeedServer {
@@ -23,6 +26,7 @@ impl SeedServer {
         SeedServer {
             reachable: Vec::new(),
             position: vec![u32::MAX; hosts],
+            outages: 0,
         }
     }
 
@@ -44,9 +48,22 @@ impl SeedServer {
         }
     }
 
+    /// An outage starts (`true`) or ends (`false`).
+    pub fn set_down(&mut self, down: bool) {
+        if down {
+            self.outages += 1;
+        } else {
+            self.outages = self.outages.saturating_sub(1);
+        }
+    }
+
     /// Up to [`SEEDS_PER_JOIN`] random reachable online hosts other than
-    /// `host`, in ascending order.
+    /// `host`, in ascending order; none while the server is down (nothing
+    /// is drawn then).
     pub fn seeds_for(&self, host: HostIx, rng: &mut Rng) -> Vec<HostIx> {
+        if self.outages > 0 {
+            return Vec::new();
+        }
         let pool = self.reachable.len();
         let k = SEEDS_PER_JOIN.min(pool);
         let mut seeds: Vec<HostIx> = sample(rng, pool, k)
@@ -81,5 +98,14 @@ mod tests {
             assert!(seeds.is_sorted());
             assert!(!seeds.iter().any(|h| [3, 7, 19].contains(&h.0)));
         }
+        server.set_down(true);
+        server.set_down(true);
+        server.set_down(false);
+        assert!(
+            server.seeds_for(HostIx(7), &mut rng).is_empty(),
+            "one outage still lasts"
+        );
+        server.set_down(false);
+        assert!(!server.seeds_for(HostIx(7), &mut rng).is_empty());
     }
 }
