@@ -455,11 +455,7 @@ fn print_answer(s: &Scenario, search: &Search, answer: &crate::size::Answer) {
                     describe(o, stat)
                 );
             }
-            for e in answer
-                .evaluations
-                .iter()
-                .filter(|e| e.verdict == crate::size::Verdict::Unsettled)
-            {
+            for e in answer.unsettled_inside() {
                 say!(
                     "  {axis} = {} is not settled: {}",
                     e.value,

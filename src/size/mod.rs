@@ -114,6 +114,16 @@ impl Answer {
         )
     }
 
+    /// The values inside the bracket that were evaluated and left
+    /// unsettled (a probe above the smallest value over budget, moot once
+    /// that one settled, is not among them).
+    pub fn unsettled_inside(&self) -> impl Iterator<Item = &Evaluation> {
+        let (lo, hi) = self.bracket();
+        self.evaluations.iter().filter(move |e| {
+            e.verdict == Verdict::Unsettled && e.value > lo && hi.is_none_or(|h| e.value <= h)
+        })
+    }
+
     /// One value: the bracket is closed and holds one value.
     pub fn settled(&self) -> bool {
         let (lo, hi) = self.bracket();

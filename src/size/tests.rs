@@ -134,10 +134,11 @@ fn a_larger_budget_never_answers_fewer_names() {
     }
 }
 
-/// Values far from the budget stop at their first look; only the pair
-/// next to it takes more, and the search tries few values besides.
+/// Values far from the budget stop within their first two looks (8 of
+/// up to 64 runs); only the pair next to it takes more, and the search
+/// tries few values besides.
 #[test]
-fn values_far_from_the_budget_stop_at_their_first_look() {
+fn values_far_from_the_budget_stop_within_two_looks() {
     let base = cloud();
     let cost = brute_force(&base, 8, 400);
     let budget = (cost[1] + cost[2]) / 2.0;
@@ -147,7 +148,7 @@ fn values_far_from_the_budget_stop_at_their_first_look() {
     for e in &answer.evaluations {
         let far = (cost[e.value as usize - 1] - budget).abs() > 0.3 * budget;
         assert!(
-            !far || e.estimate.n == 4,
+            !far || e.estimate.n <= 8,
             "{} has {} runs",
             e.value,
             e.estimate.n
