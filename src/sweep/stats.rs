@@ -119,30 +119,19 @@ fn beta_fraction(a: f64, b: f64, x: f64) -> f64 {
     h
 }
 
-/// ln Γ(x) for x > 0 (Lanczos, g = 7, nine terms; relative error < 1e-14).
+/// ln Γ(x) for x > 0: Stirling's series once x ≥ 10, reached by the
+/// recurrence Γ(x + 1) = x Γ(x) (error below 1e-12); in logarithms,
+/// so that the large degrees of freedom of a long search do not overflow.
 fn ln_gamma(x: f64) -> f64 {
-    const G: [f64; 9] = [
-        0.999_999_999_999_809_9,
-        676.520_368_121_885_1,
-        -1_259.139_216_722_402_8,
-        771.323_428_777_653_1,
-        -176.615_029_162_140_6,
-        12.507_343_278_686_905,
-        -0.138_571_095_265_720_12,
-        9.984_369_578_019_572e-6,
-        1.505_632_735_149_311_6e-7,
-    ];
-    if x < 0.5 {
-        // Reflection: Γ(x)Γ(1 − x) = π / sin(πx).
-        return (std::f64::consts::PI / (std::f64::consts::PI * x).sin()).ln() - ln_gamma(1.0 - x);
+    let (mut x, mut shift) = (x, 0.0);
+    while x < 10.0 {
+        shift += x.ln();
+        x += 1.0;
     }
-    let x = x - 1.0;
-    let t = x + 7.5;
-    let sum = G[1..]
-        .iter()
-        .enumerate()
-        .fold(G[0], |acc, (i, g)| acc + g / (x + i as f64 + 1.0));
-    0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + sum.ln()
+    let (x2, x3) = (x * x, x * x * x);
+    let series = 1.0 / (12.0 * x) - 1.0 / (360.0 * x3) + 1.0 / (1260.0 * x3 * x2)
+        - 1.0 / (1680.0 * x3 * x3 * x);
+    (x - 0.5) * x.ln() - x + 0.5 * (2.0 * std::f64::consts::PI).ln() + series - shift
 }
 
 #[cfg(test)]
