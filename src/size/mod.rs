@@ -406,11 +406,14 @@ where
             break (lo, hi);
         }
         let open: Vec<i64> = (l + 1..h).filter(|&v| !ev.exhausted(v)).collect();
+        // A prediction that the settled values contradict (the estimate
+        // misjudges how cost grows) gives way to bisection, so that the
+        // search never creeps one value at a time.
         let target = first
             .take()
             .or_else(|| ev.predict(&evaluations))
-            .unwrap_or_else(|| halfway(l, h, max))
-            .clamp(l, h - 1);
+            .filter(|t| (l..h).contains(t))
+            .unwrap_or_else(|| halfway(l, h, max));
         // The pair around the target, and the values already under way
         // next to it (a prediction that moves by one keeps their runs
         // going; one that moves further leaves them).
@@ -481,7 +484,7 @@ fn settled_ends(
     Ok((within.cloned(), over.cloned()))
 }
 
-/// Without an analytic estimate: double past the largest value within
+/// Without a usable prediction: double past the largest value within
 /// budget while none is over, halve below the smallest over while none is
 /// within, bisect between them otherwise.
 fn halfway(lo: i64, hi: i64, max: i64) -> i64 {
