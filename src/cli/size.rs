@@ -35,10 +35,12 @@ pub struct SizeArgs {
     /// Integer scenario parameter to size.
     #[arg(long, default_value = "hosts.names_per_host")]
     pub axis: String,
-    /// Replications per evaluated value (more are added until settled).
-    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(2..))]
+    /// Replications of a value's first look; it is looked at again each
+    /// time its runs double, until its 95 % interval clears the budget
+    /// (docs/guide/sizing.md#how-size-decides).
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(2..))]
     pub replications: u32,
-    /// Most replications spent on one value.
+    /// Most replications spent on one value (its last look).
     #[arg(long, default_value_t = 20)]
     pub max_replications: u32,
     /// Largest axis value the search may try.
@@ -143,7 +145,10 @@ pub fn run(args: SizeArgs) -> Result<(), Failure> {
     let out = crate::outputs::output_dir(args.out.clone(), &s.name)
         .and_then(|out| crate::outputs::prepare_output_dir(&out, 1 << 20).map(|()| out))
         .map_err(|e| input(format!("{e:#}")))?;
-    let id = Identity::of_study(&s, &format!("size --axis {}", args.axis)).map_err(Failure::Run)?;
+    // The study names its seeds: a journal of the search before common
+    // seeds across values is refused rather than mixed in.
+    let id = Identity::of_study(&s, &format!("size --axis {} (common seeds)", args.axis))
+        .map_err(Failure::Run)?;
     let journal = StudyJournal::open(&out, JOURNAL_FILE, &id, args.resume, "size search")
         .map_err(|e| input(format!("{e:#}")))?;
     let stop = interrupt_flag()?;
@@ -343,7 +348,7 @@ fn sensitivity(
         None => (
             format!("largest {} within budget", args.axis),
             format!(
-                "Each row is a complete simulated search on the changed scenario (analytic bracket, then bisection with {}–{} replications per value, settled at 95 % confidence), like the main answer.",
+                "Each row is a complete simulated search on the changed scenario (analytic bracket, then pairs of neighbouring values with {}–{} replications each, settled at 95 % confidence), like the main answer.",
                 search.replications, search.max_replications
             ),
         ),
@@ -396,6 +401,7 @@ fn search_once(
         ev = ev.with_journal(j);
     }
     if let Some(n) = args.names {
+        let mut ev = ev.single_look();
         let e = ev.evaluate(n)?;
         let runs = ev.runs;
         return Ok(Found {
@@ -449,11 +455,7 @@ fn print_answer(s: &Scenario, search: &Search, answer: &crate::size::Answer) {
                     describe(o, stat)
                 );
             }
-            for e in answer
-                .evaluations
-                .iter()
-                .filter(|e| e.verdict == crate::size::Verdict::Unsettled)
-            {
+            for e in answer.unsettled_inside() {
                 say!(
                     "  {axis} = {} is not settled: {}",
                     e.value,

@@ -295,28 +295,33 @@ pub fn method(s: &Scenario, search: &Search, start: Option<Start>, names: bool) 
         ));
         return m;
     }
+    let axis = &search.axis;
     m.push(match start {
         Some(Start {
             analytic,
             factor: Some(k),
             value,
         }) => format!(
-            "Bracketing with the analytic estimate (`src/estimate`, a closed-form model of the same protocol, which predicts the mean upload per online host-second): the estimate puts the largest value within budget at {axis} = {analytic}; a simulated evaluation at {axis} = 1 gives {k:.2} × the estimate for the {stat}; the estimate scaled by that factor puts it at {axis} = {value}, where the simulated search starts, doubling while within budget and halving while over, then bisecting between the last value within and the first over.",
-            axis = search.axis,
+            "Bracketing with the analytic estimate (`src/estimate`, a closed-form model of the same protocol, which predicts the mean upload per online host-second): the estimate puts the largest value within budget at {axis} = {analytic}; a simulated evaluation at {axis} = 1 gives {k:.2} × the estimate for the {stat}; the estimate scaled by that factor puts it at {axis} = {value}, where the simulated search starts. After each look the estimate is rescaled at the simulated value whose mean is nearest the budget, and the next runs go to the value it predicts to be the last within budget and the one after it.",
             stat = search.statistic.name()
         ),
         Some(Start { analytic, .. }) => format!(
-            "Bracketing with the analytic estimate (`src/estimate`): it puts the largest value within budget at {} = {analytic}, where the simulated search starts, doubling while within budget and halving while over, then bisecting.",
-            search.axis
+            "Bracketing with the analytic estimate (`src/estimate`): it puts the largest value within budget at {axis} = {analytic}, where the simulated search starts, with the value after it."
         ),
         None => format!(
-            "Bracketing: the analytic estimate is undefined for this scenario, so the simulated search starts at {} = 1, doubling while within budget, then bisects.",
-            search.axis
+            "Bracketing: the analytic estimate is undefined for this scenario, so the simulated search starts at {axis} = 1, doubling while within budget, then bisects."
         ),
     });
+    let looks = crate::size::looks::Looks::doubling(search.replications, search.max_replications);
     m.push(format!(
-        "Each value gets {} replications; a value is *within* budget when the upper end of its 95 % CI is at or below the budget, *over* when the lower end is above it, and otherwise gets {} more replications, up to {}. The answer is a value within budget whose successor is over budget, and values must be monotone in cost (checked). A value still unsettled is stepped around; when the values next to the budget cannot be settled, or the search has started {} runs (`--max-runs`), the answer is the bracket between the largest value settled within budget and the smallest settled over it, never a guess.",
-        search.replications, search.replications, search.max_replications, search.max_runs
+        "Replication r of every value runs with the same seed (common random numbers, as `compare` does). A value is looked at after {} runs and stops at the first look whose interval clears the budget: *within* when the upper end is at or below it, *over* when the lower end is above it. The intervals are 95 % confidence intervals across the looks: each look spends a share of the 5 % error in proportion to the runs it adds (Bonferroni), so a value stops with a 95 % interval whichever look it stops at. The answer is a value within budget whose successor is over budget, and values must be monotone in cost (checked). A value still unsettled after its last look is stepped around; when the values next to the budget cannot be settled, or the search has started {} runs (`--max-runs`), the answer is the bracket between the largest value settled within budget and the smallest settled over it, never a guess.",
+        looks
+            .counts()
+            .iter()
+            .map(u32::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
+        search.max_runs
     ));
     m
 }

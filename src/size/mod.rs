@@ -3,15 +3,20 @@
 //! and the inverse question (what budget does a given value need).
 //!
 //! The search only reports what its runs support. A value is *within*
-//! budget when the upper end of the 95 % confidence interval of the chosen
+//! budget when the upper end of its 95 % confidence interval of the chosen
 //! statistic is at or below the budget, *over* when the lower end is above
-//! it, and *unsettled* otherwise; unsettled values get more replications, up
-//! to a limit. The answer is a value that is within with its successor over.
+//! it, and *unsettled* otherwise. A value is looked at after a schedule of
+//! run counts and stops getting runs at the first look that settles it;
+//! the intervals spend their 5 % error across the looks ([`looks`]), so
+//! the interval a value stops with is a 95 % interval however many looks
+//! it took. The answer is a value that is within with its successor over.
 //!
 //! When the replications allowed cannot settle a value, or the run budget
 //! (`max_runs`) is spent, the search does not fail: it answers with the
 //! bracket its settled values support ("between 10 and 12"), each end
 //! settled at 95 % confidence.
+
+pub mod looks;
 
 use crate::engine::StreamSeed;
 use crate::metrics::RunResult;
@@ -22,6 +27,7 @@ use crate::sweep::exec::{Outcome, execute};
 use crate::sweep::journal::StudyJournal;
 use crate::sweep::stats::SampleMean;
 use anyhow::{anyhow, bail};
+use looks::Looks;
 use std::collections::BTreeMap;
 use std::sync::atomic::AtomicBool;
 
@@ -108,6 +114,16 @@ impl Answer {
         )
     }
 
+    /// The values inside the bracket that were evaluated and left
+    /// unsettled (a probe above the smallest value over budget, moot once
+    /// that one settled, is not among them).
+    pub fn unsettled_inside(&self) -> impl Iterator<Item = &Evaluation> {
+        let (lo, hi) = self.bracket();
+        self.evaluations.iter().filter(move |e| {
+            e.verdict == Verdict::Unsettled && e.value > lo && hi.is_none_or(|h| e.value <= h)
+        })
+    }
+
     /// One value: the bracket is closed and holds one value.
     pub fn settled(&self) -> bool {
         let (lo, hi) = self.bracket();
@@ -121,12 +137,17 @@ impl Answer {
 pub struct OutOfRuns(pub usize);
 
 /// Runs replications of the scenario at axis values and remembers them.
+///
+/// Replication r of every value runs with the same seed, derived from
+/// (scenario seed, point 0, r) as `compare` does: common random numbers,
+/// so that values differ by the axis rather than by their seeds.
 pub struct Evaluator<'a, M, R> {
     search: &'a Search,
     base: &'a Scenario,
     make: M,
     runner: R,
     stop: &'a AtomicBool,
+    looks: Looks,
     samples: BTreeMap<i64, Vec<f64>>,
     pub runs: usize,
     /// The runs whose measured window still trends, labelled by axis value
@@ -153,6 +174,7 @@ where
             make,
             runner,
             stop,
+            looks: Looks::doubling(search.replications, search.max_replications),
             samples: BTreeMap::new(),
             runs: 0,
             trending: Vec::new(),
@@ -169,6 +191,13 @@ where
         self
     }
 
+    /// One look of `--replications` runs and a plain 95 % interval: an
+    /// estimate at one value (`--names`), not a sequential decision.
+    pub fn single_look(mut self) -> Self {
+        self.looks = Looks::once(self.search.replications);
+        self
+    }
+
     fn verdict(&self, e: &SampleMean) -> Verdict {
         match e.ci95 {
             Some((_, hi)) if hi <= self.search.budget => Verdict::Within,
@@ -177,182 +206,245 @@ where
         }
     }
 
-    /// Runs more replications at `value` until its verdict is settled or the
-    /// replication limit is reached.
+    /// What the runs at `value` say, if it has any.
+    fn evaluation(&self, value: i64) -> Option<Evaluation> {
+        let estimate = self.looks.interval(self.samples.get(&value)?)?;
+        Some(Evaluation {
+            value,
+            verdict: self.verdict(&estimate),
+            estimate,
+        })
+    }
+
+    /// Unsettled with every look taken.
+    fn exhausted(&self, value: i64) -> bool {
+        self.samples
+            .get(&value)
+            .is_some_and(|s| self.looks.next(s.len() as u32).is_none())
+    }
+
+    /// Looks at `value` until its verdict is settled or its last look is
+    /// taken.
     pub fn evaluate(&mut self, value: i64) -> anyhow::Result<Evaluation> {
-        let scenario =
-            (self.make)(value).map_err(|e| anyhow!("{} = {value}: {e}", self.search.axis))?;
-        let column = catalog::per_run_index(&self.search.statistic.metric())
-            .expect("the statistic is a per-run metric");
         loop {
-            let have = self.samples.get(&value).map_or(0, Vec::len) as u32;
-            let left = self.search.max_runs.saturating_sub(self.runs) as u32;
-            if have == 0 && left == 0 {
-                return Err(OutOfRuns(self.search.max_runs).into());
-            }
-            let want = if have == 0 {
-                self.search.replications
-            } else {
-                (have + self.search.replications).min(self.search.max_replications)
-            }
-            .min(have + left);
-            if want > have {
-                let reps: Vec<u32> = (have..want).collect();
-                crate::guard::progress::step(&format!(
-                    "{} = {value}, replications {}–{}",
-                    self.search.axis,
-                    have + 1,
-                    want
-                ));
-                crate::guard::progress::plan(
-                    reps.len() as u64,
-                    reps.len() as f64 * crate::guard::cost::cpu_seconds(&scenario),
-                );
-                let outcomes = execute(&reps, self.search.threads, self.stop, |&r| {
-                    let seed = StreamSeed {
-                        seed: self.base.seed,
-                        point: value as u64,
-                        replication: u64::from(r),
-                    };
-                    let run = || Ok(catalog::per_run_values(&(self.runner)(&scenario, seed)?));
-                    let values = match (self.journal, usize::try_from(value)) {
-                        (Some(j), Ok(task)) => j.run(task, r, seed.run_seed(), run)?,
-                        _ => run()?,
-                    };
-                    let v = values[column]
-                        .ok_or_else(|| anyhow!("no host was online long enough to be rated"))?;
-                    let trends = stationarity::trends_in(|name| {
-                        catalog::per_run_index(name).and_then(|i| values[i])
-                    });
-                    Ok((v, trends))
-                })?;
-                for (r, outcome) in reps.iter().zip(outcomes) {
-                    match outcome {
-                        Outcome::Done((v, trends)) => {
-                            self.samples.entry(value).or_default().push(v);
-                            if !trends.is_empty() {
-                                let label =
-                                    format!("{} = {value}, replication {r}", self.search.axis);
-                                self.trending.push((label, trends));
-                            }
-                        }
-                        Outcome::Failed(e) | Outcome::CutShort(e) => {
-                            bail!("{} = {value}, replication {r}: {e}", self.search.axis)
-                        }
-                        Outcome::Skipped => match self.journal {
-                            Some(_) => bail!(
-                                "interrupted; the finished runs are kept: run the same command with --resume to run only the missing ones"
-                            ),
-                            None => bail!("interrupted"),
-                        },
-                    }
-                    self.runs += 1;
+            if let Some(e) = self.evaluation(value) {
+                if e.verdict != Verdict::Unsettled || self.exhausted(value) {
+                    return Ok(e);
                 }
             }
-            let estimate = SampleMean::of(&self.samples[&value]).expect("at least one run");
-            let verdict = self.verdict(&estimate);
-            let exhausted = self.samples[&value].len() as u32 >= self.search.max_replications
-                || self.runs >= self.search.max_runs;
-            if verdict != Verdict::Unsettled || exhausted {
-                return Ok(Evaluation {
-                    value,
-                    estimate,
-                    verdict,
-                });
+            if let Err(e) = self.advance(&[value]) {
+                match self.evaluation(value) {
+                    Some(done) if e.is::<OutOfRuns>() => return Ok(done),
+                    _ => return Err(e),
+                }
             }
         }
     }
 
+    /// Runs the next look of each of `values` as one batch, so that two
+    /// values keep two threads busy; a value whose look would overrun the
+    /// run budget (`max_runs`) is left out, and [`OutOfRuns`] when none
+    /// fits.
+    fn advance(&mut self, values: &[i64]) -> anyhow::Result<()> {
+        let column = catalog::per_run_index(&self.search.statistic.metric())
+            .expect("the statistic is a per-run metric");
+        let mut left = self.search.max_runs.saturating_sub(self.runs) as u32;
+        let mut batch: Vec<(i64, Scenario, u32, u32)> = Vec::new();
+        for &value in values {
+            let have = self.samples.get(&value).map_or(0, Vec::len) as u32;
+            let Some(want) = self.looks.next(have) else {
+                continue;
+            };
+            if want - have > left {
+                continue;
+            }
+            left -= want - have;
+            let scenario =
+                (self.make)(value).map_err(|e| anyhow!("{} = {value}: {e}", self.search.axis))?;
+            batch.push((value, scenario, have, want));
+        }
+        if batch.is_empty() {
+            return Err(OutOfRuns(self.search.max_runs).into());
+        }
+        let label = batch
+            .iter()
+            .map(|(v, _, have, want)| {
+                format!(
+                    "{} = {v}, replications {}–{want}",
+                    self.search.axis,
+                    have + 1
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        crate::guard::progress::step(&label);
+        let tasks: Vec<(usize, u32)> = batch
+            .iter()
+            .enumerate()
+            .flat_map(|(i, (_, _, have, want))| (*have..*want).map(move |r| (i, r)))
+            .collect();
+        crate::guard::progress::plan(
+            tasks.len() as u64,
+            tasks
+                .iter()
+                .map(|&(i, _)| crate::guard::cost::cpu_seconds(&batch[i].1))
+                .sum(),
+        );
+        let outcomes = execute(&tasks, self.search.threads, self.stop, |&(i, r)| {
+            let (value, scenario) = (batch[i].0, &batch[i].1);
+            let seed = StreamSeed {
+                seed: self.base.seed,
+                point: 0,
+                replication: u64::from(r),
+            };
+            let run = || Ok(catalog::per_run_values(&(self.runner)(scenario, seed)?));
+            let values = match (self.journal, usize::try_from(value)) {
+                (Some(j), Ok(task)) => j.run(task, r, seed.run_seed(), run)?,
+                _ => run()?,
+            };
+            let v = values[column]
+                .ok_or_else(|| anyhow!("no host was online long enough to be rated"))?;
+            let trends = stationarity::trends_in(|name| {
+                catalog::per_run_index(name).and_then(|i| values[i])
+            });
+            Ok((v, trends))
+        })?;
+        for (&(i, r), outcome) in tasks.iter().zip(outcomes) {
+            let value = batch[i].0;
+            match outcome {
+                Outcome::Done((v, trends)) => {
+                    self.samples.entry(value).or_default().push(v);
+                    if !trends.is_empty() {
+                        let label = format!("{} = {value}, replication {r}", self.search.axis);
+                        self.trending.push((label, trends));
+                    }
+                }
+                Outcome::Failed(e) | Outcome::CutShort(e) => {
+                    bail!("{} = {value}, replication {r}: {e}", self.search.axis)
+                }
+                Outcome::Skipped => match self.journal {
+                    Some(_) => bail!(
+                        "interrupted; the finished runs are kept: run the same command with --resume to run only the missing ones"
+                    ),
+                    None => bail!("interrupted"),
+                },
+            }
+            self.runs += 1;
+        }
+        Ok(())
+    }
+
     fn evaluations(&self) -> Vec<Evaluation> {
         self.samples
-            .iter()
-            .map(|(&value, s)| {
-                let estimate = SampleMean::of(s).expect("non-empty");
-                Evaluation {
-                    value,
-                    verdict: self.verdict(&estimate),
-                    estimate,
-                }
-            })
+            .keys()
+            .filter_map(|&v| self.evaluation(v))
             .collect()
+    }
+
+    /// The analytic per-host upload at `value` (`None`: undefined).
+    fn analytic(&self, value: i64) -> Option<f64> {
+        (self.make)(value)
+            .ok()
+            .and_then(|s| crate::estimate::AnalyticEstimate::of(&s))
+            .map(|e| e.per_host_total())
+    }
+
+    /// The largest value predicted within budget: the analytic estimate
+    /// scaled to the simulated statistic at the evaluated value whose mean
+    /// is nearest the budget (the ratio drifts slowly with the axis, so the
+    /// nearest value calibrates best). `None` when the estimate is
+    /// undefined.
+    fn predict(&self, evaluations: &[Evaluation]) -> Option<i64> {
+        let budget = self.search.budget;
+        let nearest = evaluations.iter().min_by(|a, b| {
+            (a.estimate.mean - budget)
+                .abs()
+                .total_cmp(&(b.estimate.mean - budget).abs())
+                .then(b.estimate.n.cmp(&a.estimate.n))
+        })?;
+        let at = self.analytic(nearest.value).filter(|c| *c > 0.0)?;
+        let k = nearest.estimate.mean / at;
+        largest_under(
+            |v| self.analytic(v).map(|c| c * k),
+            budget,
+            self.search.max_value,
+        )
     }
 }
 
-/// Finds the largest axis value within budget, starting at `guess` (an
-/// analytic estimate, or 1): doubling while no value is over budget,
-/// halving while none is within, then bisecting between the largest value
-/// within and the smallest over. A value left unsettled is stepped around
-/// (its nearest untried neighbour towards the middle is tried next); the
-/// search ends when the bracket holds one value, when every value inside
-/// it was tried, or when the run budget is spent.
+/// Finds the largest axis value within budget, starting from `guess` (an
+/// analytic estimate, or 1).
+///
+/// The answer rests on two values, one within budget and its successor
+/// over it, so the search spends its runs on pairs of neighbours: the
+/// value predicted to be the last within budget and the next one, looked
+/// at together (one batch keeps two threads busy). After each look the
+/// prediction is renewed — the analytic estimate rescaled at the
+/// simulated value whose mean is nearest the budget — and the next look
+/// goes to the pair around it and to values under way next to it; values
+/// already settled bound the pairs tried (a cost monotone in the axis is
+/// assumed, and checked). A value left unsettled after its last look is
+/// stepped around. The search ends when the largest value within budget
+/// has its successor over it, when every value between them has had all
+/// its looks, or when the run budget is spent.
 pub fn largest_within<M, R>(ev: &mut Evaluator<'_, M, R>, guess: i64) -> anyhow::Result<Answer>
 where
     M: Fn(i64) -> Result<Scenario, String>,
     R: Fn(&Scenario, StreamSeed) -> anyhow::Result<RunResult> + Sync,
 {
     let max = ev.search.max_value;
-    // What earlier evaluations (the analytic start's at 1) settled.
-    let earlier = ev.evaluations();
-    let mut tried: std::collections::BTreeSet<i64> = earlier.iter().map(|e| e.value).collect();
-    let mut lo = earlier
-        .iter()
-        .filter(|e| e.verdict == Verdict::Within)
-        .max_by_key(|e| e.value)
-        .cloned();
-    let mut hi = earlier
-        .iter()
-        .filter(|e| e.verdict == Verdict::Over)
-        .min_by_key(|e| e.value)
-        .cloned();
-    let mut next = Some(guess.clamp(1, max));
     let mut stopped = None;
-    while let Some(v) = next {
-        let e = match ev.evaluate(v) {
-            Ok(e) => e,
+    let mut first = Some(guess.clamp(1, max));
+    let (lo, hi) = loop {
+        let evaluations = ev.evaluations();
+        let (lo, hi) = settled_ends(&evaluations, &ev.search.axis)?;
+        let (l, h) = (
+            lo.as_ref().map_or(0, |e| e.value),
+            hi.as_ref().map_or(max + 1, |e| e.value),
+        );
+        if h == l + 1 {
+            break (lo, hi);
+        }
+        let open: Vec<i64> = (l + 1..h).filter(|&v| !ev.exhausted(v)).collect();
+        // A prediction that the settled values contradict (the estimate
+        // misjudges how cost grows) gives way to bisection, so that the
+        // search never creeps one value at a time.
+        let target = first
+            .take()
+            .or_else(|| ev.predict(&evaluations))
+            .filter(|t| (l..h).contains(t))
+            .unwrap_or_else(|| halfway(l, h, max));
+        // The pair around the target, and the values already under way
+        // next to it (a prediction that moves by one keeps their runs
+        // going; one that moves further leaves them).
+        let below = open.iter().copied().filter(|&v| v <= target).max();
+        let above = open.iter().copied().find(|&v| v > target);
+        let next: Vec<i64> = open
+            .iter()
+            .copied()
+            .filter(|&v| {
+                Some(v) == below
+                    || Some(v) == above
+                    || ((target - 1..=target + 1).contains(&v) && ev.samples.contains_key(&v))
+            })
+            .collect();
+        if next.is_empty() {
+            break (lo, hi);
+        }
+        match ev.advance(&next) {
+            Ok(()) => {}
             Err(e) if e.is::<OutOfRuns>() => {
                 stopped = Some(spent(ev.search.max_runs));
-                break;
+                let evaluations = ev.evaluations();
+                break settled_ends(&evaluations, &ev.search.axis)?;
             }
             Err(e) => return Err(e),
-        };
-        tried.insert(v);
-        match e.verdict {
-            Verdict::Within if lo.as_ref().is_none_or(|l| l.value < v) => lo = Some(e),
-            Verdict::Over if hi.as_ref().is_none_or(|h| h.value > v) => hi = Some(e),
-            _ => {}
         }
-        let (l, h) = (lo.as_ref().map(|e| e.value), hi.as_ref().map(|e| e.value));
-        next = match (l, h) {
-            (Some(l), Some(h)) => nearest_untried(l, h, &tried),
-            (_, None) => {
-                let top = *tried.last().expect("one value tried");
-                (top < max).then(|| (top * 2).min(max))
-            }
-            (None, Some(_)) => {
-                let bottom = *tried.first().expect("one value tried");
-                (bottom > 1).then(|| (bottom / 2).max(1))
-            }
-        };
-        if next.is_some() && ev.runs >= ev.search.max_runs {
-            stopped = Some(spent(ev.search.max_runs));
-            break;
-        }
-    }
-    let evaluations = ev.evaluations();
-    let over = evaluations.iter().filter(|e| e.verdict == Verdict::Over);
-    let within = evaluations.iter().filter(|e| e.verdict == Verdict::Within);
-    if let (Some(o), Some(w)) = (over.map(|e| e.value).min(), within.map(|e| e.value).max()) {
-        if o < w {
-            bail!(
-                "{} is not monotone in cost: {o} is over the budget but the larger {w} is within it",
-                ev.search.axis
-            );
-        }
-    }
+    };
     let mut answer = Answer {
         within: lo,
         over: hi,
-        evaluations,
+        evaluations: ev.evaluations(),
         runs: ev.runs,
         stopped,
     };
@@ -366,17 +458,46 @@ where
     Ok(answer)
 }
 
-fn spent(max_runs: usize) -> String {
-    format!("the run budget (--max-runs {max_runs}) was spent")
+/// The largest value settled within budget and the smallest settled over
+/// it; an error when a value over budget lies below one within.
+fn settled_ends(
+    evaluations: &[Evaluation],
+    axis: &str,
+) -> anyhow::Result<(Option<Evaluation>, Option<Evaluation>)> {
+    let within = evaluations
+        .iter()
+        .filter(|e| e.verdict == Verdict::Within)
+        .max_by_key(|e| e.value);
+    let over = evaluations
+        .iter()
+        .filter(|e| e.verdict == Verdict::Over)
+        .min_by_key(|e| e.value);
+    if let (Some(o), Some(w)) = (over, within) {
+        if o.value < w.value {
+            bail!(
+                "{axis} is not monotone in cost: {} is over the budget but the larger {} is within it",
+                o.value,
+                w.value
+            );
+        }
+    }
+    Ok((within.cloned(), over.cloned()))
 }
 
-/// The untried value strictly between `lo` and `hi` nearest their middle
-/// (the lower one on a tie), or `None` when every one was tried.
-fn nearest_untried(lo: i64, hi: i64, tried: &std::collections::BTreeSet<i64>) -> Option<i64> {
-    let mid = lo + (hi - lo) / 2;
-    (0..hi - lo)
-        .flat_map(|d| [mid - d, mid + d])
-        .find(|v| *v > lo && *v < hi && !tried.contains(v))
+/// Without a usable prediction: double past the largest value within
+/// budget while none is over, halve below the smallest over while none is
+/// within, bisect between them otherwise.
+fn halfway(lo: i64, hi: i64, max: i64) -> i64 {
+    match (lo, hi) {
+        (0, h) if h > max => 1,
+        (0, h) => h / 2,
+        (l, h) if h > max => (l * 2).min(max),
+        (l, h) => l + (h - l) / 2,
+    }
+}
+
+fn spent(max_runs: usize) -> String {
+    format!("the run budget (--max-runs {max_runs}) was spent")
 }
 
 /// Where the search starts, from the analytic estimate.
@@ -424,12 +545,7 @@ where
     R: Fn(&Scenario, StreamSeed) -> anyhow::Result<RunResult> + Sync,
 {
     let (budget, max) = (ev.search.budget, ev.search.max_value);
-    let cost = |ev: &Evaluator<'_, M, R>, v: i64| {
-        (ev.make)(v)
-            .ok()
-            .and_then(|s| crate::estimate::AnalyticEstimate::of(&s))
-            .map(|e| e.per_host_total())
-    };
+    let cost = |ev: &Evaluator<'_, M, R>, v: i64| ev.analytic(v);
     let Some(analytic) = largest_under(|v| cost(ev, v), budget, max) else {
         return Ok(None);
     };
@@ -448,3 +564,6 @@ where
         value,
     }))
 }
+
+#[cfg(test)]
+mod tests;
