@@ -10,6 +10,7 @@
 //! counts.
 
 mod accounting;
+mod steady_start;
 mod truth;
 
 use crate::engine::{EventQueue, Rng, SimDuration, SimTime, StreamSeed};
@@ -18,7 +19,7 @@ use crate::network::Network;
 use crate::protocol::id::{HostIx, IdIx, IdTable, pnrp_id};
 use crate::protocol::message::{Message, Reason};
 use crate::protocol::node::{Env, Node, Outbox, Params, Timer};
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, Start};
 use crate::workload::bootstrap::SeedServer;
 use crate::workload::churn::{self, ChurnSchedule};
 use crate::workload::names::{NamePicker, NamePlan};
@@ -205,14 +206,16 @@ impl<'s> Simulation<'s> {
             end,
             observer: None,
         };
-        for h in 0..n {
-            let at = churn::arrival(s.hosts.join_spread.0, &mut world.rng_work);
-            world.queue.schedule(
-                at,
-                Event::Online {
-                    host: HostIx(h as u32),
-                },
-            );
+        match s.hosts.start {
+            Start::Steady => world.start_steady(&mut seed.stream("steady"))?,
+            Start::Joins => {
+                let spread = s.hosts.join_spread().0;
+                for h in 0..n {
+                    let at = churn::arrival(spread, &mut world.rng_work);
+                    let host = HostIx(h as u32);
+                    world.queue.schedule(at, Event::Online { host });
+                }
+            }
         }
         world
             .queue

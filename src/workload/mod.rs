@@ -10,6 +10,7 @@ pub mod bootstrap;
 pub mod churn;
 pub mod names;
 pub mod resolves;
+pub mod steady;
 
 /// A workload model that cannot be built from its parameters. Validation
 /// refuses such parameters before a run starts, so this is reported rather
