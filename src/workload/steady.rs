@@ -151,7 +151,7 @@ mod tests {
     /// estimated from a large sample of fresh lifetimes and integrated.
     /// This checks the closed forms above against the definition, not
     /// against themselves.
-    fn equilibrium_cdf(life: &Lifetime, rng: &mut Rng) -> impl Fn(f64) -> f64 {
+    fn equilibrium_cdf(life: &Lifetime, rng: &mut Rng) -> impl Fn(f64) -> f64 + use<> {
         let mut fresh: Vec<f64> = (0..400_000)
             .map(|_| life.sample(rng).as_secs_f64())
             .collect();
