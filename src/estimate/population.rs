@@ -184,11 +184,12 @@ mod tests {
 
     #[test]
     fn first_arrivals_inside_the_window_count_as_joins() {
-        let s = Scenario {
+        let mut s = Scenario {
             warmup: Duration::secs(0),
             duration: Duration::secs(600),
             ..Scenario::default()
         };
+        s.hosts.start = Start::Joins;
         let p = Population::of(&s).unwrap();
         assert!(off(p.joins_per_s, 1000.0 / 600.0) < 1e-9, "{p:?}");
     }

@@ -164,11 +164,13 @@ mod tests {
     use super::*;
     use crate::scenario::units::Duration;
 
+    /// Every host joins in the first minute, then churns.
     fn churny(dist: DistKind, shape: f64) -> Scenario {
         let mut s = Scenario {
             duration: Duration::secs(20 * 3600),
             ..Scenario::default()
         };
+        s.hosts.start = Start::Joins;
         s.churn.enabled = true;
         s.churn.session = DurationDist {
             dist,
@@ -211,8 +213,30 @@ mod tests {
     }
 
     #[test]
+    fn a_steady_start_is_in_the_equilibrium_from_the_first_step() {
+        for (dist, shape) in [(DistKind::Exponential, 1.0), (DistKind::Weibull, 0.5)] {
+            let mut s = churny(dist, shape);
+            s.hosts.start = Start::Steady;
+            let t = Timeline::of(&s);
+            assert!(t.online.iter().all(|&o| (o - 2.0 / 3.0).abs() < 1e-12));
+            assert_eq!(t.arrivals.iter().sum::<f64>(), 0.0);
+            // Hosts online at the start are in residual sessions: for the
+            // exponential, e^{−t/T} of them are still online at t.
+            let at_hour = t.first_session[(3600.0 / t.dt) as usize] / (2.0 / 3.0);
+            if dist == DistKind::Exponential {
+                assert!((at_hour - (-1.0f64).exp()).abs() < 0.01, "{at_hour}");
+            } else {
+                // Weibull k = 0.5: residual sessions are long (mean 3 T).
+                assert!(at_hour > 0.5, "{at_hour}");
+            }
+        }
+    }
+
+    #[test]
     fn without_churn_hosts_arrive_over_the_spread_and_stay() {
-        let t = Timeline::of(&Scenario::default());
+        let mut s = Scenario::default();
+        s.hosts.start = Start::Joins;
+        let t = Timeline::of(&s);
         assert!((t.arrivals.iter().sum::<f64>() - 1.0).abs() < 1e-9);
         assert!((t.online.last().unwrap() - 1.0).abs() < 1e-12);
         assert!(t.departures.iter().all(|&d| d == 0.0));

@@ -24,7 +24,7 @@
 //!   L ~ Pareto(x_m, α − 1).
 
 use super::WorkloadError;
-use super::churn::{DistKind, DurationDist, gamma};
+use super::churn::{DistKind, DurationDist, invalid, scale};
 use crate::engine::{Rng, SimDuration};
 use rand::Rng as _;
 use rand_distr::{Distribution, Exp, Gamma, Pareto};
@@ -48,23 +48,18 @@ impl Residual {
     /// The residual-life sampler of `d` (same parametrisation by mean as
     /// [`super::churn::Lifetime`]).
     pub fn new(d: &DurationDist) -> Result<Residual, WorkloadError> {
-        let mean = d.mean.as_secs_f64();
-        let bad = |e: &dyn std::fmt::Display| WorkloadError::Distribution {
-            kind: d.dist,
-            reason: e.to_string(),
-        };
+        let scale = scale(d);
         Ok(match d.dist {
             DistKind::Exponential => {
-                Residual::Exponential(Exp::new(1.0 / mean).map_err(|e| bad(&e))?)
+                Residual::Exponential(Exp::new(1.0 / scale).map_err(|e| invalid(d, &e))?)
             }
             DistKind::Weibull => Residual::Weibull {
-                scale: mean / gamma(1.0 + 1.0 / d.shape),
+                scale,
                 shape: d.shape,
-                g: Gamma::new(1.0 + 1.0 / d.shape, 1.0).map_err(|e| bad(&e))?,
+                g: Gamma::new(1.0 + 1.0 / d.shape, 1.0).map_err(|e| invalid(d, &e))?,
             },
             DistKind::Pareto => {
-                let scale = mean * (d.shape - 1.0) / d.shape;
-                Residual::Pareto(Pareto::new(scale, d.shape - 1.0).map_err(|e| bad(&e))?)
+                Residual::Pareto(Pareto::new(scale, d.shape - 1.0).map_err(|e| invalid(d, &e))?)
             }
         })
     }
