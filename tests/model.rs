@@ -7,11 +7,14 @@ use pnrpsim::protocol::message::{MsgType, Reason};
 use pnrpsim::scenario::Scenario;
 use pnrpsim::scenario::units::Duration;
 
+/// Every host joins (`hosts.start = "joins"`): these tests watch the
+/// procedures that build the cloud, which a steady start skips.
 fn scenario(hosts: u32, names: u32, minutes: u64, warmup_minutes: u64) -> Scenario {
     let mut s = Scenario {
         name: "test".into(),
         ..Scenario::default()
     };
+    s.hosts.start = pnrpsim::scenario::Start::Joins;
     s.hosts.count = hosts;
     s.hosts.names_per_host = names;
     s.duration = Duration::secs(minutes * 60);

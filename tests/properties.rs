@@ -319,6 +319,9 @@ fn small_scenario() -> impl Strategy<Value = Scenario> {
                 s.churn.session.shape = 1.5;
                 s.metrics.min_online = Duration::secs(60);
                 s.workload.resolves_per_host_per_hour = 20.0;
+                // Joins send something in every scenario, so that the sums
+                // below are never trivially zero.
+                s.hosts.start = pnrpsim::scenario::Start::Joins;
                 s
             },
         )

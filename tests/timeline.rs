@@ -212,7 +212,7 @@ fn with_trace(trace: &str, churn: &str) -> (std::path::PathBuf, std::path::PathB
     std::fs::write(
         &file,
         format!(
-            "duration = \"1h\"\nwarmup = \"5min\"\nseed = 2\n\n[hosts]\ncount = 6\n\n\
+            "duration = \"1h\"\nwarmup = \"5min\"\nseed = 2\n\n[hosts]\ncount = 6\nstart = \"joins\"\n\n\
              [churn]\ntrace = \"traces/s.csv\"\n{churn}"
         ),
     )
@@ -302,7 +302,7 @@ fn a_bad_trace_is_refused_at_its_line_and_column() {
         .unwrap_err()
         .to_string();
     assert!(
-        e.contains("t.toml:9:9: churn.trace: the trace has 7 hosts, more than `hosts.count` (6)"),
+        e.contains("t.toml:10:9: churn.trace: the trace has 7 hosts, more than `hosts.count` (6)"),
         "{e}"
     );
     std::fs::remove_dir_all(dir).unwrap();
@@ -323,7 +323,28 @@ fn a_missing_trace_is_refused_at_the_parameter() {
         .unwrap_err()
         .to_string();
     assert!(
-        e.contains("t.toml:9:9: churn.trace: cannot read the trace"),
+        e.contains("t.toml:10:9: churn.trace: cannot read the trace"),
+        "{e}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_steady_start_with_a_trace_is_refused() {
+    // The steady start draws hosts' states from the parametric churn; a
+    // trace says when each host is online: the two cannot both hold.
+    let (dir, file) = with_trace("host,up,down\na,0,\n", "");
+    let text = std::fs::read_to_string(&file).unwrap().replace("start = \"joins\"\n", "");
+    std::fs::write(&file, text).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_pnrpsim"))
+        .arg("validate")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        e.contains("t.toml:9:9: churn.trace: needs `hosts.start = \"joins\"`"),
         "{e}"
     );
     std::fs::remove_dir_all(dir).unwrap();

@@ -28,7 +28,7 @@
 //!
 
 use super::renewal::Timeline;
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, Start};
 
 /// Population figures averaged over the measured window.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -59,7 +59,12 @@ impl Population {
         }
         let h = f64::from(s.hosts.count);
         let m = f64::from(s.hosts.names_per_host);
-        let t0 = s.hosts.join_spread.as_secs_f64() / 2.0;
+        // Caches date from the middle of the joins, or from the first
+        // instant of a steady start (installed exact).
+        let t0 = match s.hosts.start {
+            Start::Steady => 0.0,
+            Start::Joins => s.hosts.join_spread().as_secs_f64() / 2.0,
+        };
         let interval = s.pnrp.refresh_interval.as_secs_f64().max(1e-9);
         let session = s
             .churn
@@ -179,11 +184,12 @@ mod tests {
 
     #[test]
     fn first_arrivals_inside_the_window_count_as_joins() {
-        let s = Scenario {
+        let mut s = Scenario {
             warmup: Duration::secs(0),
             duration: Duration::secs(600),
             ..Scenario::default()
         };
+        s.hosts.start = Start::Joins;
         let p = Population::of(&s).unwrap();
         assert!(off(p.joins_per_s, 1000.0 / 600.0) < 1e-9, "{p:?}");
     }

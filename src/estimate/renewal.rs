@@ -14,9 +14,12 @@
 //! 2·H/T, this follows a run's transient, which matters when every host
 //! starts a fresh session at once and sessions are heavy-tailed: with
 //! Weibull k = 0.5 most first sessions end far sooner than the mean.
+//! A steady start (`hosts.start = "steady"`) has no first arrivals and no
+//! transient: it begins in the equilibrium ([`Timeline::steady`]).
 
-use crate::scenario::{DistKind, DurationDist, Scenario};
+use crate::scenario::{DistKind, DurationDist, Scenario, Start};
 use crate::workload::churn::gamma;
+use crate::workload::steady::online_share;
 
 /// Grid steps over the run: O(BINS²) work, a few milliseconds.
 const BINS: usize = 4000;
@@ -74,7 +77,10 @@ impl Timeline {
         let end = s.duration.as_secs_f64().max(1e-9);
         let n = BINS.min(end.ceil() as usize).max(1);
         let dt = end / n as f64;
-        let spread = s.hosts.join_spread.as_secs_f64();
+        if s.hosts.start == Start::Steady {
+            return Timeline::steady(s, dt, n);
+        }
+        let spread = s.hosts.join_spread().as_secs_f64();
         let arrivals: Vec<f64> = (0..n)
             .map(|i| {
                 let (a, b) = (i as f64 * dt, (i + 1) as f64 * dt);
@@ -117,6 +123,40 @@ impl Timeline {
         }
         t
     }
+
+    /// A cloud that starts in its equilibrium: the long-run share online,
+    /// departures and returns at 1 / (μ_S + μ_D) per host each, and the
+    /// hosts online at the start still in their session with the
+    /// equilibrium survival `(1/μ_S) ∫_t^∞ S(u) du` (their sessions are
+    /// residual lives: see `crate::workload::steady`).
+    fn steady(s: &Scenario, dt: f64, n: usize) -> Timeline {
+        let c = &s.churn;
+        let (share, rate, first_session) = if c.enabled {
+            let share = online_share(&c.session, &c.downtime);
+            let cycle = c.session.mean.as_secs_f64() + c.downtime.mean.as_secs_f64();
+            let mean = c.session.mean.as_secs_f64().max(1e-9);
+            // ∫_0^t S by the midpoint rule on the grid, then the tail.
+            let mut integral = 0.0;
+            let first: Vec<f64> = (0..n)
+                .map(|i| {
+                    let half = integral + survival(&c.session, (i as f64 + 0.25) * dt) * dt / 2.0;
+                    integral += survival(&c.session, (i as f64 + 0.5) * dt) * dt;
+                    share * ((mean - half) / mean).max(0.0)
+                })
+                .collect();
+            (share, dt / cycle, first)
+        } else {
+            (1.0, 0.0, vec![1.0; n])
+        };
+        Timeline {
+            dt,
+            online: vec![share; n],
+            arrivals: vec![0.0; n],
+            returns: vec![rate; n],
+            departures: vec![rate; n],
+            first_session,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -124,11 +164,13 @@ mod tests {
     use super::*;
     use crate::scenario::units::Duration;
 
+    /// Every host joins in the first minute, then churns.
     fn churny(dist: DistKind, shape: f64) -> Scenario {
         let mut s = Scenario {
             duration: Duration::secs(20 * 3600),
             ..Scenario::default()
         };
+        s.hosts.start = Start::Joins;
         s.churn.enabled = true;
         s.churn.session = DurationDist {
             dist,
@@ -171,8 +213,30 @@ mod tests {
     }
 
     #[test]
+    fn a_steady_start_is_in_the_equilibrium_from_the_first_step() {
+        for (dist, shape) in [(DistKind::Exponential, 1.0), (DistKind::Weibull, 0.5)] {
+            let mut s = churny(dist, shape);
+            s.hosts.start = Start::Steady;
+            let t = Timeline::of(&s);
+            assert!(t.online.iter().all(|&o| (o - 2.0 / 3.0).abs() < 1e-12));
+            assert_eq!(t.arrivals.iter().sum::<f64>(), 0.0);
+            // Hosts online at the start are in residual sessions: for the
+            // exponential, e^{−t/T} of them are still online at t.
+            let at_hour = t.first_session[(3600.0 / t.dt) as usize] / (2.0 / 3.0);
+            if dist == DistKind::Exponential {
+                assert!((at_hour - (-1.0f64).exp()).abs() < 0.01, "{at_hour}");
+            } else {
+                // Weibull k = 0.5: residual sessions are long (mean 3 T).
+                assert!(at_hour > 0.5, "{at_hour}");
+            }
+        }
+    }
+
+    #[test]
     fn without_churn_hosts_arrive_over_the_spread_and_stay() {
-        let t = Timeline::of(&Scenario::default());
+        let mut s = Scenario::default();
+        s.hosts.start = Start::Joins;
+        let t = Timeline::of(&s);
         assert!((t.arrivals.iter().sum::<f64>() - 1.0).abs() < 1e-9);
         assert!((t.online.last().unwrap() - 1.0).abs() < 1e-12);
         assert!(t.departures.iter().all(|&d| d == 0.0));

@@ -60,6 +60,40 @@ impl Node {
         }
     }
 
+    /// A host of a cloud that has run for a long time, as a scenario's
+    /// steady start builds it (the builder lives in `crate::sim`; the node
+    /// only accepts the state): its own IDs, each registered and published
+    /// long ago and next refreshed after the duration beside it; the route
+    /// entries it learnt, submitted to its cache as any learnt entry is;
+    /// the hosts it joined through; synchronised. Its maintenance timer
+    /// first fires after `maintenance_in`.
+    pub fn settled(
+        me: HostIx,
+        seeds: Vec<HostIx>,
+        locals: &[(IdIx, SimDuration)],
+        entries: &[IdIx],
+        maintenance_in: SimDuration,
+        env: &Env,
+        out: &mut Outbox,
+    ) -> Node {
+        let mut node = Node {
+            me,
+            seeds,
+            synced: true,
+            ..Node::default()
+        };
+        let p = &env.params.cache;
+        for &(ix, refresh_in) in locals {
+            node.cache.add_local(ix, env.ids, p);
+            out.timers.push((refresh_in, Timer::Refresh { entry: ix }));
+        }
+        for &ix in entries {
+            node.cache.insert(ix, env.ids, p);
+        }
+        out.timers.push((maintenance_in, Timer::Maintenance));
+        node
+    }
+
     /// Starts loading the state that handling a message will read first.
     pub fn prefetch(&self) {
         self.cache.prefetch();

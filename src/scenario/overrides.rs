@@ -348,6 +348,7 @@ impl Schema {
             toml::Table::try_from(Scenario::default()).expect("the default scenario serializes");
         let mut every_field = Scenario::default();
         every_field.workload.address_change_interval = Some(Duration::secs(1));
+        every_field.hosts.join_spread = Some(Duration::secs(1));
         every_field.metrics.connectivity_every = Some(Duration::secs(1));
         every_field.fingerprint = Some(String::new());
         every_field.designs = vec![crate::scenario::Design {

@@ -17,6 +17,7 @@ const SOURCES: &[(&str, &str)] = &[
     ("hosts.firewalled_share", "[ours]"),
     ("hosts.teredo_share", "[ours]"),
     ("hosts.addresses", "[ours]"),
+    ("hosts.start", "[ours]"),
     ("hosts.join_spread", "[ours]"),
     ("network.loss", "[ours]"),
     ("network.latency.model", "[ours]"),

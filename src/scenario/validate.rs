@@ -10,7 +10,7 @@
 
 use super::model::{
     Churn, DistKind, DurationDist, Expect, Hosts, Latency, Metrics, NetworkConfig, Pnrp, Scenario,
-    Workload,
+    Start, Workload,
 };
 use crate::engine::SimDuration;
 use crate::engine::units::{Duration, Size};
@@ -65,6 +65,12 @@ pub fn validate(s: &Scenario) -> Result<(), Vec<Problem>> {
     c.pnrp(&s.pnrp);
     c.workload(&s.workload);
     c.churn(&s.churn);
+    if let (Start::Steady, Some(_)) = (s.hosts.start, &s.churn.trace) {
+        c.fail(
+            "churn.trace",
+            "needs `hosts.start = \"joins\"`: a steady start draws each host's state from the parametric churn, while a trace says when each host comes online; add `start = \"joins\"` to [hosts]".to_owned(),
+        );
+    }
     c.metrics(&s.metrics);
     if s.warmup < s.duration {
         let measured = Duration(SimDuration(s.duration.0.0 - s.warmup.0.0));
@@ -357,6 +363,14 @@ impl Checks {
         self.share("hosts.teredo_share", h.teredo_share);
         // A node listens on at most four addresses (§3.1.4.1).
         self.within("hosts.addresses", u32::from(h.addresses), 1, 4);
+        if let (Start::Steady, Some(spread)) = (h.start, h.join_spread) {
+            self.fail(
+                "hosts.join_spread",
+                format!(
+                    "applies only to `hosts.start = \"joins\"`: a steady start has no joins to spread; remove it, or set `hosts.start = \"joins\"` to study the bootstrap (got {spread})"
+                ),
+            );
+        }
     }
 
     fn network(&mut self, n: &NetworkConfig) {
@@ -534,7 +548,8 @@ mod tests {
             firewalled_share: -0.1,
             teredo_share: f64::NAN,
             addresses: 5,
-            join_spread: Duration::secs(0),
+            start: Start::Steady,
+            join_spread: Some(Duration::secs(0)),
         };
         s.network.loss = 2.0;
         s.network.latency = Latency::Lognormal {
@@ -591,6 +606,7 @@ mod tests {
             "hosts.firewalled_share",
             "hosts.teredo_share",
             "hosts.addresses",
+            "hosts.join_spread",
             "network.loss",
             "network.latency.median",
             "network.latency.sigma",
@@ -656,7 +672,8 @@ mod tests {
         s.pnrp.level_span_ratio = 2;
         s.pnrp.fragment_size = Size(100);
         s.warmup = Duration::secs(0);
-        s.hosts.join_spread = Duration::secs(0);
+        s.hosts.start = Start::Joins;
+        s.hosts.join_spread = Some(Duration::secs(0));
         s.workload.resolves_per_host_per_hour = 0.0;
         assert_eq!(validate(&s), Ok(()));
         s.warmup = s.duration;

@@ -11,6 +11,7 @@
 
 mod accounting;
 mod sessions;
+mod steady_start;
 mod timeline;
 mod truth;
 
@@ -20,7 +21,7 @@ use crate::network::Network;
 use crate::protocol::id::{HostIx, IdIx, IdTable, pnrp_id};
 use crate::protocol::message::{Message, Reason};
 use crate::protocol::node::{Env, Node, Outbox, Params, Timer};
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, Start};
 use crate::workload::bootstrap::SeedServer;
 use crate::workload::churn::{self, ChurnSchedule};
 use crate::workload::names::{NamePicker, NamePlan};
@@ -229,20 +230,24 @@ impl<'s> Simulation<'s> {
             end,
             observer: None,
         };
-        for h in 0..present {
-            let at = match world.trace.as_ref().filter(|t| t.covers(h)) {
-                Some(t) => match t.first_up(h) {
-                    Some(at) => at,
-                    None => continue,
-                },
-                None => churn::arrival(s.hosts.join_spread.0, &mut world.rng_work),
-            };
-            world.queue.schedule(
-                at,
-                Event::Online {
-                    host: HostIx(h as u32),
-                },
-            );
+        match s.hosts.start {
+            // Validation refuses a steady start with a churn trace: the
+            // trace's hosts start where the trace says.
+            Start::Steady => world.start_steady(&mut seed.stream("steady"))?,
+            Start::Joins => {
+                let spread = s.hosts.join_spread().0;
+                for h in 0..present {
+                    let at = match world.trace.as_ref().filter(|t| t.covers(h)) {
+                        Some(t) => match t.first_up(h) {
+                            Some(at) => at,
+                            None => continue,
+                        },
+                        None => churn::arrival(spread, &mut world.rng_work),
+                    };
+                    let host = HostIx(h as u32);
+                    world.queue.schedule(at, Event::Online { host });
+                }
+            }
         }
         world
             .queue

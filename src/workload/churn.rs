@@ -54,24 +54,16 @@ impl Lifetime {
     /// Parameters are validated with the scenario, so failures here are
     /// reported as errors rather than trusted.
     pub fn new(d: &DurationDist) -> Result<Lifetime, WorkloadError> {
-        let mean = d.mean.as_secs_f64();
-        let bad = |e: &dyn std::fmt::Display| WorkloadError::Distribution {
-            kind: d.dist,
-            reason: e.to_string(),
-        };
+        let scale = scale(d);
         Ok(match d.dist {
             DistKind::Exponential => {
-                Lifetime::Exponential(Exp::new(1.0 / mean).map_err(|e| bad(&e))?)
+                Lifetime::Exponential(Exp::new(1.0 / scale).map_err(|e| invalid(d, &e))?)
             }
             DistKind::Weibull => {
-                // mean = λ Γ(1 + 1/k)
-                let scale = mean / gamma(1.0 + 1.0 / d.shape);
-                Lifetime::Weibull(Weibull::new(scale, d.shape).map_err(|e| bad(&e))?)
+                Lifetime::Weibull(Weibull::new(scale, d.shape).map_err(|e| invalid(d, &e))?)
             }
             DistKind::Pareto => {
-                // mean = α x_m / (α − 1), α > 1
-                let scale = mean * (d.shape - 1.0) / d.shape;
-                Lifetime::Pareto(Pareto::new(scale, d.shape).map_err(|e| bad(&e))?)
+                Lifetime::Pareto(Pareto::new(scale, d.shape).map_err(|e| invalid(d, &e))?)
             }
         })
     }
@@ -83,6 +75,25 @@ impl Lifetime {
             Lifetime::Pareto(p) => p.sample(rng),
         };
         SimDuration::from_secs_f64(secs).max(SimDuration(1))
+    }
+}
+
+/// The scale that gives law `d` its mean: the mean itself (exponential),
+/// λ = mean / Γ(1 + 1/k) (Weibull), x_m = mean (α − 1) / α (Pareto).
+pub fn scale(d: &DurationDist) -> f64 {
+    let mean = d.mean.as_secs_f64();
+    match d.dist {
+        DistKind::Exponential => mean,
+        DistKind::Weibull => mean / gamma(1.0 + 1.0 / d.shape),
+        DistKind::Pareto => mean * (d.shape - 1.0) / d.shape,
+    }
+}
+
+/// A sampler that refused the parameters of law `d`, with its reason.
+pub fn invalid(d: &DurationDist, reason: &dyn std::fmt::Display) -> WorkloadError {
+    WorkloadError::Distribution {
+        kind: d.dist,
+        reason: reason.to_string(),
     }
 }
 

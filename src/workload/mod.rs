@@ -10,6 +10,7 @@ pub mod bootstrap;
 pub mod churn;
 pub mod names;
 pub mod resolves;
+pub mod steady;
 pub mod timeline;
 pub mod trace;
 

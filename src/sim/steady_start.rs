@@ -1,0 +1,238 @@
+//! The steady start (`hosts.start = "steady"`): the state a long-lived
+//! cloud holds, installed at the first instant of the run.
+//!
+//! This is a construct of the scenario, not knowledge of any node: it
+//! reads the whole cloud (every live ID) to give each host what the
+//! protocol would have given it by now, and hands the result to
+//! [`Node::settled`]. What it installs, and what it assumes, is the
+//! "Steady-state start" section of docs/model.md:
+//!
+//! - churn in its stationary state ([`SteadyChurn`]): the long-run share of
+//!   hosts online, each with its residual session, the others with their
+//!   residual downtime;
+//! - every online host's IDs registered and published;
+//! - exact leaf sets: the `leaf_per_side` nearest live IDs on each side of
+//!   each local ID;
+//! - each cache level filled from its band as cache balancing keeps it:
+//!   `capacity` entries spread evenly over the part of the ring that is the
+//!   level's own (its band without the next level's), down to the deepest:
+//!   the level whose next band holds no more than the leaf set (the cache
+//!   opens a level only when one overflows with an entry that belongs
+//!   deeper and is no leaf), spread over its whole band, or the level whose
+//!   band holds no more IDs than one level keeps, which takes them all. Entries go in through [`Cache::insert`](crate::protocol::cache::Cache::insert),
+//!   so the cache's own rules (merged bands, eviction) decide what stays;
+//! - timers at random phases: maintenance uniform over one period, each
+//!   ID's refresh uniform over one refresh interval, application resolves
+//!   and address changes (memoryless) as for any online host.
+//!
+//! Only reachable hosts' IDs are installed in caches: a firewalled host's
+//! IDs fail the return-routability check, so no cache holds them.
+
+use super::{Event, Simulation};
+use crate::engine::{Rng, SimDuration, SimTime};
+use crate::protocol::id::{HostIx, IdIx, U256, pnrp_id};
+use crate::protocol::node::{Env, Node, Outbox};
+use crate::workload::steady::{Phase, SteadyChurn};
+use rand::Rng as _;
+
+/// Every live reachable ID, sorted: the ring the builder reads.
+struct Ring {
+    ids: Vec<(U256, IdIx)>,
+}
+
+impl Ring {
+    /// Number of IDs at positions `at`, `at + 1`, … (clockwise) whose
+    /// clockwise distance from `from` is below `limit`.
+    fn clockwise_within(&self, from: U256, at: usize, limit: U256) -> usize {
+        let n = self.ids.len();
+        let (mut lo, mut hi) = (0, n);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            if from.clockwise_to(self.ids[(at + mid) % n].0) < limit {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        lo
+    }
+
+    /// Likewise counter-clockwise from position `at − 1`.
+    fn counter_within(&self, from: U256, at: usize, limit: U256) -> usize {
+        let n = self.ids.len();
+        let (mut lo, mut hi) = (0, n);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            if self.ids[(at + n - 1 - mid) % n].0.clockwise_to(from) < limit {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        lo
+    }
+
+    /// The `k`-th ID clockwise (`k ≥ 0`) or counter-clockwise from `at`.
+    fn step(&self, at: usize, clockwise: bool, k: usize) -> IdIx {
+        let n = self.ids.len();
+        let pos = if clockwise {
+            (at + k) % n
+        } else {
+            (at + n - 1 - k % n) % n
+        };
+        self.ids[pos].1
+    }
+
+    /// The route entries a long-lived host with local ID `id` holds for
+    /// it: its leaf set, then each level's spread, appended to `out`.
+    fn entries_for(&self, id: U256, leaf: usize, capacity: usize, ratio: u32, out: &mut Vec<IdIx>) {
+        let n = self.ids.len();
+        if n == 0 {
+            return;
+        }
+        let at = self.ids.partition_point(|&(x, _)| x < id);
+        // The ID itself (ours) is skipped by the cache; one more covers it.
+        for k in 0..=leaf.min(n) {
+            out.push(self.step(at, true, k));
+            out.push(self.step(at, false, k));
+        }
+        let mut half = U256::HALF;
+        let mut band = (
+            self.clockwise_within(id, at, half),
+            self.counter_within(id, at, half),
+        );
+        loop {
+            let inner_half = half.div_u64(u64::from(ratio));
+            if band.0 + band.1 <= capacity + 2 * (leaf + 1) || inner_half == U256::ZERO {
+                // A band that fits in one level: it keeps every ID.
+                out.extend((0..band.0).map(|k| self.step(at, true, k)));
+                out.extend((0..band.1).map(|k| self.step(at, false, k)));
+                return;
+            }
+            let inner = (
+                self.clockwise_within(id, at, inner_half),
+                self.counter_within(id, at, inner_half),
+            );
+            // A level opens below this one only once this one overflows
+            // with an entry that belongs deeper, outside the leaf set: if
+            // the next band holds no more than the leaf set, this is the
+            // deepest level, spread over its whole band.
+            let deepest = inner.0 + inner.1 <= 2 * (leaf + 1);
+            let skip = if deepest { (0, 0) } else { inner };
+            // The level's own part of the band, both sides read as one
+            // sequence, sampled at `capacity` evenly spaced places (the
+            // IDs are uniform on the ring, so even in rank is even in ID).
+            let (cw, ccw) = (band.0 - skip.0, band.1 - skip.1);
+            let own = cw + ccw;
+            let take = capacity.min(own);
+            for j in 0..take {
+                let t = (j * own + own / 2) / take;
+                out.push(if t < cw {
+                    self.step(at, true, skip.0 + t)
+                } else {
+                    self.step(at, false, skip.1 + (t - cw))
+                });
+            }
+            if deepest {
+                return;
+            }
+            band = inner;
+            half = inner_half;
+        }
+    }
+}
+
+impl Simulation<'_> {
+    /// Installs the steady start (see the module documentation).
+    pub(super) fn start_steady(&mut self, rng: &mut Rng) -> anyhow::Result<()> {
+        let c = &self.scenario.churn;
+        let steady = SteadyChurn::new(c.enabled.then_some((&c.session, &c.downtime)))?;
+        // Only the hosts present at the start: a timeline's flash crowd joins later.
+        let present = self.scenario.hosts.count as usize;
+        let phases: Vec<Phase> = (0..present).map(|_| steady.draw(rng)).collect();
+        // Every online host's IDs, registered long ago.
+        let mut locals: Vec<Vec<IdIx>> = vec![Vec::new(); self.hosts.len()];
+        let mut ring = Ring { ids: Vec::new() };
+        for (h, phase) in phases.iter().enumerate() {
+            let host = &mut self.hosts[h];
+            host.epoch = 1;
+            match *phase {
+                Phase::Offline(back) => {
+                    self.queue.schedule(
+                        SimTime::ZERO + back,
+                        Event::Online {
+                            host: HostIx(h as u32),
+                        },
+                    );
+                    continue;
+                }
+                Phase::Online(_) => host.online = true,
+            }
+            for &name in &host.names {
+                let id = pnrp_id(
+                    self.plan.catalogue[name as usize],
+                    host.prefix,
+                    rng.random(),
+                );
+                let ix = self.ids.insert(id, HostIx(h as u32));
+                locals[h].push(ix);
+                if !host.firewalled {
+                    ring.ids.push((id, ix));
+                }
+            }
+            self.resolves.published(&host.names);
+            if !host.firewalled {
+                self.seed_server.add(HostIx(h as u32));
+            }
+        }
+        ring.ids.sort_unstable();
+        let p = self.params.cache;
+        let maintenance = self.params.maintenance_period.0.max(1);
+        let refresh = self.params.refresh_interval.0.max(1);
+        let mut entries = Vec::new();
+        let mut out = Outbox::default();
+        for (h, phase) in phases.iter().enumerate() {
+            let Phase::Online(session) = *phase else {
+                continue;
+            };
+            let host = HostIx(h as u32);
+            entries.clear();
+            for &ix in &locals[h] {
+                let id = self.ids.id(ix);
+                ring.entries_for(id, p.leaf_per_side, p.capacity, p.span_ratio, &mut entries);
+            }
+            let seeds = self.seed_server.seeds_for(host, rng);
+            let own: Vec<(IdIx, SimDuration)> = locals[h]
+                .iter()
+                .map(|&ix| (ix, SimDuration(rng.random_range(1..=refresh))))
+                .collect();
+            let maintenance_in = SimDuration(rng.random_range(0..maintenance));
+            out.clear();
+            let env = Env {
+                now: SimTime::ZERO,
+                ids: &self.ids,
+                params: &self.params,
+                rng: &mut *rng,
+            };
+            self.hosts[h].node =
+                Node::settled(host, seeds, &own, &entries, maintenance_in, &env, &mut out);
+            for (after, timer) in out.timers.drain(..) {
+                self.queue.schedule(
+                    SimTime::ZERO + after,
+                    Event::Timer {
+                        host,
+                        epoch: 1,
+                        timer,
+                    },
+                );
+            }
+            if let Some(left) = session {
+                self.queue
+                    .schedule(SimTime::ZERO + left, Event::Offline { host, epoch: 1 });
+            }
+            self.schedule_resolve(SimTime::ZERO, host, 1);
+            self.schedule_address_change(SimTime::ZERO, host, 1);
+        }
+        Ok(())
+    }
+}
