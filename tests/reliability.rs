@@ -233,7 +233,7 @@ fn weibull_shapes_too_small_to_run_are_refused_where_written() {
         refused(&["validate", &s], wanted);
         refused(&["run", &s, "--out", &out], wanted);
         let (_, _, err) = pnrpsim(&["validate", &s]);
-        assert!(err.contains("s.toml:9:"), "located: {err}");
+        assert!(err.contains("s.toml:10:"), "located: {err}");
         assert!(err.contains(&format!("(got {shown})")), "{err}");
     }
     let (_dir, s) = scenario(SMALL_CLOUD);
