@@ -738,11 +738,13 @@ impl Cache {
     }
 
     /// The local ID closest to `target`.
-    pub fn closest_local(&self, target: U256, ids: &IdTable) -> Option<IdIx> {
-        self.locals
-            .iter()
-            .copied()
-            .min_by(|&a, &b| super::id::closer(target, ids.id(a), ids.id(b)))
+    ///
+    /// What `min_by` of [`super::id::closer`] over the local IDs gives (the
+    /// smaller ID of two equally near ones, the first of equal IDs), from
+    /// [`Cache::nearest_local`]'s two binary searches: the local IDs are
+    /// sorted by ID, so a smaller index is a smaller ID.
+    pub fn closest_local(&self, target: U256, _ids: &IdTable) -> Option<IdIx> {
+        self.nearest_local(target).map(|(j, _)| self.locals[j])
     }
 
     /// The leaf set of local ID `local`: up to `leaf_per_side` nearest
@@ -764,11 +766,21 @@ impl Cache {
     /// Whether `x` (cached or not) lies inside the leaf-set range of one of
     /// the local IDs: fewer than `leaf_per_side` cached entries lie between
     /// them on x's side.
+    ///
+    /// Only two local IDs need asking: the nearest at or before `x` and the
+    /// nearest after it (around the ring). Any other local ID on the same
+    /// side is farther, so it takes the same direction and has at least as
+    /// many entries between it and `x`.
     pub fn in_leaf_range(&self, x: U256, ids: &IdTable, p: &CacheParams) -> bool {
-        let n = self.entries.len();
+        let (n, m) = (self.entries.len(), self.local.len());
+        if m == 0 {
+            return false;
+        }
         let below_x = self.below(x, ids);
         let upto_x = below_x + self.equal_from(below_x, x, ids);
-        self.local.iter().any(|l| {
+        let after = self.local.partition_point(|l| l.id <= x);
+        [(after + m - 1) % m, after % m].iter().any(|&j| {
+            let l = &self.local[j];
             let (lid, lo) = (l.id, l.pos as usize);
             let between = if lid.clockwise_to(x) <= x.clockwise_to(lid) {
                 // Entries in [lid, x), clockwise.
@@ -835,10 +847,13 @@ impl Cache {
         // Every band of every local ID reads the entries' IDs: fetched from
         // the table once, in order, rather than once per band.
         let all: Vec<U256> = self.entries.iter().map(|e| ids.id(e.ix)).collect();
-        // Level 0 is the whole ring for every local ID: its gaps are sized
-        // once, not once per local ID (with fewer than two entries the
-        // general walk below is as cheap).
-        let ring = (all.len() >= 2).then(|| RingGaps::new(&all));
+        // The gaps between consecutive entries are sized once per call, not
+        // once per band: level 0 is the whole ring for every local ID, and a
+        // deeper band is a run of consecutive entries whose widest gap a
+        // range-maximum query finds (with fewer than two entries the plain
+        // walk below is as cheap).
+        let gaps = (all.len() >= 2).then(|| GapTree::new(&all));
+        let ring = gaps.as_ref().map(RingGaps::new);
         let mut best: Option<(f64, U256)> = None;
         let mut points: Vec<U256> = Vec::new();
         for (li, local) in self.local.iter().enumerate() {
@@ -858,8 +873,11 @@ impl Cache {
                 if level == self.depth && regs_log + span_log - RING_LOG10 <= capacity_log {
                     break;
                 }
-                let widest = match &ring {
-                    Some(ring) if level == 0 => Some(ring.widest_with(&all, lid, span_log)),
+                let widest = match (&gaps, &ring) {
+                    (Some(gaps), Some(ring)) if level == 0 => {
+                        Some(ring.widest_with(gaps, &all, lid, span_log))
+                    }
+                    (Some(gaps), _) => Some(gaps.widest_in_band(&all, lid, half, span_log)),
                     _ => {
                         band_points(&all, &mut points, lid, level, half);
                         // At level 0 the band is the whole ring: gaps are cyclic.
@@ -908,7 +926,8 @@ impl Cache {
         if n < 2 || self.local.is_empty() {
             return None;
         }
-        let estimates: Vec<f64> = self
+        let mut counted = 0usize;
+        let sum: f64 = self
             .local
             .iter()
             .filter_map(|l| {
@@ -918,8 +937,9 @@ impl Cache {
                     ids.id(self.entries[above].ix),
                 )
             })
-            .collect();
-        (!estimates.is_empty()).then(|| estimates.iter().sum::<f64>() / estimates.len() as f64)
+            .inspect(|_| counted += 1)
+            .sum();
+        (counted > 0).then(|| sum / counted as f64)
     }
 
     /// The largest number of non-leaf entries in one band of one level.
@@ -1037,16 +1057,200 @@ fn share_of(gap: U256, span_log: f64) -> f64 {
     10f64.powf(gap.log10() - span_log)
 }
 
-/// The gaps between consecutive entries around the whole ring, shared by
-/// the level-0 bands of all local IDs: each of them sees the same cyclic
-/// run of entries, with only its own ID inserted, which splits one gap.
+/// The gaps between consecutive entries (cyclic), with a segment tree of
+/// their maxima: the widest gap of any run of consecutive entries in
+/// O(log n), and the gaps near it without visiting the others.
+///
+/// A band below level 0 is such a run, with the band's two edges and the
+/// local ID added as points; [`GapTree::widest_in_band`] gives what
+/// [`widest_gap`] gives for the points of [`band_points`], in O(log n)
+/// instead of O(entries in the band) per band.
+struct GapTree {
+    /// `gaps[i]`: from entry `i` to the next one (cyclic).
+    gaps: Vec<U256>,
+    /// Number of leaves (a power of two, at least `gaps.len()`).
+    size: usize,
+    /// `tree[size + i]` is `gaps[i]`; `tree[k]` the widest of `tree[2k]`
+    /// and `tree[2k + 1]` (leaves past the gaps are zero).
+    tree: Vec<U256>,
+}
+
+impl GapTree {
+    /// `all`: the entries' IDs (at least two), sorted.
+    fn new(all: &[U256]) -> GapTree {
+        let n = all.len();
+        let gaps: Vec<U256> = (0..n)
+            .map(|i| all[i].clockwise_to(all[(i + 1) % n]))
+            .collect();
+        let size = n.next_power_of_two();
+        let mut tree = vec![U256::ZERO; 2 * size];
+        tree[size..size + n].copy_from_slice(&gaps);
+        for k in (1..size).rev() {
+            tree[k] = tree[2 * k].max(tree[2 * k + 1]);
+        }
+        GapTree { gaps, size, tree }
+    }
+
+    /// The tree nodes that exactly cover the gaps `lo..hi` (`hi <= len`).
+    fn cover(&self, lo: usize, hi: usize, mut visit: impl FnMut(usize)) {
+        let (mut l, mut r) = (lo + self.size, hi + self.size);
+        while l < r {
+            if l & 1 == 1 {
+                visit(l);
+                l += 1;
+            }
+            if r & 1 == 1 {
+                r -= 1;
+                visit(r);
+            }
+            l /= 2;
+            r /= 2;
+        }
+    }
+
+    /// The run of `len` gaps starting at gap `from`, as at most two
+    /// ranges of `gaps` (the run may wrap past the last entry).
+    fn ranges(&self, from: usize, len: usize) -> [(usize, usize); 2] {
+        let n = self.gaps.len();
+        let from = if from >= n { from - n } else { from };
+        if from + len <= n {
+            [(from, from + len), (0, 0)]
+        } else {
+            [(from, n), (0, from + len - n)]
+        }
+    }
+
+    /// The widest gap of the run of `len` gaps starting at gap `from`.
+    fn widest(&self, from: usize, len: usize) -> U256 {
+        let mut widest = U256::ZERO;
+        for (lo, hi) in self.ranges(from, len) {
+            self.cover(lo, hi, |k| widest = widest.max(self.tree[k]));
+        }
+        widest
+    }
+
+    /// Calls `found` with every gap index of the run of `len` gaps
+    /// starting at gap `from` whose gap is at least `floor`.
+    fn at_least(&self, from: usize, len: usize, floor: U256, mut found: impl FnMut(usize)) {
+        let mut stack: Vec<usize> = Vec::new();
+        for (lo, hi) in self.ranges(from, len) {
+            self.cover(lo, hi, |k| stack.push(k));
+        }
+        while let Some(k) = stack.pop() {
+            if self.tree[k] < floor {
+                continue;
+            }
+            if k >= self.size {
+                found(k - self.size);
+            } else {
+                stack.extend([2 * k, 2 * k + 1]);
+            }
+        }
+    }
+
+    /// The widest gap among the points of the band of half-width `half`
+    /// around `lid` below level 0 (its lower edge, the entries of `all`
+    /// within it, `lid`, its upper edge: see [`band_points`]), as
+    /// [`widest_gap`] reports it: the largest share of the span
+    /// `10^span_log`, the first in order among equal ones.
+    fn widest_in_band(
+        &self,
+        all: &[U256],
+        lid: U256,
+        half: U256,
+        span_log: f64,
+    ) -> (f64, U256, U256) {
+        let n = all.len();
+        let lower = lid.wrapping_sub(half);
+        let width = half.wrapping_add(half);
+        let upper = lower.wrapping_add(width);
+        // The entries' offsets from `lower` grow clockwise from `start`:
+        // the band holds the first `count` of them, and `lid` (offset
+        // `half`) goes after the first `split`.
+        let start = all.partition_point(|&x| x < lower) % n;
+        let entry = |t: usize| {
+            all[if start + t >= n {
+                start + t - n
+            } else {
+                start + t
+            }]
+        };
+        let run_below = |limit: U256, inclusive: bool| {
+            let (mut lo, mut hi) = (0, n);
+            while lo < hi {
+                let mid = (lo + hi) / 2;
+                let offset = lower.clockwise_to(entry(mid));
+                if offset < limit || (inclusive && offset == limit) {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            lo
+        };
+        let count = run_below(width, false);
+        let split = run_below(half, true);
+        // The gaps that involve an edge or `lid`, with their order among
+        // the points (that of the point they start at: the lower edge is
+        // point 0, entry `t` is point `1 + t`, or `2 + t` after `lid`).
+        let mut own: [Option<(usize, U256, U256)>; 4] = [None; 4];
+        own[0] = Some((0, lower, if split > 0 { entry(0) } else { lid }));
+        if split > 0 {
+            own[1] = Some((split, entry(split - 1), lid));
+        }
+        own[2] = Some((
+            split + 1,
+            lid,
+            if split < count { entry(split) } else { upper },
+        ));
+        if count > split {
+            own[3] = Some((count + 1, entry(count - 1), upper));
+        }
+        let own = own.into_iter().flatten();
+        // The gaps between consecutive entries of the band, but the one
+        // `lid` splits: runs `0..split - 1` and `split..count - 1`.
+        let runs = [
+            (0, split.saturating_sub(1)),
+            (split, count.saturating_sub(1).max(split)),
+        ];
+        let widest = runs
+            .iter()
+            .map(|&(a, b)| self.widest(start + a, b - a))
+            .chain(own.clone().map(|(_, a, b)| a.clockwise_to(b)))
+            .fold(U256::ZERO, U256::max);
+        let floor = near_floor(widest);
+        let mut best: Option<(f64, usize, U256, U256)> = None;
+        let mut consider = |at: usize, a: U256, b: U256| {
+            let share = share_of(a.clockwise_to(b), span_log);
+            if best.is_none_or(|(s, o, _, _)| share > s || (share == s && at < o)) {
+                best = Some((share, at, a, b));
+            }
+        };
+        for (at, a, b) in own {
+            if a.clockwise_to(b) >= floor {
+                consider(at, a, b);
+            }
+        }
+        for (a, b) in runs {
+            self.at_least(start + a, b - a, floor, |i| {
+                let t = (i + n - start) % n;
+                let j = if i + 1 == n { 0 } else { i + 1 };
+                consider(1 + t + usize::from(t >= split), all[i], all[j]);
+            });
+        }
+        let (share, _, a, b) = best.expect("the widest gap is a candidate");
+        (share, a, b)
+    }
+}
+
+/// The gaps around the whole ring, as the level-0 bands of all local IDs
+/// see them: each of them sees the same cyclic run of entries, with only
+/// its own ID inserted, which splits one gap.
 ///
 /// [`RingGaps::widest_with`] gives what [`widest_gap`] gives for the
 /// points of [`band_points`] at level 0, in O(log n) instead of O(n) per
 /// local ID.
 struct RingGaps {
-    /// `gaps[i]`: from entry `i` to the next one (cyclic).
-    gaps: Vec<U256>,
     /// The widest gap, and the widest of all the others.
     first: (usize, U256),
     second: U256,
@@ -1057,12 +1261,8 @@ struct RingGaps {
 }
 
 impl RingGaps {
-    /// `all`: the entries' IDs (at least two), sorted.
-    fn new(all: &[U256]) -> RingGaps {
-        let n = all.len();
-        let gaps: Vec<U256> = (0..n)
-            .map(|i| all[i].clockwise_to(all[(i + 1) % n]))
-            .collect();
+    fn new(tree: &GapTree) -> RingGaps {
+        let gaps = &tree.gaps;
         let mut first = (0, gaps[0]);
         let mut second = U256::ZERO;
         for (i, &g) in gaps.iter().enumerate().skip(1) {
@@ -1074,19 +1274,25 @@ impl RingGaps {
             }
         }
         let floor = near_floor(second);
-        let near = (0..n).filter(|&i| gaps[i] >= floor).collect();
+        let near = (0..gaps.len()).filter(|&i| gaps[i] >= floor).collect();
         RingGaps {
-            gaps,
             first,
             second,
             near,
         }
     }
 
-    /// The widest gap among the entries (`all`) and `lid` (not an entry), read
-    /// clockwise from the antipode of `lid`, as [`widest_gap`] reports it:
-    /// the largest share, the first in that order among equal ones.
-    fn widest_with(&self, all: &[U256], lid: U256, span_log: f64) -> (f64, U256, U256) {
+    /// The widest gap among the entries (`all`, whose gaps `tree` holds)
+    /// and `lid` (not an entry), read clockwise from the antipode of `lid`,
+    /// as [`widest_gap`] reports it: the largest share, the first in that
+    /// order among equal ones.
+    fn widest_with(
+        &self,
+        tree: &GapTree,
+        all: &[U256],
+        lid: U256,
+        span_log: f64,
+    ) -> (f64, U256, U256) {
         let n = all.len();
         let id = |i: usize| all[i];
         let lower = lid.wrapping_sub(U256::HALF);
@@ -1126,7 +1332,7 @@ impl RingGaps {
         let candidates = self
             .near
             .iter()
-            .filter(|&&i| i != before && self.gaps[i] >= floor)
+            .filter(|&&i| i != before && tree.gaps[i] >= floor)
             .map(|&i| (order(i), id(i), id((i + 1) % n)))
             .chain(
                 halves
@@ -1417,6 +1623,25 @@ mod tests {
                     );
                     for &l in fast.locals() {
                         assert_eq!(fast.leaf_set(l, &ids, p), slow.leaf_set(l, &ids, p));
+                    }
+                    // The nearest local ID, also exactly between two of them
+                    // (where the smaller ID wins).
+                    let locals: Vec<U256> = fast.locals().iter().map(|&l| ids.id(l)).collect();
+                    let mut targets = vec![ids.id(x)];
+                    for (k, &a) in locals.iter().enumerate() {
+                        let b = locals[(k + 1) % locals.len()];
+                        targets.extend([a, a.wrapping_add(U256([0, 0, 0, 1])), a.arc_midpoint(b)]);
+                    }
+                    for t in targets {
+                        let expected =
+                            fast.locals().iter().copied().min_by(|&a, &b| {
+                                crate::protocol::id::closer(t, ids.id(a), ids.id(b))
+                            });
+                        assert_eq!(
+                            fast.closest_local(t, &ids),
+                            expected,
+                            "closest_local, step {step}"
+                        );
                     }
                 }
             }
