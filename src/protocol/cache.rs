@@ -32,7 +32,7 @@
 //! kept as a test oracle in `cache/reference.rs`.
 
 use super::id::{IdIx, IdTable, RING_LOG10, U256};
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 
 #[cfg(test)]
 mod reference;
@@ -146,6 +146,12 @@ pub struct Cache {
     /// `counts[level · max(m, 1) + band]`: non-leaf entries in that band.
     counts: Vec<u32>,
     memo: Cell<Memo>,
+    /// `band_shares[(level − 1) · m + j]`: the widest gap of local ID `j`'s
+    /// band at `level` (≥ 1) as [`Cache::balancing_target`] weighs it, NaN
+    /// until computed. A band's gaps change only when an entry inside it
+    /// comes or goes, so most bands keep their answer from one maintenance
+    /// period to the next ([`Cache::forget_bands`]).
+    band_shares: RefCell<Vec<f64>>,
 }
 
 impl Default for Cache {
@@ -159,6 +165,7 @@ impl Default for Cache {
             // One level with one band, before any local ID is added.
             counts: vec![0],
             memo: Cell::default(),
+            band_shares: RefCell::default(),
         }
     }
 }
@@ -357,6 +364,7 @@ impl Cache {
 
     fn relabel(&mut self, ids: &IdTable, p: &CacheParams) {
         self.touch();
+        self.band_shares.take();
         let m = self.locals.len();
         self.local = self
             .locals
@@ -544,7 +552,7 @@ impl Cache {
                     let Some(victim) = densest(&band, ids) else {
                         break;
                     };
-                    self.remove_at(members[victim]);
+                    self.remove_at(members[victim], ids, p);
                 }
                 return;
             }
@@ -564,11 +572,36 @@ impl Cache {
         }
     }
 
+    /// Marks the remembered widest gaps of the bands below level 0 that
+    /// hold `x` as unknown (an entry with ID `x` came or went): those of
+    /// the local IDs within a band's half-width of `x`, at each level.
+    fn forget_bands(&mut self, x: U256, p: &CacheParams) {
+        let shares = self.band_shares.get_mut();
+        let m = self.local.len();
+        if shares.is_empty() || m == 0 {
+            return;
+        }
+        let mut half = U256::HALF;
+        for row in shares.chunks_mut(m) {
+            half = half.div_u64(u64::from(p.span_ratio));
+            let (lo, hi) = (x.wrapping_sub(half), x.wrapping_add(half));
+            let from = self.local.partition_point(|l| l.id < lo);
+            let to = self.local.partition_point(|l| l.id <= hi);
+            if lo <= hi {
+                row[from..to].fill(f64::NAN);
+            } else {
+                row[from..].fill(f64::NAN);
+                row[..to].fill(f64::NAN);
+            }
+        }
+    }
+
     /// Removes the entry at `pos`, keeping positions and counts in step
     /// (leaf flags are the caller's business).
-    fn remove_at(&mut self, pos: usize) {
+    fn remove_at(&mut self, pos: usize, ids: &IdTable, p: &CacheParams) {
         self.touch();
         let e = self.entries.remove(pos);
+        self.forget_bands(ids.id(e.ix), p);
         if !e.leaf() {
             let slot = self.slot(&e);
             self.counts[slot] -= 1;
@@ -653,6 +686,7 @@ impl Cache {
             self.entries.reserve_exact((self.entries.len() / 4).max(8));
         }
         self.entries.insert(pos, e);
+        self.forget_bands(id, p);
         let slot = self.slot(&e);
         self.counts[slot] += 1;
         for l in &mut self.local {
@@ -679,7 +713,7 @@ impl Cache {
     pub fn remove(&mut self, x: IdIx, ids: &IdTable, p: &CacheParams) -> bool {
         match self.position(x, ids) {
             Ok(pos) => {
-                self.remove_at(pos);
+                self.remove_at(pos, ids, p);
                 self.update_leaves(p.leaf_per_side, Some(pos));
                 true
             }
@@ -847,15 +881,23 @@ impl Cache {
         // Every band of every local ID reads the entries' IDs: fetched from
         // the table once, in order, rather than once per band.
         let all: Vec<U256> = self.entries.iter().map(|e| ids.id(e.ix)).collect();
-        // The gaps between consecutive entries are sized once per call, not
-        // once per band: level 0 is the whole ring for every local ID, and a
-        // deeper band is a run of consecutive entries whose widest gap a
-        // range-maximum query finds (with fewer than two entries the plain
-        // walk below is as cheap).
-        let gaps = (all.len() >= 2).then(|| GapTree::new(&all));
-        let ring = gaps.as_ref().map(RingGaps::new);
-        let mut best: Option<(f64, U256)> = None;
+        // Level 0 is the whole ring for every local ID: its gaps are sized
+        // once, not once per local ID (with fewer than two entries the
+        // general walk below is as cheap).
+        let ring = (all.len() >= 2).then(|| RingGaps::new(&all));
+        let m = self.local.len();
+        let mut shares = self.band_shares.take();
+        shares.resize(self.depth as usize * m, f64::NAN);
+        // The best so far: its share, and the target, or where to find it
+        // again (a local ID and level whose share was remembered).
+        let mut best: Option<(f64, Result<U256, (usize, u8, U256, f64)>)> = None;
         let mut points: Vec<U256> = Vec::new();
+        let widest_in =
+            |points: &mut Vec<U256>, lid: U256, level: u8, half: U256, span_log: f64| {
+                band_points(&all, points, lid, level, half);
+                // At level 0 the band is the whole ring: gaps are cyclic.
+                widest_gap(points, level == 0, span_log)
+            };
         for (li, local) in self.local.iter().enumerate() {
             let lid = local.id;
             let mut half = U256::HALF;
@@ -873,25 +915,36 @@ impl Cache {
                 if level == self.depth && regs_log + span_log - RING_LOG10 <= capacity_log {
                     break;
                 }
-                let widest = match (&gaps, &ring) {
-                    (Some(gaps), Some(ring)) if level == 0 => {
-                        Some(ring.widest_with(gaps, &all, lid, span_log))
-                    }
-                    (Some(gaps), _) => Some(gaps.widest_in_band(&all, lid, half, span_log)),
+                let remembered = (level > 0).then(|| (level as usize - 1) * m + li);
+                let (share, target) = match remembered.map(|slot| shares[slot]) {
+                    Some(share) if !share.is_nan() => (share, Err((li, level, half, span_log))),
                     _ => {
-                        band_points(&all, &mut points, lid, level, half);
-                        // At level 0 the band is the whole ring: gaps are cyclic.
-                        widest_gap(&points, level == 0, span_log)
+                        let widest = match &ring {
+                            Some(ring) if level == 0 => Some(ring.widest_with(&all, lid, span_log)),
+                            _ => widest_in(&mut points, lid, level, half, span_log),
+                        };
+                        let Some((share, from, to)) = widest else {
+                            continue;
+                        };
+                        if let Some(slot) = remembered {
+                            shares[slot] = share;
+                        }
+                        (share, Ok(from.arc_midpoint(to)))
                     }
                 };
-                if let Some((share, from, to)) = widest {
-                    if share > fraction && best.is_none_or(|(s, _)| share > s) {
-                        best = Some((share, from.arc_midpoint(to)));
-                    }
+                if share > fraction && best.is_none_or(|(s, _)| share > s) {
+                    best = Some((share, target));
                 }
             }
         }
-        best.map(|(_, target)| target)
+        self.band_shares.replace(shares);
+        let target = |(li, level, half, span_log): (usize, u8, U256, f64)| {
+            let lid = self.local[li].id;
+            let (_, from, to) = widest_in(&mut points, lid, level, half, span_log)
+                .expect("a band below level 0 has gaps");
+            from.arc_midpoint(to)
+        };
+        best.map(|(_, found)| found.unwrap_or_else(target))
     }
 
     /// Number of local IDs in each band (indexed like `counts`).
@@ -1057,200 +1110,16 @@ fn share_of(gap: U256, span_log: f64) -> f64 {
     10f64.powf(gap.log10() - span_log)
 }
 
-/// The gaps between consecutive entries (cyclic), with a segment tree of
-/// their maxima: the widest gap of any run of consecutive entries in
-/// O(log n), and the gaps near it without visiting the others.
-///
-/// A band below level 0 is such a run, with the band's two edges and the
-/// local ID added as points; [`GapTree::widest_in_band`] gives what
-/// [`widest_gap`] gives for the points of [`band_points`], in O(log n)
-/// instead of O(entries in the band) per band.
-struct GapTree {
-    /// `gaps[i]`: from entry `i` to the next one (cyclic).
-    gaps: Vec<U256>,
-    /// Number of leaves (a power of two, at least `gaps.len()`).
-    size: usize,
-    /// `tree[size + i]` is `gaps[i]`; `tree[k]` the widest of `tree[2k]`
-    /// and `tree[2k + 1]` (leaves past the gaps are zero).
-    tree: Vec<U256>,
-}
-
-impl GapTree {
-    /// `all`: the entries' IDs (at least two), sorted.
-    fn new(all: &[U256]) -> GapTree {
-        let n = all.len();
-        let gaps: Vec<U256> = (0..n)
-            .map(|i| all[i].clockwise_to(all[(i + 1) % n]))
-            .collect();
-        let size = n.next_power_of_two();
-        let mut tree = vec![U256::ZERO; 2 * size];
-        tree[size..size + n].copy_from_slice(&gaps);
-        for k in (1..size).rev() {
-            tree[k] = tree[2 * k].max(tree[2 * k + 1]);
-        }
-        GapTree { gaps, size, tree }
-    }
-
-    /// The tree nodes that exactly cover the gaps `lo..hi` (`hi <= len`).
-    fn cover(&self, lo: usize, hi: usize, mut visit: impl FnMut(usize)) {
-        let (mut l, mut r) = (lo + self.size, hi + self.size);
-        while l < r {
-            if l & 1 == 1 {
-                visit(l);
-                l += 1;
-            }
-            if r & 1 == 1 {
-                r -= 1;
-                visit(r);
-            }
-            l /= 2;
-            r /= 2;
-        }
-    }
-
-    /// The run of `len` gaps starting at gap `from`, as at most two
-    /// ranges of `gaps` (the run may wrap past the last entry).
-    fn ranges(&self, from: usize, len: usize) -> [(usize, usize); 2] {
-        let n = self.gaps.len();
-        let from = if from >= n { from - n } else { from };
-        if from + len <= n {
-            [(from, from + len), (0, 0)]
-        } else {
-            [(from, n), (0, from + len - n)]
-        }
-    }
-
-    /// The widest gap of the run of `len` gaps starting at gap `from`.
-    fn widest(&self, from: usize, len: usize) -> U256 {
-        let mut widest = U256::ZERO;
-        for (lo, hi) in self.ranges(from, len) {
-            self.cover(lo, hi, |k| widest = widest.max(self.tree[k]));
-        }
-        widest
-    }
-
-    /// Calls `found` with every gap index of the run of `len` gaps
-    /// starting at gap `from` whose gap is at least `floor`.
-    fn at_least(&self, from: usize, len: usize, floor: U256, mut found: impl FnMut(usize)) {
-        let mut stack: Vec<usize> = Vec::new();
-        for (lo, hi) in self.ranges(from, len) {
-            self.cover(lo, hi, |k| stack.push(k));
-        }
-        while let Some(k) = stack.pop() {
-            if self.tree[k] < floor {
-                continue;
-            }
-            if k >= self.size {
-                found(k - self.size);
-            } else {
-                stack.extend([2 * k, 2 * k + 1]);
-            }
-        }
-    }
-
-    /// The widest gap among the points of the band of half-width `half`
-    /// around `lid` below level 0 (its lower edge, the entries of `all`
-    /// within it, `lid`, its upper edge: see [`band_points`]), as
-    /// [`widest_gap`] reports it: the largest share of the span
-    /// `10^span_log`, the first in order among equal ones.
-    fn widest_in_band(
-        &self,
-        all: &[U256],
-        lid: U256,
-        half: U256,
-        span_log: f64,
-    ) -> (f64, U256, U256) {
-        let n = all.len();
-        let lower = lid.wrapping_sub(half);
-        let width = half.wrapping_add(half);
-        let upper = lower.wrapping_add(width);
-        // The entries' offsets from `lower` grow clockwise from `start`:
-        // the band holds the first `count` of them, and `lid` (offset
-        // `half`) goes after the first `split`.
-        let start = all.partition_point(|&x| x < lower) % n;
-        let entry = |t: usize| {
-            all[if start + t >= n {
-                start + t - n
-            } else {
-                start + t
-            }]
-        };
-        let run_below = |limit: U256, inclusive: bool| {
-            let (mut lo, mut hi) = (0, n);
-            while lo < hi {
-                let mid = (lo + hi) / 2;
-                let offset = lower.clockwise_to(entry(mid));
-                if offset < limit || (inclusive && offset == limit) {
-                    lo = mid + 1;
-                } else {
-                    hi = mid;
-                }
-            }
-            lo
-        };
-        let count = run_below(width, false);
-        let split = run_below(half, true);
-        // The gaps that involve an edge or `lid`, with their order among
-        // the points (that of the point they start at: the lower edge is
-        // point 0, entry `t` is point `1 + t`, or `2 + t` after `lid`).
-        let mut own: [Option<(usize, U256, U256)>; 4] = [None; 4];
-        own[0] = Some((0, lower, if split > 0 { entry(0) } else { lid }));
-        if split > 0 {
-            own[1] = Some((split, entry(split - 1), lid));
-        }
-        own[2] = Some((
-            split + 1,
-            lid,
-            if split < count { entry(split) } else { upper },
-        ));
-        if count > split {
-            own[3] = Some((count + 1, entry(count - 1), upper));
-        }
-        let own = own.into_iter().flatten();
-        // The gaps between consecutive entries of the band, but the one
-        // `lid` splits: runs `0..split - 1` and `split..count - 1`.
-        let runs = [
-            (0, split.saturating_sub(1)),
-            (split, count.saturating_sub(1).max(split)),
-        ];
-        let widest = runs
-            .iter()
-            .map(|&(a, b)| self.widest(start + a, b - a))
-            .chain(own.clone().map(|(_, a, b)| a.clockwise_to(b)))
-            .fold(U256::ZERO, U256::max);
-        let floor = near_floor(widest);
-        let mut best: Option<(f64, usize, U256, U256)> = None;
-        let mut consider = |at: usize, a: U256, b: U256| {
-            let share = share_of(a.clockwise_to(b), span_log);
-            if best.is_none_or(|(s, o, _, _)| share > s || (share == s && at < o)) {
-                best = Some((share, at, a, b));
-            }
-        };
-        for (at, a, b) in own {
-            if a.clockwise_to(b) >= floor {
-                consider(at, a, b);
-            }
-        }
-        for (a, b) in runs {
-            self.at_least(start + a, b - a, floor, |i| {
-                let t = (i + n - start) % n;
-                let j = if i + 1 == n { 0 } else { i + 1 };
-                consider(1 + t + usize::from(t >= split), all[i], all[j]);
-            });
-        }
-        let (share, _, a, b) = best.expect("the widest gap is a candidate");
-        (share, a, b)
-    }
-}
-
-/// The gaps around the whole ring, as the level-0 bands of all local IDs
-/// see them: each of them sees the same cyclic run of entries, with only
-/// its own ID inserted, which splits one gap.
+/// The gaps between consecutive entries around the whole ring, shared by
+/// the level-0 bands of all local IDs: each of them sees the same cyclic
+/// run of entries, with only its own ID inserted, which splits one gap.
 ///
 /// [`RingGaps::widest_with`] gives what [`widest_gap`] gives for the
 /// points of [`band_points`] at level 0, in O(log n) instead of O(n) per
 /// local ID.
 struct RingGaps {
+    /// `gaps[i]`: from entry `i` to the next one (cyclic).
+    gaps: Vec<U256>,
     /// The widest gap, and the widest of all the others.
     first: (usize, U256),
     second: U256,
@@ -1261,8 +1130,12 @@ struct RingGaps {
 }
 
 impl RingGaps {
-    fn new(tree: &GapTree) -> RingGaps {
-        let gaps = &tree.gaps;
+    /// `all`: the entries' IDs (at least two), sorted.
+    fn new(all: &[U256]) -> RingGaps {
+        let n = all.len();
+        let gaps: Vec<U256> = (0..n)
+            .map(|i| all[i].clockwise_to(all[(i + 1) % n]))
+            .collect();
         let mut first = (0, gaps[0]);
         let mut second = U256::ZERO;
         for (i, &g) in gaps.iter().enumerate().skip(1) {
@@ -1274,25 +1147,19 @@ impl RingGaps {
             }
         }
         let floor = near_floor(second);
-        let near = (0..gaps.len()).filter(|&i| gaps[i] >= floor).collect();
+        let near = (0..n).filter(|&i| gaps[i] >= floor).collect();
         RingGaps {
+            gaps,
             first,
             second,
             near,
         }
     }
 
-    /// The widest gap among the entries (`all`, whose gaps `tree` holds)
-    /// and `lid` (not an entry), read clockwise from the antipode of `lid`,
-    /// as [`widest_gap`] reports it: the largest share, the first in that
-    /// order among equal ones.
-    fn widest_with(
-        &self,
-        tree: &GapTree,
-        all: &[U256],
-        lid: U256,
-        span_log: f64,
-    ) -> (f64, U256, U256) {
+    /// The widest gap among the entries (`all`) and `lid` (not an entry), read
+    /// clockwise from the antipode of `lid`, as [`widest_gap`] reports it:
+    /// the largest share, the first in that order among equal ones.
+    fn widest_with(&self, all: &[U256], lid: U256, span_log: f64) -> (f64, U256, U256) {
         let n = all.len();
         let id = |i: usize| all[i];
         let lower = lid.wrapping_sub(U256::HALF);
@@ -1332,7 +1199,7 @@ impl RingGaps {
         let candidates = self
             .near
             .iter()
-            .filter(|&&i| i != before && tree.gaps[i] >= floor)
+            .filter(|&&i| i != before && self.gaps[i] >= floor)
             .map(|&i| (order(i), id(i), id((i + 1) % n)))
             .chain(
                 halves
