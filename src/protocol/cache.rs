@@ -118,6 +118,20 @@ struct Memo {
     registrations: Option<Option<f64>>,
 }
 
+/// A band below level 0 whose widest gap [`Cache::balancing_target`]
+/// remembered by its share alone: where to find the gap again when it
+/// turns out to be the widest of all.
+#[derive(Clone, Copy)]
+struct Band {
+    /// Index of the local ID the band is centred on.
+    local: usize,
+    level: u8,
+    /// Half-width of the band.
+    half: U256,
+    /// What the gap's share is measured against (see `share_of`).
+    span_log: f64,
+}
+
 /// What happened to an entry submitted to the cache.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Insert {
@@ -148,7 +162,7 @@ pub struct Cache {
     memo: Cell<Memo>,
     /// `band_shares[(level − 1) · m + j]`: the widest gap of local ID `j`'s
     /// band at `level` (≥ 1) as [`Cache::balancing_target`] weighs it, NaN
-    /// until computed. A band's gaps change only when an entry inside it
+    /// until computed (empty with one local ID). A band's gaps change only when an entry inside it
     /// comes or goes, so most bands keep their answer from one maintenance
     /// period to the next ([`Cache::forget_bands`]).
     band_shares: RefCell<Vec<f64>>,
@@ -886,11 +900,16 @@ impl Cache {
         // general walk below is as cheap).
         let ring = (all.len() >= 2).then(|| RingGaps::new(&all));
         let m = self.local.len();
+        // With one local ID there is one band per level, few enough to
+        // walk every time: nothing is remembered (and no memory spent).
+        let remember = m > 1;
         let mut shares = self.band_shares.take();
-        shares.resize(self.depth as usize * m, f64::NAN);
+        if remember {
+            shares.resize(self.depth as usize * m, f64::NAN);
+        }
         // The best so far: its share, and the target, or where to find it
         // again (a local ID and level whose share was remembered).
-        let mut best: Option<(f64, Result<U256, (usize, u8, U256, f64)>)> = None;
+        let mut best: Option<(f64, Result<U256, Band>)> = None;
         let mut points: Vec<U256> = Vec::new();
         let widest_in =
             |points: &mut Vec<U256>, lid: U256, level: u8, half: U256, span_log: f64| {
@@ -915,9 +934,17 @@ impl Cache {
                 if level == self.depth && regs_log + span_log - RING_LOG10 <= capacity_log {
                     break;
                 }
-                let remembered = (level > 0).then(|| (level as usize - 1) * m + li);
+                let remembered = (remember && level > 0).then(|| (level as usize - 1) * m + li);
                 let (share, target) = match remembered.map(|slot| shares[slot]) {
-                    Some(share) if !share.is_nan() => (share, Err((li, level, half, span_log))),
+                    Some(share) if !share.is_nan() => {
+                        let band = Band {
+                            local: li,
+                            level,
+                            half,
+                            span_log,
+                        };
+                        (share, Err(band))
+                    }
                     _ => {
                         let widest = match &ring {
                             Some(ring) if level == 0 => Some(ring.widest_with(&all, lid, span_log)),
@@ -938,9 +965,9 @@ impl Cache {
             }
         }
         self.band_shares.replace(shares);
-        let target = |(li, level, half, span_log): (usize, u8, U256, f64)| {
-            let lid = self.local[li].id;
-            let (_, from, to) = widest_in(&mut points, lid, level, half, span_log)
+        let target = |b: Band| {
+            let lid = self.local[b.local].id;
+            let (_, from, to) = widest_in(&mut points, lid, b.level, b.half, b.span_log)
                 .expect("a band below level 0 has gaps");
             from.arc_midpoint(to)
         };
