@@ -32,7 +32,7 @@
 //! kept as a test oracle in `cache/reference.rs`.
 
 use super::id::{IdIx, IdTable, RING_LOG10, U256};
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 
 #[cfg(test)]
 mod reference;
@@ -118,6 +118,20 @@ struct Memo {
     registrations: Option<Option<f64>>,
 }
 
+/// A band below level 0 whose widest gap [`Cache::balancing_target`]
+/// remembered by its share alone: where to find the gap again when it
+/// turns out to be the widest of all.
+#[derive(Clone, Copy)]
+struct Band {
+    /// Index of the local ID the band is centred on.
+    local: usize,
+    level: u8,
+    /// Half-width of the band.
+    half: U256,
+    /// What the gap's share is measured against (see `share_of`).
+    span_log: f64,
+}
+
 /// What happened to an entry submitted to the cache.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Insert {
@@ -146,6 +160,12 @@ pub struct Cache {
     /// `counts[level · max(m, 1) + band]`: non-leaf entries in that band.
     counts: Vec<u32>,
     memo: Cell<Memo>,
+    /// `band_shares[(level − 1) · m + j]`: the widest gap of local ID `j`'s
+    /// band at `level` (≥ 1) as [`Cache::balancing_target`] weighs it, NaN
+    /// until computed (empty with one local ID). A band's gaps change only when an entry inside it
+    /// comes or goes, so most bands keep their answer from one maintenance
+    /// period to the next ([`Cache::forget_bands`]).
+    band_shares: RefCell<Vec<f64>>,
 }
 
 impl Default for Cache {
@@ -159,6 +179,7 @@ impl Default for Cache {
             // One level with one band, before any local ID is added.
             counts: vec![0],
             memo: Cell::default(),
+            band_shares: RefCell::default(),
         }
     }
 }
@@ -357,6 +378,7 @@ impl Cache {
 
     fn relabel(&mut self, ids: &IdTable, p: &CacheParams) {
         self.touch();
+        self.band_shares.take();
         let m = self.locals.len();
         self.local = self
             .locals
@@ -544,7 +566,7 @@ impl Cache {
                     let Some(victim) = densest(&band, ids) else {
                         break;
                     };
-                    self.remove_at(members[victim]);
+                    self.remove_at(members[victim], ids, p);
                 }
                 return;
             }
@@ -564,11 +586,36 @@ impl Cache {
         }
     }
 
+    /// Marks the remembered widest gaps of the bands below level 0 that
+    /// hold `x` as unknown (an entry with ID `x` came or went): those of
+    /// the local IDs within a band's half-width of `x`, at each level.
+    fn forget_bands(&mut self, x: U256, p: &CacheParams) {
+        let shares = self.band_shares.get_mut();
+        let m = self.local.len();
+        if shares.is_empty() || m == 0 {
+            return;
+        }
+        let mut half = U256::HALF;
+        for row in shares.chunks_mut(m) {
+            half = half.div_u64(u64::from(p.span_ratio));
+            let (lo, hi) = (x.wrapping_sub(half), x.wrapping_add(half));
+            let from = self.local.partition_point(|l| l.id < lo);
+            let to = self.local.partition_point(|l| l.id <= hi);
+            if lo <= hi {
+                row[from..to].fill(f64::NAN);
+            } else {
+                row[from..].fill(f64::NAN);
+                row[..to].fill(f64::NAN);
+            }
+        }
+    }
+
     /// Removes the entry at `pos`, keeping positions and counts in step
     /// (leaf flags are the caller's business).
-    fn remove_at(&mut self, pos: usize) {
+    fn remove_at(&mut self, pos: usize, ids: &IdTable, p: &CacheParams) {
         self.touch();
         let e = self.entries.remove(pos);
+        self.forget_bands(ids.id(e.ix), p);
         if !e.leaf() {
             let slot = self.slot(&e);
             self.counts[slot] -= 1;
@@ -653,6 +700,7 @@ impl Cache {
             self.entries.reserve_exact((self.entries.len() / 4).max(8));
         }
         self.entries.insert(pos, e);
+        self.forget_bands(id, p);
         let slot = self.slot(&e);
         self.counts[slot] += 1;
         for l in &mut self.local {
@@ -679,7 +727,7 @@ impl Cache {
     pub fn remove(&mut self, x: IdIx, ids: &IdTable, p: &CacheParams) -> bool {
         match self.position(x, ids) {
             Ok(pos) => {
-                self.remove_at(pos);
+                self.remove_at(pos, ids, p);
                 self.update_leaves(p.leaf_per_side, Some(pos));
                 true
             }
@@ -738,11 +786,13 @@ impl Cache {
     }
 
     /// The local ID closest to `target`.
-    pub fn closest_local(&self, target: U256, ids: &IdTable) -> Option<IdIx> {
-        self.locals
-            .iter()
-            .copied()
-            .min_by(|&a, &b| super::id::closer(target, ids.id(a), ids.id(b)))
+    ///
+    /// What `min_by` of [`super::id::closer`] over the local IDs gives (the
+    /// smaller ID of two equally near ones, the first of equal IDs), from
+    /// [`Cache::nearest_local`]'s two binary searches: the local IDs are
+    /// sorted by ID, so a smaller index is a smaller ID.
+    pub fn closest_local(&self, target: U256, _ids: &IdTable) -> Option<IdIx> {
+        self.nearest_local(target).map(|(j, _)| self.locals[j])
     }
 
     /// The leaf set of local ID `local`: up to `leaf_per_side` nearest
@@ -764,11 +814,21 @@ impl Cache {
     /// Whether `x` (cached or not) lies inside the leaf-set range of one of
     /// the local IDs: fewer than `leaf_per_side` cached entries lie between
     /// them on x's side.
+    ///
+    /// Only two local IDs need asking: the nearest at or before `x` and the
+    /// nearest after it (around the ring). Any other local ID on the same
+    /// side is farther, so it takes the same direction and has at least as
+    /// many entries between it and `x`.
     pub fn in_leaf_range(&self, x: U256, ids: &IdTable, p: &CacheParams) -> bool {
-        let n = self.entries.len();
+        let (n, m) = (self.entries.len(), self.local.len());
+        if m == 0 {
+            return false;
+        }
         let below_x = self.below(x, ids);
         let upto_x = below_x + self.equal_from(below_x, x, ids);
-        self.local.iter().any(|l| {
+        let after = self.local.partition_point(|l| l.id <= x);
+        [(after + m - 1) % m, after % m].iter().any(|&j| {
+            let l = &self.local[j];
             let (lid, lo) = (l.id, l.pos as usize);
             let between = if lid.clockwise_to(x) <= x.clockwise_to(lid) {
                 // Entries in [lid, x), clockwise.
@@ -839,8 +899,24 @@ impl Cache {
         // once, not once per local ID (with fewer than two entries the
         // general walk below is as cheap).
         let ring = (all.len() >= 2).then(|| RingGaps::new(&all));
-        let mut best: Option<(f64, U256)> = None;
+        let m = self.local.len();
+        // With one local ID there is one band per level, few enough to
+        // walk every time: nothing is remembered (and no memory spent).
+        let remember = m > 1;
+        let mut shares = self.band_shares.take();
+        if remember {
+            shares.resize(self.depth as usize * m, f64::NAN);
+        }
+        // The best so far: its share, and the target, or where to find it
+        // again (a local ID and level whose share was remembered).
+        let mut best: Option<(f64, Result<U256, Band>)> = None;
         let mut points: Vec<U256> = Vec::new();
+        let widest_in =
+            |points: &mut Vec<U256>, lid: U256, level: u8, half: U256, span_log: f64| {
+                band_points(&all, points, lid, level, half);
+                // At level 0 the band is the whole ring: gaps are cyclic.
+                widest_gap(points, level == 0, span_log)
+            };
         for (li, local) in self.local.iter().enumerate() {
             let lid = local.id;
             let mut half = U256::HALF;
@@ -858,22 +934,44 @@ impl Cache {
                 if level == self.depth && regs_log + span_log - RING_LOG10 <= capacity_log {
                     break;
                 }
-                let widest = match &ring {
-                    Some(ring) if level == 0 => Some(ring.widest_with(&all, lid, span_log)),
+                let remembered = (remember && level > 0).then(|| (level as usize - 1) * m + li);
+                let (share, target) = match remembered.map(|slot| shares[slot]) {
+                    Some(share) if !share.is_nan() => {
+                        let band = Band {
+                            local: li,
+                            level,
+                            half,
+                            span_log,
+                        };
+                        (share, Err(band))
+                    }
                     _ => {
-                        band_points(&all, &mut points, lid, level, half);
-                        // At level 0 the band is the whole ring: gaps are cyclic.
-                        widest_gap(&points, level == 0, span_log)
+                        let widest = match &ring {
+                            Some(ring) if level == 0 => Some(ring.widest_with(&all, lid, span_log)),
+                            _ => widest_in(&mut points, lid, level, half, span_log),
+                        };
+                        let Some((share, from, to)) = widest else {
+                            continue;
+                        };
+                        if let Some(slot) = remembered {
+                            shares[slot] = share;
+                        }
+                        (share, Ok(from.arc_midpoint(to)))
                     }
                 };
-                if let Some((share, from, to)) = widest {
-                    if share > fraction && best.is_none_or(|(s, _)| share > s) {
-                        best = Some((share, from.arc_midpoint(to)));
-                    }
+                if share > fraction && best.is_none_or(|(s, _)| share > s) {
+                    best = Some((share, target));
                 }
             }
         }
-        best.map(|(_, target)| target)
+        self.band_shares.replace(shares);
+        let target = |b: Band| {
+            let lid = self.local[b.local].id;
+            let (_, from, to) = widest_in(&mut points, lid, b.level, b.half, b.span_log)
+                .expect("a band below level 0 has gaps");
+            from.arc_midpoint(to)
+        };
+        best.map(|(_, found)| found.unwrap_or_else(target))
     }
 
     /// Number of local IDs in each band (indexed like `counts`).
@@ -908,7 +1006,8 @@ impl Cache {
         if n < 2 || self.local.is_empty() {
             return None;
         }
-        let estimates: Vec<f64> = self
+        let mut counted = 0usize;
+        let sum: f64 = self
             .local
             .iter()
             .filter_map(|l| {
@@ -918,8 +1017,9 @@ impl Cache {
                     ids.id(self.entries[above].ix),
                 )
             })
-            .collect();
-        (!estimates.is_empty()).then(|| estimates.iter().sum::<f64>() / estimates.len() as f64)
+            .inspect(|_| counted += 1)
+            .sum();
+        (counted > 0).then(|| sum / counted as f64)
     }
 
     /// The largest number of non-leaf entries in one band of one level.
@@ -1417,6 +1517,25 @@ mod tests {
                     );
                     for &l in fast.locals() {
                         assert_eq!(fast.leaf_set(l, &ids, p), slow.leaf_set(l, &ids, p));
+                    }
+                    // The nearest local ID, also exactly between two of them
+                    // (where the smaller ID wins).
+                    let locals: Vec<U256> = fast.locals().iter().map(|&l| ids.id(l)).collect();
+                    let mut targets = vec![ids.id(x)];
+                    for (k, &a) in locals.iter().enumerate() {
+                        let b = locals[(k + 1) % locals.len()];
+                        targets.extend([a, a.wrapping_add(U256([0, 0, 0, 1])), a.arc_midpoint(b)]);
+                    }
+                    for t in targets {
+                        let expected =
+                            fast.locals().iter().copied().min_by(|&a, &b| {
+                                crate::protocol::id::closer(t, ids.id(a), ids.id(b))
+                            });
+                        assert_eq!(
+                            fast.closest_local(t, &ids),
+                            expected,
+                            "closest_local, step {step}"
+                        );
                     }
                 }
             }

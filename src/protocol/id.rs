@@ -10,8 +10,28 @@ use std::cmp::Ordering;
 use std::fmt;
 
 /// An unsigned 256-bit integer, most significant word first.
-#[derive(Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct U256(pub [u64; 4]);
+
+/// Numeric order, as two 128-bit comparisons: the same order as the
+/// derived one (word by word, most significant first), without the
+/// derived slice comparison that sorting and searching IDs spend most of
+/// their time in.
+impl Ord for U256 {
+    #[inline]
+    fn cmp(&self, o: &Self) -> Ordering {
+        self.high()
+            .cmp(&o.high())
+            .then_with(|| self.low().cmp(&o.low()))
+    }
+}
+
+impl PartialOrd for U256 {
+    #[inline]
+    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+        Some(self.cmp(o))
+    }
+}
 
 impl U256 {
     pub const ZERO: U256 = U256([0; 4]);
