@@ -7,6 +7,7 @@
 
 pub mod catalog;
 pub mod connectivity;
+pub mod graph;
 pub mod headline;
 pub mod stationarity;
 pub mod stats;
@@ -52,6 +53,8 @@ pub struct HostMetrics {
     pub cache_levels: u32,
     /// Largest number of entries in any one band of any one cache level.
     pub max_level_fill: u32,
+    /// Peer-group graph traffic (group method only).
+    pub graph: graph::GraphHost,
 }
 
 impl HostMetrics {
@@ -151,6 +154,8 @@ pub struct RunResult {
     /// INQUIREs that went unanswered because the target's firewall dropped them.
     pub blocked_inquires: u64,
     pub events: u64,
+    /// Graph traffic by type and reason; `None` under the identity method.
+    pub graph: Option<graph::GraphTraffic>,
 }
 
 impl RunResult {

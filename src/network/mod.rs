@@ -31,6 +31,7 @@
 //!   ([`crate::protocol::wire`]).
 
 mod latency;
+pub mod tcp;
 mod topology;
 
 use crate::engine::{Rng, SimDuration};

@@ -49,6 +49,9 @@ pub struct Scenario {
     /// Design variants compared by `pnrpsim compare` (`[[design]]` tables).
     #[serde(rename = "design", skip_serializing_if = "Vec::is_empty")]
     pub designs: Vec<Design>,
+    /// Graph parameters of `hosts.shared_name_method = "group"`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<super::group::GroupConfig>,
 }
 
 /// A design variant: the scenario with some parameters overridden.
@@ -83,6 +86,7 @@ impl Default for Scenario {
             expect: Vec::new(),
             fingerprint: None,
             designs: Vec::new(),
+            group: None,
         }
     }
 }
@@ -99,6 +103,9 @@ pub struct Hosts {
     pub shared_name_share: f64,
     /// How many hosts in total register each shared name.
     pub shared_name_hosts: u32,
+    /// How the hosts of a shared name share it: `"identity"` (exported
+    /// identity) or `"group"` (a peer group, [`super::group`]).
+    pub shared_name_method: super::group::SharedNameMethod,
     /// Share of hosts whose firewall drops unsolicited inbound UDP 3540.
     pub firewalled_share: f64,
     /// Share of hosts reached over Teredo (28 extra bytes per datagram).
@@ -117,6 +124,7 @@ impl Default for Hosts {
             names_per_host: 1,
             shared_name_share: 0.0,
             shared_name_hosts: 2,
+            shared_name_method: super::group::SharedNameMethod::Identity,
             firewalled_share: 0.0,
             teredo_share: 0.0,
             addresses: Params::default().sizes.addresses,

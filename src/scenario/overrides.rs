@@ -350,6 +350,7 @@ impl Schema {
         every_field.workload.address_change_interval = Some(Duration::secs(1));
         every_field.metrics.connectivity_every = Some(Duration::secs(1));
         every_field.fingerprint = Some(String::new());
+        every_field.group = Some(crate::scenario::group::GroupConfig::default());
         every_field.designs = vec![crate::scenario::Design {
             name: "a".to_owned(),
             description: String::new(),

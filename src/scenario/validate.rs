@@ -86,6 +86,7 @@ pub fn validate(s: &Scenario) -> Result<(), Vec<Problem>> {
         c.fingerprint(fingerprint);
     }
     c.designs(&s.designs);
+    c.problems.extend(super::group::problems(s));
     if c.problems.is_empty() {
         Ok(())
     } else {

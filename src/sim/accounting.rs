@@ -244,6 +244,7 @@ impl Accounting {
             departures: self.departures,
             blocked_inquires: self.blocked_inquires,
             events: p.events,
+            graph: p.graph,
         }
     }
 }

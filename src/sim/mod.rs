@@ -10,6 +10,7 @@
 //! counts.
 
 mod accounting;
+mod groups;
 mod truth;
 
 use crate::engine::{EventQueue, Rng, SimDuration, SimTime, StreamSeed};
@@ -60,6 +61,7 @@ enum Event {
     },
     WindowEnd,
     Connectivity,
+    Graph(groups::GraphEvent),
 }
 
 struct Host {
@@ -104,6 +106,8 @@ pub struct Simulation<'s> {
     warmup: SimTime,
     end: SimTime,
     observer: Option<Observer<'s>>,
+    /// Peer groups of the group method; `None` under identity export.
+    groups: Option<groups::Groups>,
 }
 
 /// Runs one scenario with one seed.
@@ -184,6 +188,7 @@ impl<'s> Simulation<'s> {
         let warmup = SimTime::ZERO + s.warmup.0;
         let end = SimTime::ZERO + s.duration.0;
         let acc = Accounting::new(s, &teredo, &firewalled, warmup);
+        let plan_hosts = plan.per_host.clone();
         let mut world = Simulation {
             scenario: s,
             params: s.protocol_params(),
@@ -204,6 +209,15 @@ impl<'s> Simulation<'s> {
             warmup,
             end,
             observer: None,
+            groups: (s.hosts.shared_name_method == crate::scenario::group::SharedNameMethod::Group)
+                .then(|| {
+                    let params = s
+                        .group
+                        .clone()
+                        .unwrap_or_default()
+                        .graph_params(s.hosts.addresses);
+                    groups::Groups::new(params, &plan_hosts, seed.stream("graph"))
+                }),
         };
         for h in 0..n {
             let at = churn::arrival(s.hosts.join_spread.0, &mut world.rng_work);
@@ -376,6 +390,7 @@ impl<'s> Simulation<'s> {
                 self.queue
                     .schedule(now + self.scenario.metrics.window.0, Event::WindowEnd);
             }
+            Event::Graph(ev) => self.graph_event(now, ev),
             Event::Connectivity => {
                 let c = truth::connectivity(&self.hosts_view(), &self.ids);
                 self.acc.connectivity(c);
@@ -503,6 +518,7 @@ impl<'s> Simulation<'s> {
         // registration resolves wait until the cache is synchronised.
         self.register_names(now, host, Reason::Registration);
         self.react(now, host, |node, env, out| node.join(seeds, env, out));
+        self.graph_online(now, host);
         if let Some(churn) = &self.churn {
             let len = churn.session(&mut self.rng_work);
             self.queue
@@ -571,6 +587,7 @@ impl<'s> Simulation<'s> {
     }
 
     fn go_offline_as(&mut self, now: SimTime, host: HostIx, graceful: bool) {
+        self.graph_offline(now, host, graceful);
         if graceful {
             self.react(now, host, |node, env, out| node.leave_gracefully(env, out));
         }
@@ -669,6 +686,7 @@ impl<'s> Simulation<'s> {
             m.teredo = self.network.is_teredo(i as u32);
             hosts.push(m);
         }
+        let graph = self.groups.take().map(|g| g.finish(&mut hosts));
         let registrations = u64::from(self.live_registrations());
         let events = self.queue.events_processed();
         self.acc.into_result(RunResultParts {
@@ -680,6 +698,7 @@ impl<'s> Simulation<'s> {
             leaf_sets,
             registrations,
             events,
+            graph,
         })
     }
 }
@@ -694,4 +713,5 @@ struct RunResultParts {
     leaf_sets: crate::metrics::LeafSetAccuracy,
     registrations: u64,
     events: u64,
+    graph: Option<crate::metrics::graph::GraphTraffic>,
 }

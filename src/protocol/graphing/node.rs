@@ -156,6 +156,11 @@ impl GraphNode {
         }
     }
 
+    /// Whether a connection to `peer` is open or opening.
+    pub fn has_link(&self, peer: HostIx) -> bool {
+        self.links.iter().any(|l| l.peer == peer)
+    }
+
     pub fn is_listening(&self) -> bool {
         self.listening
     }
