@@ -31,6 +31,11 @@ const DATA_RETRIES: u32 = 5;
 /// **[ours]** when the sender's TCP gives up on a peer that crashed.
 const DEAD_PEER: SimDuration = SimDuration::from_secs(30);
 
+/// **[ours]** how long after coming online a host's grouping application
+/// opens its groups: time for PNRP to join the cloud first, so that the
+/// resolve of the group's name is not sent from an empty cache.
+const OPEN_AFTER: SimDuration = SimDuration::from_secs(30);
+
 /// Graph events, in the simulation's queue.
 #[derive(Debug)]
 pub(super) enum GraphEvent {
@@ -57,6 +62,10 @@ pub(super) enum GraphEvent {
         group: u32,
         host: HostIx,
         peer: HostIx,
+        epoch: u32,
+    },
+    Open {
+        host: HostIx,
         epoch: u32,
     },
 }
@@ -186,8 +195,17 @@ impl Simulation<'_> {
         u64::from(tcp::segment_header(self.network.header_bytes(a.0, b.0)))
     }
 
-    /// A host comes online: it opens each of its groups' graphs.
+    /// A host comes online: it opens its groups' graphs [`OPEN_AFTER`] on.
     pub(super) fn graph_online(&mut self, now: SimTime, host: HostIx) {
+        if let (Some(_), Some(epoch)) = (&self.groups, self.host_epoch(host)) {
+            let ev = GraphEvent::Open { host, epoch };
+            self.queue.schedule(now + OPEN_AFTER, Event::Graph(ev));
+        }
+    }
+
+    /// Opens each of the host's groups' graphs: the first member to come
+    /// creates the graph, the others connect to a member PNRP finds.
+    fn graph_open_all(&mut self, now: SimTime, host: HostIx) {
         let Some(groups) = &self.groups else { return };
         for (g, i) in groups.of_host[host.0 as usize].clone() {
             let grp = &self.groups.as_ref().unwrap().groups[g as usize];
@@ -462,6 +480,11 @@ impl Simulation<'_> {
 
     pub(super) fn graph_event(&mut self, now: SimTime, ev: GraphEvent) {
         match ev {
+            GraphEvent::Open { host, epoch } => {
+                if self.host_epoch(host) == Some(epoch) {
+                    self.graph_open_all(now, host);
+                }
+            }
             GraphEvent::Deliver {
                 group,
                 from,

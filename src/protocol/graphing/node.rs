@@ -318,6 +318,12 @@ impl GraphNode {
         }
     }
 
+    /// Record `id` unless it has expired (expired records are never sent,
+    /// §1.3.5.2).
+    fn live_rec(&self, id: u128, now: SimTime) -> Option<Rec> {
+        self.db.get(&id).filter(|r| r.expires > now).copied()
+    }
+
     /// My live record of `kind`, if any.
     fn mine(&self, kind: Kind, now: SimTime) -> Option<Rec> {
         self.db
@@ -514,19 +520,19 @@ impl GraphNode {
             }
             _ if state != LinkState::Connected => {}
             GraphMsg::SolicitNew { filter } => {
-                self.answer_solicit(from, &filter, SimTime::ZERO, out)
+                self.answer_solicit(from, &filter, SimTime::ZERO, env.now, out)
             }
             GraphMsg::SolicitTime { filter, since } => {
-                self.answer_solicit(from, &filter, since, out)
+                self.answer_solicit(from, &filter, since, env.now, out)
             }
-            GraphMsg::SolicitHash { ranges } => self.answer_hash(from, &ranges, out),
+            GraphMsg::SolicitHash { ranges } => self.answer_hash(from, &ranges, env.now, out),
             GraphMsg::Advertise { ranges, abstracts } => {
-                self.on_advertise(from, &ranges, &abstracts, out)
+                self.on_advertise(from, &ranges, &abstracts, env.now, out)
             }
             GraphMsg::Request { ids } => {
                 for id in ids {
-                    if let Some(r) = self.db.get(&id) {
-                        self.send(from, GraphMsg::Flood { record: *r }, GraphReason::Sync, out);
+                    if let Some(r) = self.live_rec(id, env.now) {
+                        self.send(from, GraphMsg::Flood { record: r }, GraphReason::Sync, out);
                     }
                 }
                 self.send(from, GraphMsg::SyncEnd, GraphReason::Sync, out);
@@ -613,11 +619,11 @@ impl GraphNode {
         for peer in self.neighbours() {
             self.send(peer, GraphMsg::Ping, GraphReason::Connection, out);
         }
-        self.sync_step(from, out);
+        self.sync_step(from, env.now, out);
     }
 
     /// Sends the solicit of the link's current sync step (§3.1.7.29–31).
-    fn sync_step(&mut self, peer: HostIx, out: &mut GraphOutbox) {
+    fn sync_step(&mut self, peer: HostIx, now: SimTime, out: &mut GraphOutbox) {
         let Some(sync) = self.link(peer).and_then(|l| l.sync.clone()) else {
             return;
         };
@@ -630,7 +636,7 @@ impl GraphNode {
             SyncKind::New => GraphMsg::SolicitNew { filter },
             SyncKind::Time(since) => GraphMsg::SolicitTime { filter, since },
             SyncKind::Hash => GraphMsg::SolicitHash {
-                ranges: self.hash_ranges(),
+                ranges: self.hash_ranges(now),
             },
         };
         self.send(peer, msg, GraphReason::Sync, out);
@@ -638,10 +644,11 @@ impl GraphNode {
 
     /// The database sorted by (modification time, ID) in ranges of 10
     /// (§3.1.7.31).
-    fn hash_ranges(&self) -> Vec<Vec<Abstract>> {
+    fn hash_ranges(&self, now: SimTime) -> Vec<Vec<Abstract>> {
         let mut all: Vec<Abstract> = self
             .db
             .values()
+            .filter(|r| r.expires > now)
             .map(|r| Abstract {
                 modified: r.modified,
                 id: r.id,
@@ -658,9 +665,10 @@ impl GraphNode {
         to: HostIx,
         filter: &Filter,
         since: SimTime,
+        now: SimTime,
         out: &mut GraphOutbox,
     ) {
-        for r in self.db.values() {
+        for r in self.db.values().filter(|r| r.expires > now) {
             if filter.admits(r.kind) && r.modified >= since {
                 out.sends
                     .push((to, GraphMsg::Flood { record: *r }, GraphReason::Sync));
@@ -670,7 +678,13 @@ impl GraphNode {
     }
 
     /// §3.1.5.2.7: ADVERTISE the ranges whose records differ.
-    fn answer_hash(&mut self, to: HostIx, ranges: &[Vec<Abstract>], out: &mut GraphOutbox) {
+    fn answer_hash(
+        &mut self,
+        to: HostIx,
+        ranges: &[Vec<Abstract>],
+        now: SimTime,
+        out: &mut GraphOutbox,
+    ) {
         let mut bounds = Vec::new();
         let mut abstracts = Vec::new();
         for range in ranges {
@@ -680,6 +694,7 @@ impl GraphNode {
             let mine: Vec<Abstract> = self
                 .db
                 .values()
+                .filter(|r| r.expires > now)
                 .map(|r| Abstract {
                     modified: r.modified,
                     id: r.id,
@@ -710,16 +725,21 @@ impl GraphNode {
         from: HostIx,
         ranges: &[(Abstract, Abstract)],
         theirs: &[Abstract],
+        now: SimTime,
         out: &mut GraphOutbox,
     ) {
         let want: Vec<u128> = theirs
             .iter()
-            .filter(|a| self.db.get(&a.id).is_none_or(|r| r.version < a.version))
+            .filter(|a| {
+                self.live_rec(a.id, now)
+                    .is_none_or(|r| r.version < a.version)
+            })
             .map(|a| a.id)
             .collect();
         let give: Vec<u128> = self
             .db
             .values()
+            .filter(|r| r.expires > now)
             .filter(|r| {
                 let key = (r.modified, r.id);
                 ranges
@@ -750,9 +770,9 @@ impl GraphNode {
         };
         if sync.kind == SyncKind::Hash {
             for id in sync.to_send {
-                if let Some(r) = self.db.get(&id) {
+                if let Some(r) = self.live_rec(id, env.now) {
                     out.sends
-                        .push((from, GraphMsg::Flood { record: *r }, GraphReason::Sync));
+                        .push((from, GraphMsg::Flood { record: r }, GraphReason::Sync));
                 }
             }
             self.synced_once(env, out);
@@ -761,7 +781,7 @@ impl GraphNode {
         if sync.step < 2 {
             sync.step += 1;
             self.link(from).unwrap().sync = Some(sync);
-            self.sync_step(from, out);
+            self.sync_step(from, env.now, out);
             return;
         }
         if let SyncKind::Time(_) = sync.kind {
@@ -772,7 +792,7 @@ impl GraphNode {
                 to_send: Vec::new(),
             });
             self.synced = true;
-            self.sync_step(from, out);
+            self.sync_step(from, env.now, out);
             return;
         }
         self.synced_once(env, out);
@@ -816,7 +836,13 @@ impl GraphNode {
         } else {
             GraphReason::of_record(rec.kind)
         };
-        let class = rec.classify(self.db.get(&rec.id));
+        if rec.expires <= env.now {
+            // §1.3.5.2: expired records are never sent; one that arrives
+            // expired is dropped unprocessed.
+            return;
+        }
+        let local = self.live_rec(rec.id, env.now);
+        let class = rec.classify(local.as_ref());
         match class {
             Class::New => {
                 self.store(rec, env.now, out);
@@ -829,8 +855,9 @@ impl GraphNode {
                 }
             }
             Class::Old => {
-                let mine = self.db[&rec.id];
-                self.send(from, GraphMsg::Flood { record: mine }, why, out);
+                if let Some(mine) = local {
+                    self.send(from, GraphMsg::Flood { record: mine }, why, out);
+                }
             }
             Class::Present => {}
         }
