@@ -154,6 +154,7 @@ pub(crate) mod fixture {
             departures: 11,
             blocked_inquires: 4,
             events: 123_456,
+            graph: None,
         }
     }
 }

@@ -125,3 +125,60 @@ pub(super) fn problems(s: &Scenario) -> Vec<Problem> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn paths(s: &Scenario) -> Vec<String> {
+        problems(s).into_iter().map(|p| p.path).collect()
+    }
+
+    fn group() -> Scenario {
+        let mut s = Scenario::default();
+        s.hosts.shared_name_method = SharedNameMethod::Group;
+        s.hosts.shared_name_share = 0.5;
+        s.hosts.shared_name_hosts = 3;
+        s
+    }
+
+    #[test]
+    fn a_group_needs_two_computers_and_shared_names() {
+        assert!(paths(&group()).is_empty());
+        let mut s = group();
+        s.hosts.shared_name_hosts = 1;
+        s.hosts.shared_name_share = 0.0;
+        assert_eq!(
+            paths(&s),
+            ["hosts.shared_name_hosts", "hosts.shared_name_share"]
+        );
+    }
+
+    #[test]
+    fn group_parameters_are_refused_with_identity() {
+        let mut s = Scenario::default();
+        s.group = Some(GroupConfig::default());
+        assert_eq!(paths(&s), ["group"]);
+        s.group = None;
+        assert!(paths(&s).is_empty());
+    }
+
+    #[test]
+    fn intervals_must_be_positive_and_presence_at_least_300_s() {
+        let mut s = group();
+        s.group = Some(GroupConfig {
+            presence_lifetime: Duration(SimDuration::ZERO),
+            record_refresh: Duration(SimDuration::ZERO),
+            ideal_neighbors: 0,
+            ..GroupConfig::default()
+        });
+        assert_eq!(
+            paths(&s),
+            [
+                "group.presence_lifetime",
+                "group.record_refresh",
+                "group.ideal_neighbors"
+            ]
+        );
+    }
+}

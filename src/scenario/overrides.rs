@@ -489,8 +489,8 @@ mod tests {
         let mut checked = 0;
         walk(&SCHEMA.root, &mut Vec::new(), &mut checked);
         // scenario, hosts, network, pnrp, workload, churn + 2 dists, metrics,
-        // sweep, and 4 latency variants.
-        assert_eq!(checked, 14);
+        // sweep, group, and 4 latency variants.
+        assert_eq!(checked, 15);
     }
 
     #[test]

@@ -528,6 +528,7 @@ mod tests {
             names_per_host: 0,
             shared_name_share: 1.5,
             shared_name_hosts: 1,
+            shared_name_method: Default::default(),
             firewalled_share: -0.1,
             teredo_share: f64::NAN,
             addresses: 5,
