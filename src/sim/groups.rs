@@ -199,7 +199,8 @@ impl Simulation<'_> {
     pub(super) fn graph_online(&mut self, now: SimTime, host: HostIx) {
         if let (Some(_), Some(epoch)) = (&self.groups, self.host_epoch(host)) {
             let ev = GraphEvent::Open { host, epoch };
-            self.queue.schedule(now + OPEN_AFTER, Event::Graph(ev));
+            self.queue
+                .schedule(now + OPEN_AFTER, Event::Graph(Box::new(ev)));
         }
     }
 
@@ -286,7 +287,7 @@ impl Simulation<'_> {
                 epoch,
                 timer,
             };
-            self.queue.schedule(now + after, Event::Graph(ev));
+            self.queue.schedule(now + after, Event::Graph(Box::new(ev)));
         }
         for to in out.opens {
             self.graph_open(now, g, host, to);
@@ -325,7 +326,7 @@ impl Simulation<'_> {
                 epoch,
             };
             self.queue
-                .schedule(now + tcp::CONNECT_FAIL, Event::Graph(ev));
+                .schedule(now + tcp::CONNECT_FAIL, Event::Graph(Box::new(ev)));
             return;
         };
         self.graph_count(from, to, TCP_SETUP, why, 2, 2 * header);
@@ -347,7 +348,7 @@ impl Simulation<'_> {
             to,
             epochs: [epoch, to_epoch],
         };
-        self.queue.schedule(at, Event::Graph(ev));
+        self.queue.schedule(at, Event::Graph(Box::new(ev)));
     }
 
     /// TCP tear-down: FIN, ACK, FIN, ACK, after what is in flight; the
@@ -375,7 +376,7 @@ impl Simulation<'_> {
                 peer: from,
                 epoch,
             };
-            self.queue.schedule(at, Event::Graph(ev));
+            self.queue.schedule(at, Event::Graph(Box::new(ev)));
         }
     }
 
@@ -422,7 +423,8 @@ impl Simulation<'_> {
                 peer: to,
                 epoch: my,
             };
-            self.queue.schedule(now + DEAD_PEER, Event::Graph(ev));
+            self.queue
+                .schedule(now + DEAD_PEER, Event::Graph(Box::new(ev)));
             return;
         };
         let mut sent = segments;
@@ -475,7 +477,7 @@ impl Simulation<'_> {
             epoch,
             msg,
         };
-        self.queue.schedule(at, Event::Graph(ev));
+        self.queue.schedule(at, Event::Graph(Box::new(ev)));
     }
 
     pub(super) fn graph_event(&mut self, now: SimTime, ev: GraphEvent) {
@@ -520,8 +522,10 @@ impl Simulation<'_> {
                             peer: to,
                             epoch: e,
                         };
-                        self.queue
-                            .schedule(now + SimDuration::from_micros(1), Event::Graph(ev));
+                        self.queue.schedule(
+                            now + SimDuration::from_micros(1),
+                            Event::Graph(Box::new(ev)),
+                        );
                     }
                 }
             }

@@ -61,7 +61,7 @@ enum Event {
     },
     WindowEnd,
     Connectivity,
-    Graph(groups::GraphEvent),
+    Graph(Box<groups::GraphEvent>),
 }
 
 struct Host {
@@ -390,7 +390,7 @@ impl<'s> Simulation<'s> {
                 self.queue
                     .schedule(now + self.scenario.metrics.window.0, Event::WindowEnd);
             }
-            Event::Graph(ev) => self.graph_event(now, ev),
+            Event::Graph(ev) => self.graph_event(now, *ev),
             Event::Connectivity => {
                 let c = truth::connectivity(&self.hosts_view(), &self.ids);
                 self.acc.connectivity(c);
