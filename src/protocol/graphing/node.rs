@@ -645,18 +645,21 @@ impl GraphNode {
     /// The database sorted by (modification time, ID) in ranges of 10
     /// (§3.1.7.31).
     fn hash_ranges(&self, now: SimTime) -> Vec<Vec<Abstract>> {
-        let mut all: Vec<Abstract> = self
-            .db
+        let mut all: Vec<Abstract> = self.abstracts(now).collect();
+        all.sort();
+        all.chunks(HASH_RANGE).map(<[Abstract]>::to_vec).collect()
+    }
+
+    /// The RECORD_ABSTRACTs of the live records.
+    fn abstracts(&self, now: SimTime) -> impl Iterator<Item = Abstract> + '_ {
+        self.db
             .values()
-            .filter(|r| r.expires > now)
+            .filter(move |r| r.expires > now)
             .map(|r| Abstract {
                 modified: r.modified,
                 id: r.id,
                 version: r.version,
             })
-            .collect();
-        all.sort();
-        all.chunks(HASH_RANGE).map(<[Abstract]>::to_vec).collect()
     }
 
     /// §3.1.5.2.5–6: FLOOD what the solicit asks for, then SYNC_END.
@@ -692,14 +695,7 @@ impl GraphNode {
                 continue;
             };
             let mine: Vec<Abstract> = self
-                .db
-                .values()
-                .filter(|r| r.expires > now)
-                .map(|r| Abstract {
-                    modified: r.modified,
-                    id: r.id,
-                    version: r.version,
-                })
+                .abstracts(now)
                 .filter(|a| {
                     (a.modified, a.id) >= (lo.modified, lo.id)
                         && (a.modified, a.id) <= (hi.modified, hi.id)
