@@ -156,8 +156,10 @@ mod tests {
 
     #[test]
     fn group_parameters_are_refused_with_identity() {
-        let mut s = Scenario::default();
-        s.group = Some(GroupConfig::default());
+        let mut s = Scenario {
+            group: Some(GroupConfig::default()),
+            ..Scenario::default()
+        };
         assert_eq!(paths(&s), ["group"]);
         s.group = None;
         assert!(paths(&s).is_empty());

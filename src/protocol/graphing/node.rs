@@ -450,14 +450,14 @@ impl GraphNode {
             GraphTimer::Partition(g) if current(PARTITION, g) => self.partition_timer(env, out),
             GraphTimer::Presence(g) if current(PRESENCE, g) => self.presence_timer(env, out),
             GraphTimer::AppRefresh(g) if current(APP, g) => self.app_refresh(env, out),
-            GraphTimer::Connect(peer) => {
+            GraphTimer::Connect(peer)
                 if self
-                    .link(peer)
-                    .is_some_and(|l| l.state == LinkState::ConnectWait)
-                {
-                    out.closes.push(peer);
-                    self.on_connection_lost(peer, env, out);
-                }
+                    .links
+                    .iter()
+                    .any(|l| l.peer == peer && l.state == LinkState::ConnectWait) =>
+            {
+                out.closes.push(peer);
+                self.on_connection_lost(peer, env, out);
             }
             _ => {}
         }
