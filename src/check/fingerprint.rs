@@ -39,6 +39,7 @@ pub fn of_run(r: &RunResult) -> u64 {
         blocked_inquires,
         events,
         timeline,
+        graph,
     } = r;
     let mut h = Fnv::new();
     h.u64(*run_seed);
@@ -90,6 +91,26 @@ pub fn of_run(r: &RunResult) -> u64 {
         h.len(timeline.windows.len());
         for w in &timeline.windows {
             h.counts(&[w.finished, w.succeeded, w.hops]);
+        }
+    }
+    // Graph traffic exists only under the group method; identity runs hash
+    // nothing more, so that their fingerprints stay what they were.
+    if let Some(g) = graph {
+        h.len(g.by_type_reason.len());
+        for row in &g.by_type_reason {
+            for t in row {
+                h.traffic(*t);
+            }
+        }
+        for host in hosts {
+            let crate::metrics::graph::GraphHost {
+                sent,
+                received,
+                sent_bytes_by_reason,
+            } = &host.graph;
+            h.traffic(*sent);
+            h.traffic(*received);
+            h.counts(sent_bytes_by_reason);
         }
     }
     h.0
@@ -171,6 +192,7 @@ impl Fnv {
             cache_entries,
             cache_levels,
             max_level_fill,
+            graph: _, // hashed with the run's graph traffic
         } = host;
         self.traffic(*sent);
         self.traffic(*received);

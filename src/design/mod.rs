@@ -8,9 +8,12 @@
 
 use crate::engine::StreamSeed;
 use crate::metrics::RunResult;
-use crate::metrics::catalog::{self, RESOLVE_SUCCESS as SUCCESS, UP, UP_P95, reason_metric};
+use crate::metrics::catalog::{
+    self, RESOLVE_SUCCESS as SUCCESS, UP, UP_GRAPH, UP_P95, UP_TOTAL, reason_metric,
+};
 use crate::outputs::write_atomic;
 use crate::plot::bars::{Bar, BarChart, BarGroup, render_bars};
+use crate::protocol::graphing::GraphReason;
 use crate::protocol::message::Reason;
 use crate::scenario::{Design, Scenario};
 use crate::sweep::exec::{Outcome, execute};
@@ -180,8 +183,35 @@ impl Comparison {
                 shown.push(m);
             }
         }
+        if self.has_graph() {
+            // Peer groups: graph upload by reason, and PNRP + graph.
+            shown.push(UP_GRAPH.to_string());
+            for r in GraphReason::ALL {
+                let m = format!("up_graph_{}_B_per_s", r.name());
+                if (0..self.designs.len())
+                    .any(|d| self.estimate(d, &m).is_some_and(|e| e.mean > 0.0))
+                {
+                    shown.push(m);
+                }
+            }
+            shown.push(UP_TOTAL.to_string());
+        }
         shown.push(SUCCESS.to_string());
         shown
+    }
+
+    /// Whether a design carries peer-group graph traffic.
+    fn has_graph(&self) -> bool {
+        (0..self.designs.len()).any(|d| self.estimate(d, UP_GRAPH).is_some_and(|e| e.mean > 0.0))
+    }
+
+    /// The metrics whose ratio to the first design the table gives.
+    fn ratios(&self) -> Vec<&'static str> {
+        let mut r = vec![UP, UP_P95];
+        if self.has_graph() {
+            r.push(UP_TOTAL);
+        }
+        r
     }
 
     /// The side-by-side table printed by `pnrpsim compare`.
@@ -204,7 +234,7 @@ impl Comparison {
             row.extend((0..self.designs.len()).map(|d| fmt(self.estimate(d, &m))));
             rows.push(row);
         }
-        for m in [UP, UP_P95] {
+        for m in self.ratios() {
             let mut row = vec![format!("{m} ÷ {}", self.designs[0].design.name)];
             row.extend((0..self.designs.len()).map(|d| fmt(self.ratio(d, m))));
             rows.push(row);

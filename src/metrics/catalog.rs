@@ -119,6 +119,9 @@ pub const HOSTS_MEASURED: &str = "hosts_measured";
 pub const MEASURED_S: &str = "measured_s";
 pub const UP: &str = "up_B_per_s";
 pub const UP_P95: &str = "up_p95_B_per_s";
+/// Graph traffic per host, and PNRP plus graph per host (issue #20).
+pub const UP_GRAPH: &str = "up_graph_B_per_s";
+pub const UP_TOTAL: &str = "up_total_B_per_s";
 pub const CLOUD: &str = "cloud_B_per_s";
 pub const CLOUD_DATAGRAMS: &str = "cloud_datagrams_per_s";
 pub const SENT_B: &str = "sent_B";
@@ -439,6 +442,7 @@ fn build() -> Vec<Metric> {
             move |m| real(series.judge(m.run).map(|v| v.truncated_share())),
         ));
     }
+    graph_metrics(&mut c);
     c
 }
 
@@ -495,6 +499,47 @@ fn recovery_metrics() -> Vec<Metric> {
 
 /// Events of a timeline whose recovery is in the catalogue.
 pub const RECOVERY_EVENTS: usize = 3;
+
+/// Peer-group graph traffic (`hosts.shared_name_method = "group"`; zero
+/// under identity export): per-host upload apart from PNRP's, the sum of
+/// both, and by graph reason.
+fn graph_metrics(c: &mut Vec<Metric>) {
+    use super::graph::mean_rate;
+    use crate::protocol::graphing::GraphReason;
+    c.push(metric(
+        UP_GRAPH,
+        "B/s",
+        "per-host upload rate of peer-group graph traffic (TCP/IPv6, headers included), mean over rated hosts",
+        |m| real(mean_rate(m.run, |h| h.graph.sent.bytes)),
+    ));
+    c.push(metric(
+        UP_TOTAL,
+        "B/s",
+        "per-host upload rate of PNRP and graph traffic together, mean over rated hosts",
+        |m| real(mean_rate(m.run, |h| h.sent.bytes + h.graph.sent.bytes)),
+    ));
+    for reason in GraphReason::ALL {
+        c.push(metric(
+            format!("up_graph_{}_B_per_s", reason.name()),
+            "B/s",
+            format!(
+                "per-host upload rate of graph traffic for reason `{}`, mean over rated hosts",
+                reason.name()
+            ),
+            move |m| {
+                real(mean_rate(m.run, |h| {
+                    h.graph.sent_bytes_by_reason[reason.index()]
+                }))
+            },
+        ));
+    }
+    c.push(metric(
+        "graph_sent_B",
+        "B",
+        "graph bytes sent, whole cloud (TCP/IPv6 headers included)",
+        |m| count(m.run.graph.as_ref().map_or(0, |g| g.total().bytes)),
+    ));
+}
 
 /// Every metric, in output order.
 pub fn all() -> &'static [Metric] {

@@ -7,6 +7,7 @@
 
 pub mod catalog;
 pub mod connectivity;
+pub mod graph;
 pub mod headline;
 pub mod recovery;
 pub mod stationarity;
@@ -53,6 +54,8 @@ pub struct HostMetrics {
     pub cache_levels: u32,
     /// Largest number of entries in any one band of any one cache level.
     pub max_level_fill: u32,
+    /// Peer-group graph traffic (group method only).
+    pub graph: graph::GraphHost,
 }
 
 impl HostMetrics {
@@ -154,6 +157,8 @@ pub struct RunResult {
     pub events: u64,
     /// The `[[event]]` timeline and its per-window resolves; empty without one.
     pub timeline: recovery::Timeline,
+    /// Graph traffic by type and reason; `None` under the identity method.
+    pub graph: Option<graph::GraphTraffic>,
 }
 
 impl RunResult {

@@ -32,6 +32,7 @@
 
 mod impairment;
 mod latency;
+pub mod tcp;
 mod topology;
 
 use crate::engine::{Rng, SimDuration};

@@ -17,8 +17,10 @@
 
 use super::atomic::write_atomic;
 use crate::metrics::catalog::{self, Measured, Value};
+use crate::metrics::graph;
 use crate::metrics::headline::rate;
 use crate::metrics::{RunResult, Traffic};
+use crate::protocol::graphing::GraphReason;
 use crate::protocol::message::{MsgType, Reason};
 use anyhow::Context;
 use std::fmt::Write as _;
@@ -141,7 +143,11 @@ const HOSTS: Table = Table {
 const MESSAGES: Table = Table {
     file: "messages.csv",
     rows: "One row per (message type, reason) pair that carried any traffic, types then \
-           reasons in enum order, then a `TOTAL` row with an empty `reason`.",
+           reasons in enum order, then a `TOTAL` row with an empty `reason`. Under \
+           `hosts.shared_name_method = \"group\"` the peer-group graph traffic follows the \
+           same way: `GRAPH_<type>` rows ([MS-PPGRH] message types and the TCP segments \
+           `TCP_SETUP`, `TCP_TEARDOWN`, `TCP_ACK`; datagrams are TCP segments, bytes include \
+           the TCP/IPv6 headers) and a `GRAPH_TOTAL` row.",
     columns: &[
         col(
             "type",
@@ -453,7 +459,21 @@ pub fn write_run_tables(dir: &Path, r: &RunResult) -> anyhow::Result<Vec<PathBuf
             let t = r.by_type_reason[ty.index()][reason.index()];
             (t.datagrams > 0 || t.bytes > 0).then(|| traffic_row(ty.name(), reason.name(), t))
         })
-        .chain(std::iter::once(traffic_row("TOTAL", "", total)));
+        .chain(std::iter::once(traffic_row("TOTAL", "", total)))
+        .chain(r.graph.iter().flat_map(|g| {
+            let rows = g
+                .by_type_reason
+                .iter()
+                .enumerate()
+                .flat_map(move |(row, by)| {
+                    GraphReason::ALL.into_iter().filter_map(move |reason| {
+                        let t = by[reason.index()];
+                        let ty = format!("GRAPH_{}", graph::row_name(row));
+                        (t.datagrams > 0).then(|| traffic_row(&ty, reason.name(), t))
+                    })
+                });
+            rows.chain(std::iter::once(traffic_row("GRAPH_TOTAL", "", g.total())))
+        }));
 
     let reasons = Reason::ALL.iter().map(|&reason| {
         let t = r.sent_by_reason(reason);

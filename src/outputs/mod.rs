@@ -69,6 +69,7 @@ pub(crate) mod fixture {
                     cache_entries: 40 + (i % 3) as u32,
                     cache_levels: 3,
                     max_level_fill: (i % 7) as u32,
+                    graph: Default::default(),
                 }
             })
             .collect();
@@ -154,6 +155,7 @@ pub(crate) mod fixture {
             blocked_inquires: 4,
             events: 123_456,
             timeline: Default::default(),
+            graph: None,
         }
     }
 }

@@ -6,7 +6,9 @@
 //! bottom; `env` (what a reaction reads) and `outbox` (what it asks for);
 //! `requests` (pending requests and their retransmission); `resolve`; and
 //! `node` on top. The node drives resolution, and resolution knows nothing
-//! of the node beyond the parts it is lent. `harness` (tests only) drives
+//! of the node beyond the parts it is lent. `graphing` is the second state
+//! machine, [MS-PPGRH] with [MS-PPSEC], for peer groups; it uses only `id`
+//! and the engine. `harness` (tests only) drives
 //! real nodes over a FIFO network without the simulation.
 
 pub mod id;
@@ -22,6 +24,7 @@ pub const SEEDS_PER_JOIN: usize = 10;
 
 pub mod cache;
 pub mod env;
+pub mod graphing;
 #[cfg(test)]
 pub(crate) mod harness;
 pub mod node;

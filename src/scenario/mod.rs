@@ -1,6 +1,7 @@
 //! Scenario files: schema, units, loading with located errors, validation.
 
 pub mod expect;
+pub mod group;
 pub mod load;
 pub mod model;
 pub mod overrides;

@@ -54,6 +54,9 @@ pub struct Scenario {
     /// flash crowds, partitions, loss and seed-server outages.
     #[serde(rename = "event", skip_serializing_if = "Vec::is_empty")]
     pub events: Vec<EventSpec>,
+    /// Graph parameters of `hosts.shared_name_method = "group"`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<super::group::GroupConfig>,
 }
 
 /// A design variant: the scenario with some parameters overridden.
@@ -89,6 +92,7 @@ impl Default for Scenario {
             fingerprint: None,
             designs: Vec::new(),
             events: Vec::new(),
+            group: None,
         }
     }
 }
@@ -105,6 +109,9 @@ pub struct Hosts {
     pub shared_name_share: f64,
     /// How many hosts in total register each shared name.
     pub shared_name_hosts: u32,
+    /// How the hosts of a shared name share it: `"identity"` (exported
+    /// identity) or `"group"` (a peer group, [`super::group`]).
+    pub shared_name_method: super::group::SharedNameMethod,
     /// Share of hosts whose firewall drops unsolicited inbound UDP 3540.
     pub firewalled_share: f64,
     /// Share of hosts reached over Teredo (28 extra bytes per datagram).
@@ -157,6 +164,7 @@ impl Default for Hosts {
             names_per_host: 1,
             shared_name_share: 0.0,
             shared_name_hosts: 2,
+            shared_name_method: super::group::SharedNameMethod::Identity,
             firewalled_share: 0.0,
             teredo_share: 0.0,
             addresses: Params::default().sizes.addresses,

@@ -351,6 +351,7 @@ impl Schema {
         every_field.hosts.join_spread = Some(Duration::secs(1));
         every_field.metrics.connectivity_every = Some(Duration::secs(1));
         every_field.fingerprint = Some(String::new());
+        every_field.group = Some(crate::scenario::group::GroupConfig::default());
         every_field.designs = vec![crate::scenario::Design {
             name: "a".to_owned(),
             description: String::new(),
@@ -491,8 +492,8 @@ mod tests {
         let mut checked = 0;
         walk(&SCHEMA.root, &mut Vec::new(), &mut checked);
         // scenario, hosts, network, pnrp, workload, churn + 2 dists, metrics,
-        // sweep, and 4 latency variants.
-        assert_eq!(checked, 14);
+        // sweep, group, and 4 latency variants.
+        assert_eq!(checked, 15);
     }
 
     #[test]

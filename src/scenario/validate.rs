@@ -96,6 +96,7 @@ pub fn validate(s: &Scenario) -> Result<(), Vec<Problem>> {
     {
         c.fail(&path, message);
     }
+    c.problems.extend(super::group::problems(s));
     if c.problems.is_empty() {
         Ok(())
     } else {
@@ -545,6 +546,7 @@ mod tests {
             names_per_host: 0,
             shared_name_share: 1.5,
             shared_name_hosts: 1,
+            shared_name_method: Default::default(),
             firewalled_share: -0.1,
             teredo_share: f64::NAN,
             addresses: 5,

@@ -282,6 +282,7 @@ impl Accounting {
             blocked_inquires: self.blocked_inquires,
             events: p.events,
             timeline,
+            graph: p.graph,
         }
     }
 }

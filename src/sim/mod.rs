@@ -13,6 +13,7 @@ mod accounting;
 mod sessions;
 mod steady_start;
 mod timeline;
+mod groups;
 mod truth;
 
 use crate::engine::{EventQueue, Rng, SimDuration, SimTime, StreamSeed};
@@ -70,6 +71,7 @@ enum Event {
         index: u32,
         end: bool,
     },
+    Graph(Box<groups::GraphEvent>),
 }
 
 struct Host {
@@ -119,6 +121,8 @@ pub struct Simulation<'s> {
     warmup: SimTime,
     end: SimTime,
     observer: Option<Observer<'s>>,
+    /// Peer groups of the group method; `None` under identity export.
+    groups: Option<groups::Groups>,
 }
 
 /// Runs one scenario with one seed.
@@ -207,6 +211,7 @@ impl<'s> Simulation<'s> {
         let warmup = SimTime::ZERO + s.warmup.0;
         let end = SimTime::ZERO + s.duration.0;
         let acc = Accounting::new(s, &teredo, &firewalled, warmup);
+        let plan_hosts = plan.per_host.clone();
         let mut world = Simulation {
             scenario: s,
             params: s.protocol_params(),
@@ -229,6 +234,15 @@ impl<'s> Simulation<'s> {
             warmup,
             end,
             observer: None,
+            groups: (s.hosts.shared_name_method == crate::scenario::group::SharedNameMethod::Group)
+                .then(|| {
+                    let params = s
+                        .group
+                        .clone()
+                        .unwrap_or_default()
+                        .graph_params(s.hosts.addresses);
+                    groups::Groups::new(params, &plan_hosts, seed.stream("graph"))
+                }),
         };
         match s.hosts.start {
             // Validation refuses a steady start with a churn trace: the
@@ -412,6 +426,7 @@ impl<'s> Simulation<'s> {
                 self.queue
                     .schedule(now + self.scenario.metrics.window.0, Event::WindowEnd);
             }
+            Event::Graph(ev) => self.graph_event(now, *ev),
             Event::Connectivity => {
                 let net = &self.network;
                 let c =
@@ -542,6 +557,7 @@ impl<'s> Simulation<'s> {
         // registration resolves wait until the cache is synchronised.
         self.register_names(now, host, Reason::Registration);
         self.react(now, host, |node, env, out| node.join(seeds, env, out));
+        self.graph_online(now, host);
         if let Some(end) = self.session_end(now, host) {
             self.queue.schedule(end, Event::Offline { host, epoch });
         }
@@ -608,6 +624,7 @@ impl<'s> Simulation<'s> {
     }
 
     fn go_offline_as(&mut self, now: SimTime, host: HostIx, graceful: bool) {
+        self.graph_offline(now, host, graceful);
         if graceful {
             self.react(now, host, |node, env, out| node.leave_gracefully(env, out));
         }
@@ -705,6 +722,7 @@ impl<'s> Simulation<'s> {
             m.teredo = self.network.is_teredo(i as u32);
             hosts.push(m);
         }
+        let graph = self.groups.take().map(|g| g.finish(&mut hosts));
         let registrations = u64::from(self.live_registrations());
         let events = self.queue.events_processed();
         self.acc.into_result(RunResultParts {
@@ -717,6 +735,7 @@ impl<'s> Simulation<'s> {
             registrations,
             events,
             events_marked: timeline::marks(&self.scenario.events),
+            graph,
         })
     }
 }
@@ -732,4 +751,5 @@ struct RunResultParts {
     registrations: u64,
     events: u64,
     events_marked: Vec<crate::metrics::recovery::EventMark>,
+    graph: Option<crate::metrics::graph::GraphTraffic>,
 }

@@ -232,6 +232,9 @@ impl Simulation<'_> {
             }
             self.schedule_resolve(SimTime::ZERO, host, 1);
             self.schedule_address_change(SimTime::ZERO, host, 1);
+            // Peer groups are not installed settled: their members open
+            // their graphs as at a join, which the warm-up absorbs.
+            self.graph_online(SimTime::ZERO, host);
         }
         Ok(())
     }
