@@ -334,7 +334,9 @@ fn a_steady_start_with_a_trace_is_refused() {
     // The steady start draws hosts' states from the parametric churn; a
     // trace says when each host is online: the two cannot both hold.
     let (dir, file) = with_trace("host,up,down\na,0,\n", "");
-    let text = std::fs::read_to_string(&file).unwrap().replace("start = \"joins\"\n", "");
+    let text = std::fs::read_to_string(&file)
+        .unwrap()
+        .replace("start = \"joins\"\n", "");
     std::fs::write(&file, text).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_pnrpsim"))
         .arg("validate")

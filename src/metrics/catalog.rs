@@ -473,7 +473,7 @@ fn recovery_metrics() -> Vec<Metric> {
             "recovery_s",
             "s",
             "time from it until resolve success is back within one point of its level \
-             before (0 if it never dropped below); empty if not back by the next event or the end",
+             before for 3 windows in a row (0 if it never dropped below); empty if not back by the next event or the end",
             |r| real(r.recovery_secs),
         ),
         (

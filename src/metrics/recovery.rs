@@ -60,6 +60,12 @@ pub const BASELINE_WINDOWS: usize = 5;
 /// as recovered: one percentage point.
 pub const RECOVERED_WITHIN: f64 = 0.01;
 
+/// Windows in a row that must be back within [`RECOVERED_WITHIN`] for
+/// success to count as recovered (fewer only where the judgement ends
+/// sooner) [ours]: one window back between two dips is noise, not a
+/// recovery.
+pub const RECOVERED_FOR: usize = 3;
+
 /// How one event went.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Recovery {
@@ -70,9 +76,9 @@ pub struct Recovery {
     /// Lowest per-window success from the event's window to the next
     /// event's window (or the end of the run).
     pub success_min: Option<f64>,
-    /// Seconds from the event to the start of the first window back within
-    /// [`RECOVERED_WITHIN`] of `success_before`, after the first window
-    /// below it; 0 if success never dropped below; `None` if it had not
+    /// Seconds from the event to the start of the first of
+    /// [`RECOVERED_FOR`] windows in a row back within [`RECOVERED_WITHIN`]
+    /// of `success_before`, after the first window below it; 0 if success never dropped below; `None` if it had not
     /// recovered by the next event or the end.
     pub recovery_secs: Option<f64>,
     /// Bytes sent by the whole cloud from the event's window up to that
@@ -139,10 +145,14 @@ fn judge(run: &RunResult, first: usize, limit: usize, at_secs: f64) -> Recovery 
     let dip = after.iter().position(|&(_, s)| s < level);
     let recovered = match dip {
         None => Some((0.0, 0)),
-        Some(d) => after[d..]
-            .iter()
-            .find(|&&(_, s)| s >= level)
-            .map(|&(i, _)| {
+        Some(d) => (d..after.len())
+            .find(|&j| {
+                after[j..(j + RECOVERED_FOR).min(after.len())]
+                    .iter()
+                    .all(|&(_, s)| s >= level)
+            })
+            .map(|j| {
+                let i = after[j].0;
                 let bytes = run.windows[first..i].iter().map(|w| w.sent.bytes).sum();
                 ((run.windows[i].start_secs - at_secs).max(0.0), bytes)
             }),
@@ -208,6 +218,15 @@ mod tests {
         assert_eq!(rec.success_min, Some(0.6));
         assert_eq!(rec.recovery_secs, Some(480.0 - 310.0));
         assert_eq!(rec.recovery_bytes, Some(3000));
+    }
+
+    #[test]
+    fn one_window_back_between_two_dips_is_not_a_recovery() {
+        // Event at 310 s (window 5): 97, back to 99 once, then 50; success
+        // stays back from window 8 on.
+        let r = run(&[99, 99, 99, 99, 99, 97, 99, 50, 99, 99, 99], &[310.0]);
+        let rec = recoveries(&r)[0];
+        assert_eq!(rec.recovery_secs, Some(480.0 - 310.0));
     }
 
     #[test]

@@ -10,10 +10,10 @@
 //! counts.
 
 mod accounting;
+mod groups;
 mod sessions;
 mod steady_start;
 mod timeline;
-mod groups;
 mod truth;
 
 use crate::engine::{EventQueue, Rng, SimDuration, SimTime, StreamSeed};
