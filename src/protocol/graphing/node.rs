@@ -383,15 +383,7 @@ impl GraphNode {
         if peer == self.host || self.links.iter().any(|l| l.peer == peer) {
             return;
         }
-        self.seq += 1;
-        self.links.push(Link {
-            peer,
-            state: LinkState::Opening,
-            node_id: 0,
-            utility: 0,
-            seq: self.seq,
-            sync: None,
-        });
+        self.push_link(peer, LinkState::Opening);
         if let Some(r) = self.referrals.iter_mut().find(|r| r.0 == peer) {
             r.1 = true;
         }
@@ -417,10 +409,15 @@ impl GraphNode {
     /// A TCP connection was accepted (§3.1.7.26).
     pub fn on_tcp_accepted(&mut self, peer: HostIx) {
         self.links.retain(|l| l.peer != peer);
+        self.push_link(peer, LinkState::Authenticating);
+    }
+
+    /// A new link to `peer`, numbered in the order links were made.
+    fn push_link(&mut self, peer: HostIx, state: LinkState) {
         self.seq += 1;
         self.links.push(Link {
             peer,
-            state: LinkState::Authenticating,
+            state,
             node_id: 0,
             utility: 0,
             seq: self.seq,
