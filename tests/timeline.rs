@@ -220,6 +220,14 @@ fn with_trace(trace: &str, churn: &str) -> (std::path::PathBuf, std::path::PathB
     (dir, file)
 }
 
+/// The one-line error that loading `file` with the `--set` arguments gives.
+fn refusal(file: &std::path::Path, sets: &[&str]) -> String {
+    let sets: Vec<String> = sets.iter().map(|s| (*s).to_owned()).collect();
+    pnrpsim::scenario::load::load_file(file, &sets)
+        .unwrap_err()
+        .to_string()
+}
+
 #[test]
 fn a_trace_is_replayed_exactly() {
     // Times around the 5 min warm-up and the 1 h end: only what happens
@@ -280,9 +288,7 @@ fn a_bad_trace_is_refused_at_its_line_and_column() {
         ),
     ] {
         let (dir, file) = with_trace(trace, "");
-        let e = pnrpsim::scenario::load::load_file(&file, &[])
-            .unwrap_err()
-            .to_string();
+        let e = refusal(&file, &[]);
         assert!(e.contains(at) && e.contains(message), "{e}");
         assert!(!e.contains('\n'));
         let out = Command::new(env!("CARGO_BIN_EXE_pnrpsim"))
@@ -298,9 +304,7 @@ fn a_bad_trace_is_refused_at_its_line_and_column() {
         "host,up,down\na,0,\nb,0,\nc,0,\nd,0,\ne,0,\nf,0,\ng,0,\n",
         "",
     );
-    let e = pnrpsim::scenario::load::load_file(&file, &[])
-        .unwrap_err()
-        .to_string();
+    let e = refusal(&file, &[]);
     assert!(
         e.contains("t.toml:10:9: churn.trace: the trace has 7 hosts, more than `hosts.count` (6)"),
         "{e}"
@@ -311,17 +315,13 @@ fn a_bad_trace_is_refused_at_its_line_and_column() {
 #[test]
 fn a_missing_trace_is_refused_at_the_parameter() {
     let (dir, file) = with_trace("host,up,down\n", "");
-    let e = pnrpsim::scenario::load::load_file(&file, &["churn.trace=nowhere.csv".into()])
-        .unwrap_err()
-        .to_string();
+    let e = refusal(&file, &["churn.trace=nowhere.csv"]);
     assert!(
         e.starts_with("--set churn.trace=nowhere.csv: churn.trace: cannot read the trace"),
         "{e}"
     );
     std::fs::remove_file(dir.join("traces/s.csv")).unwrap();
-    let e = pnrpsim::scenario::load::load_file(&file, &[])
-        .unwrap_err()
-        .to_string();
+    let e = refusal(&file, &[]);
     assert!(
         e.contains("t.toml:10:9: churn.trace: cannot read the trace"),
         "{e}"
