@@ -85,8 +85,8 @@ fn assert_agree(steady: &Scenario, natural: &Scenario, n: u64, t95: f64) {
     }
 }
 
-/// One name per host: with several, the steady start opens more cache
-/// levels than a natural warm-up (docs/validation.md, "Steady-state start").
+/// One name per host (eight names are compared on levels and hops below:
+/// their deeper bands fill more slowly in a natural warm-up).
 const STATIC: &str = r#"
 duration = "25min"
 warmup = "5min"
@@ -107,6 +107,32 @@ fn a_static_steady_start_measures_what_a_long_natural_warm_up_does() {
         &["hosts.start=joins", "warmup=60min", "duration=80min"],
     );
     assert_agree(&steady, &natural, 4, 2.447);
+}
+
+/// Eight names per host: each local ID's bands are filled from the part
+/// of the ring that is that ID's own, so entries nearer to another local
+/// ID do not crowd that ID's deeper bands and open levels a natural cache
+/// does not. Before that, the steady start built 3.88 levels against 3.49
+/// natural (+11 %). What remains (+5 % levels, −5 % hops) is the natural
+/// caches' deeper bands not yet full after an hour (docs/validation.md,
+/// "Steady-state start"), hence ±7 % here rather than ±5 %.
+#[test]
+fn eight_names_per_host_open_the_levels_a_natural_warm_up_opens() {
+    let sets = ["hosts.count=1000", "hosts.names_per_host=8"];
+    let steady = scenario(STATIC, &sets);
+    let mut long = sets.to_vec();
+    long.extend(["hosts.start=joins", "warmup=60min", "duration=80min"]);
+    let natural = scenario(STATIC, &long);
+    let (a, b) = (replicate(&steady, 2), replicate(&natural, 2));
+    for name in ["levels", "hops"] {
+        let find = |f: &[(String, f64, f64)]| f.iter().find(|x| x.0 == name).unwrap().1;
+        let (ma, mb) = (find(&a), find(&b));
+        println!("{name}: steady {ma:.3}, natural {mb:.3}");
+        assert!(
+            (ma - mb).abs() <= 0.07 * mb,
+            "{name}: steady {ma:.3} vs natural {mb:.3}, more than 7 % apart"
+        );
+    }
 }
 
 /// Churn with sessions of 10 min: the steady start's caches hold no stale

@@ -13,7 +13,8 @@ def fmt(m,se,n,k):
     if k.endswith('_ratio'): return '%.2f %% ± %.2f'%(100*m,100*ci)
     return '%.3f ± %.3f'%(m,ci)
 summary=[]
-for c in ['H1000_m1_cfalse','H1000_m8_cfalse','H10000_m1_cfalse','H1000_m1_ctrue','H1000_m8_ctrue','H10000_m1_ctrue']:
+for c in ['H1000_m1_cfalse','H1000_m8_cfalse','H10000_m1_cfalse','H10000_m8_cfalse','H1000_m1_ctrue','H1000_m8_ctrue','H10000_m1_ctrue']:
+    if not groups[c+'.joins']: continue
     H,m,ch=c.split('_'); churn=ch=='ctrue'
     starts=['steady10']+(['steady120'] if churn else [])
     nat=groups[c+'.joins']

@@ -19,7 +19,12 @@
 //!   the level whose next band holds no more than the leaf set (the cache
 //!   opens a level only when one overflows with an entry that belongs
 //!   deeper and is no leaf), spread over its whole band, or the level whose
-//!   band holds no more IDs than one level keeps, which takes them all. Entries go in through [`Cache::insert`](crate::protocol::cache::Cache::insert),
+//!   band holds no more IDs than one level keeps, which takes them all.
+//!   With several local IDs, an ID is offered only at the level it is
+//!   given for: the cache files it under its nearest local ID, so one that
+//!   another local ID is nearer to belongs to that ID's levels (offered
+//!   anyway, it crowded that ID's deeper band and opened levels a natural
+//!   cache does not). Entries go in through [`Cache::insert`](crate::protocol::cache::Cache::insert),
 //!   so the cache's own rules (merged bands, eviction) decide what stays;
 //! - timers at random phases: maintenance uniform over one period, each
 //!   ID's refresh uniform over one refresh interval, application resolves
@@ -74,18 +79,31 @@ impl Ring {
 
     /// The `k`-th ID clockwise (`k ≥ 0`) or counter-clockwise from `at`.
     fn step(&self, at: usize, clockwise: bool, k: usize) -> IdIx {
+        self.step_at(at, clockwise, k).1
+    }
+
+    /// Likewise, with the ID itself.
+    fn step_at(&self, at: usize, clockwise: bool, k: usize) -> (U256, IdIx) {
         let n = self.ids.len();
         let pos = if clockwise {
             (at + k) % n
         } else {
             (at + n - 1 - k % n) % n
         };
-        self.ids[pos].1
+        self.ids[pos]
     }
 
     /// The route entries a long-lived host with local ID `id` holds for
     /// it: its leaf set, then each level's spread, appended to `out`.
-    fn entries_for(&self, id: U256, leaf: usize, capacity: usize, ratio: u32, out: &mut Vec<IdIx>) {
+    fn entries_for(
+        &self,
+        id: U256,
+        locals: &[U256],
+        leaf: usize,
+        capacity: usize,
+        ratio: u32,
+        out: &mut Vec<IdIx>,
+    ) {
         let n = self.ids.len();
         if n == 0 {
             return;
@@ -103,10 +121,22 @@ impl Ring {
         );
         loop {
             let inner_half = half.div_u64(u64::from(ratio));
+            // An entry nearer to another local ID sits in that ID's band,
+            // at the level its distance from that ID gives: only that
+            // ID's own levels may hold it.
+            let nearest_is_ours = |x: U256| {
+                let d = id.ring_distance(x);
+                locals.iter().all(|&l| l.ring_distance(x) >= d)
+            };
             if band.0 + band.1 <= capacity + 2 * (leaf + 1) || inner_half == U256::ZERO {
                 // A band that fits in one level: it keeps every ID.
-                out.extend((0..band.0).map(|k| self.step(at, true, k)));
-                out.extend((0..band.1).map(|k| self.step(at, false, k)));
+                out.extend(
+                    (0..band.0)
+                        .map(|k| self.step_at(at, true, k))
+                        .chain((0..band.1).map(|k| self.step_at(at, false, k)))
+                        .filter(|&(x, _)| nearest_is_ours(x))
+                        .map(|(_, ix)| ix),
+                );
                 return;
             }
             let inner = (
@@ -127,11 +157,21 @@ impl Ring {
             let take = capacity.min(own);
             for j in 0..take {
                 let t = (j * own + own / 2) / take;
-                out.push(if t < cw {
-                    self.step(at, true, skip.0 + t)
+                let (x, ix) = if t < cw {
+                    self.step_at(at, true, skip.0 + t)
                 } else {
-                    self.step(at, false, skip.1 + (t - cw))
-                });
+                    self.step_at(at, false, skip.1 + (t - cw))
+                };
+                // This level's own part: no local ID is as near as the
+                // next level's band, or (the deepest) this ID is nearest.
+                let kept = if deepest {
+                    nearest_is_ours(x)
+                } else {
+                    locals.iter().all(|&l| l.ring_distance(x) >= inner_half)
+                };
+                if kept {
+                    out.push(ix);
+                }
             }
             if deepest {
                 return;
@@ -197,9 +237,16 @@ impl Simulation<'_> {
             };
             let host = HostIx(h as u32);
             entries.clear();
-            for &ix in &locals[h] {
-                let id = self.ids.id(ix);
-                ring.entries_for(id, p.leaf_per_side, p.capacity, p.span_ratio, &mut entries);
+            let mine: Vec<U256> = locals[h].iter().map(|&ix| self.ids.id(ix)).collect();
+            for &id in &mine {
+                ring.entries_for(
+                    id,
+                    &mine,
+                    p.leaf_per_side,
+                    p.capacity,
+                    p.span_ratio,
+                    &mut entries,
+                );
             }
             let seeds = self.seed_server.seeds_for(host, rng);
             let own: Vec<(IdIx, SimDuration)> = locals[h]
