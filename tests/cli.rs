@@ -19,6 +19,9 @@ fn write(dir: &Path, name: &str, text: &str) -> String {
 
 const SMALL: &str = "duration = \"6min\"\nwarmup = \"1min\"\n[hosts]\ncount = 120\n[metrics]\nmin_online = \"1min\"\n";
 
+/// A valid peer-group scenario (issue #20), its `[group]` table on line 7.
+const GROUP: &str = "[hosts]\ncount = 20\nshared_name_share = 0.5\nshared_name_hosts = 3\nshared_name_method = \"group\"\n\n[group]\nrecords_per_member = 1\n";
+
 #[test]
 fn run_writes_tables_and_prints_the_summary() {
     let dir = tempfile::tempdir().unwrap();
@@ -84,6 +87,28 @@ fn bad_input_exits_2_with_one_line_naming_the_problem() {
             write(dir.path(), "g.toml", SMALL),
             vec!["--set".into(), "hosts.cont=5".into()],
             "unknown parameter `hosts.cont`",
+        ),
+        // Issue #20's bad input: a group of one computer, group parameters
+        // with identity export, and a zero or negative group interval.
+        (
+            write(dir.path(), "h.toml", GROUP),
+            vec!["--set".into(), "hosts.shared_name_hosts=1".into()],
+            "hosts.shared_name_hosts: must be at least 2",
+        ),
+        (
+            write(dir.path(), "i.toml", GROUP),
+            vec!["--set".into(), "hosts.shared_name_method=identity".into()],
+            "i.toml:7:1: group: group parameters apply only with",
+        ),
+        (
+            write(dir.path(), "j.toml", GROUP),
+            vec!["--set".into(), "group.record_refresh=0s".into()],
+            "group.record_refresh: must be longer than 0s",
+        ),
+        (
+            write(dir.path(), "k.toml", GROUP),
+            vec!["--set".into(), "group.presence_lifetime=-10min".into()],
+            "group.presence_lifetime: invalid duration \"-10min\"",
         ),
     ];
     for (file, extra, expected) in cases {
@@ -161,6 +186,35 @@ fn sweep_output_is_identical_for_one_and_two_threads() {
     assert_eq!(one, two, "byte-identical for 1 and 2 threads");
     let runs = String::from_utf8_lossy(&one[0]);
     assert_eq!(runs.lines().count(), 1 + 3 * 2, "a row per replication");
+}
+
+/// `sweep` runs one scenario: a file with `[[design]]` tables is swept as
+/// written, and the user is told so and pointed at `compare`.
+#[test]
+fn sweep_says_it_ignores_designs() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "{SMALL}[sweep]\nreplications = 1\naxis = \"hosts.names_per_host\"\nvalues = [1]\n\
+         [[design]]\nname = \"a\"\nset = {{ \"hosts.names_per_host\" = 1 }}\n\
+         [[design]]\nname = \"b\"\nset = {{ \"hosts.names_per_host\" = 2 }}\n"
+    );
+    let scenario = write(dir.path(), "designs.toml", &text);
+    let out = dir.path().join("out");
+    let o = pnrpsim(&[
+        "sweep",
+        &scenario,
+        "--no-charts",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("ignores its 2 [[design]] tables")
+            && err.contains("pnrpsim compare")
+            && err.contains("--set hosts.names_per_host=VALUE"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -220,3 +220,32 @@ fn churn_joins_and_departures_follow_the_session_length() {
     assert!(r.sent_by_reason(Reason::Registration).datagrams > 0);
     assert!(r.sent_by_type(MsgType::FloodRevoke).datagrams > 0);
 }
+
+/// A peer-group member resolves the group's name to find another member
+/// ([MS-PPSEC] §1.3); PNRP never answers with the member's own
+/// registration ([MS-PNRP] §3.1.4.4, PickBestMatchFromLocalIds), so a
+/// member alone online fails such a resolve at every graph maintenance
+/// (30 s alone, [MS-PPGRH] §3.1.6.6). Those are the grouping layer's
+/// resolves, not the workload's: they cost resolve traffic but must not
+/// drag the application's resolve success (0.19 at k = 2 when they did).
+#[test]
+fn a_groups_member_resolves_do_not_count_as_the_workloads_resolves() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join("same-name-two-ways.toml");
+    let load = |method: &str| {
+        let sets = [
+            format!("hosts.shared_name_method={method}"),
+            "hosts.shared_name_hosts=2".to_string(),
+        ];
+        pnrpsim::scenario::load::load_file(&path, &sets).expect("shipped scenario")
+    };
+    let identity = run(&load("identity")).resolves;
+    let group = run(&load("group")).resolves;
+    assert!(identity.started > 100, "resolves ran: {}", identity.started);
+    // Same churn and workload streams: the application starts the same
+    // resolves under either method.
+    assert_eq!(group.started, identity.started);
+    let ok = group.success_rate().unwrap();
+    assert!(ok >= 0.95, "group design's resolve success {ok}");
+}

@@ -81,8 +81,17 @@ pub struct PlotArgs {
 pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
     let s = load_file(&args.scenario.scenario, &args.scenario.sets)
         .map_err(|e| Failure::Input(e.to_string()))?;
-    if s.sweep.is_none() {
+    let Some(axis) = s.sweep.as_ref().map(|w| w.axis.clone()) else {
         return Err(Failure::Input(no_sweep(&args.scenario.scenario)));
+    };
+    if !s.designs.is_empty() {
+        // A sweep runs one scenario; pairing designs is `compare`'s work.
+        eprintln!(
+            "warning: sweep runs the scenario as written and ignores its {}; \
+             to compare them at each value run `pnrpsim compare {} --set {axis}=VALUE`",
+            count(s.designs.len() as u64, "[[design]] table"),
+            args.scenario.scenario.display()
+        );
     }
     let limit = args.max_wall.map(WallLimit::start);
     let out_dir = crate::outputs::output_dir(args.out.clone(), &s.name)

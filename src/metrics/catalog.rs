@@ -323,7 +323,7 @@ fn build() -> Vec<Metric> {
         metric(
             RESOLVE_SUCCESS,
             "share",
-            "application resolves succeeded / started",
+            "application resolves (the workload's, not a peer group's resolves of its own name) succeeded / started",
             |m| real(m.headline.resolve_success),
         ),
         metric(

@@ -30,7 +30,7 @@ use super::env::{Env, Params};
 use super::id::{HostIx, IdIx, IdTable, U256};
 use super::message::{Message, MsgType, Reason};
 use super::node::Node;
-use super::outbox::{Outbox, ResolveOutcome, Timer};
+use super::outbox::{Caller, Outbox, ResolveOutcome, Timer};
 use crate::engine::{EventQueue, Rng, SimDuration, SimTime};
 use rand::SeedableRng;
 use std::collections::BTreeMap;
@@ -281,7 +281,9 @@ impl Harness {
 
     /// An application on `host` resolves the peer name `name` (its P2P ID).
     pub fn resolve_name(&mut self, host: HostIx, name: u128) {
-        self.react(host, |node, env, out| node.resolve_name(name, env, out));
+        self.react(host, |node, env, out| {
+            node.resolve_name(name, Caller::Application, env, out)
+        });
     }
 
     // ----- the clock --------------------------------------------------------

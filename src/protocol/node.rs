@@ -29,7 +29,7 @@ mod sync;
 /// The node's interface types, defined beside the procedures that share
 /// them and named here too because every driver of a node needs them.
 pub use super::env::{Env, Params};
-pub use super::outbox::{Outbox, ResolveOutcome, Timer};
+pub use super::outbox::{Caller, Outbox, ResolveOutcome, Timer};
 
 /// The PNRP state of one host.
 #[derive(Debug, Default)]
@@ -196,12 +196,16 @@ impl Node {
         }
     }
 
-    /// Resolves a peer name (its 128-bit P2P ID) for the application.
-    pub fn resolve_name(&mut self, name: u128, env: &mut Env, out: &mut Outbox) {
+    /// Resolves a peer name (its 128-bit P2P ID) for `caller`. Locally
+    /// registered IDs are never the answer (PickBestMatchFromLocalIds
+    /// false, §3.1.4.4): the workload resolves other hosts' names, and a
+    /// group member that registers the group's name needs another member.
+    pub fn resolve_name(&mut self, name: u128, caller: Caller, env: &mut Env, out: &mut Outbox) {
         // A resolver looks for the name with service location suffix 0x8000….
         let target = U256::from_parts(name, 1u128 << 127);
         let app = AppResolve {
             name,
+            caller,
             started: env.now,
         };
         self.resolver()

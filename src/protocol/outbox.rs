@@ -21,9 +21,23 @@ pub enum Timer {
     },
 }
 
+/// Who asked PNRP to resolve a name: "the application or higher-layer
+/// protocol" of [MS-PNRP] §3.1.4.4. Both resolves are the same procedure
+/// and cost the same bytes; they answer different questions, so the
+/// simulation counts their outcomes apart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Caller {
+    /// The workload's application, resolving another host's name.
+    Application,
+    /// The grouping layer ([MS-PPSEC] §1.3) looking for another member of
+    /// its group by resolving the group's name, which it registers itself.
+    Grouping,
+}
+
 /// The end of an application resolve.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ResolveOutcome {
+    pub caller: Caller,
     pub success: bool,
     /// LOOKUPs answered on the way.
     pub hops: u32,

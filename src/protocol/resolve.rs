@@ -33,13 +33,14 @@ use super::cache::Cache;
 use super::env::Env;
 use super::id::{HostIx, IdIx, U256, closer};
 use super::message::{Body, Reason};
-use super::outbox::{Outbox, ResolveOutcome};
+use super::outbox::{Caller, Outbox, ResolveOutcome};
 use super::requests::{Purpose, Requests, take_at};
 use crate::engine::SimTime;
 
 #[derive(Clone, Debug)]
 pub(super) struct AppResolve {
     pub name: u128,
+    pub caller: Caller,
     pub started: SimTime,
 }
 
@@ -376,6 +377,7 @@ impl Resolver<'_> {
         let r = take_at(&mut self.resolves.list, i);
         if let Some(app) = r.app {
             out.resolved.push(ResolveOutcome {
+                caller: app.caller,
                 success,
                 hops: r.hops,
                 peer: r.best.filter(|_| success).map(|b| env.ids.owner(b)),

@@ -22,6 +22,7 @@ use crate::protocol::graphing::{
     GraphEnv, GraphMsg, GraphNode, GraphOutbox, GraphParams, GraphReason, GraphTimer,
 };
 use crate::protocol::id::HostIx;
+use crate::protocol::node::Caller;
 use rand::Rng as _;
 use std::collections::BTreeMap;
 
@@ -246,9 +247,8 @@ impl Simulation<'_> {
             .filter(|(m, n)| **m != host && self.hosts[m.0 as usize].online && n.is_listening())
             .map(|(m, _)| *m)
             .collect();
-        self.acc.resolve_started();
         self.react(now, host, |node, env, out| {
-            node.resolve_name(name, env, out)
+            node.resolve_name(name, Caller::Grouping, env, out)
         });
         let rng = &mut self.groups.as_mut().unwrap().rng;
         (!listening.is_empty()).then(|| listening[rng.random_range(0..listening.len())])

@@ -21,7 +21,7 @@ use crate::metrics::{HostMetrics, RunResult};
 use crate::network::Network;
 use crate::protocol::id::{HostIx, IdIx, IdTable, pnrp_id};
 use crate::protocol::message::{Message, Reason};
-use crate::protocol::node::{Env, Node, Outbox, Params, Timer};
+use crate::protocol::node::{Caller, Env, Node, Outbox, Params, Timer};
 use crate::scenario::{Scenario, Start};
 use crate::workload::bootstrap::SeedServer;
 use crate::workload::churn::{self, ChurnSchedule};
@@ -500,7 +500,14 @@ impl<'s> Simulation<'s> {
         }
         let w = &self.scenario.workload;
         let (request, response) = (w.app_query_request.0, w.app_query_response.0);
+        // The grouping layer's resolves of its own group's name are traffic
+        // (counted with every resolve's messages) but not the workload's
+        // resolves: `resolve_success_ratio` is the application's, and the
+        // grouping layer connects over its graph, not with an app query.
         for outcome in out.resolved.drain(..) {
+            if outcome.caller == Caller::Grouping {
+                continue;
+            }
             if let Some(peer) = outcome.peer.filter(|_| request + response > 0) {
                 self.acc
                     .app_query(host, peer, request, response, &self.network);
@@ -654,7 +661,7 @@ impl<'s> Simulation<'s> {
             let name = self.plan.catalogue[pick as usize];
             self.acc.resolve_started();
             self.react(now, host, |node, env, out| {
-                node.resolve_name(name, env, out)
+                node.resolve_name(name, Caller::Application, env, out)
             });
         }
     }

@@ -869,3 +869,39 @@ fn only_registration_lookups_carry_a_route_entry() {
     assert!(!resolve.is_empty());
     assert!(resolve.iter().all(Option::is_none));
 }
+
+/// §3.1.4.4: a resolve considers the node's locally registered PNRP IDs
+/// only when its caller asks (PickBestMatchFromLocalIds); the model never
+/// does. A group member resolving the group's name, which it registers
+/// itself ([MS-PPSEC] §1.3), needs another member's address, not its own:
+/// the answer is another registrant of the name even when the resolver's
+/// own ID is the closest to the target, and with no other registrant left
+/// the resolve fails rather than return the resolver.
+#[test]
+fn a_resolve_of_a_name_the_resolver_registers_finds_another_registrant() {
+    let mut h = Harness::default().without_maintenance();
+    let [r, other, relay] = [0, 1, 2].map(|_| h.add_host());
+    // The target's suffix is 0x8000… (§3.1.4.4): r's own ID is exact.
+    let mine = h.new_id(r, U256::from_parts(NAME, 1u128 << 127));
+    let theirs = h.new_id(other, U256::from_parts(NAME, 1u128 << 100));
+    let relay_id = h.new_id(relay, U256::from_parts(NAME ^ (1 << 120), 0));
+    h.settle(r, &[mine], &[relay_id]);
+    h.settle(relay, &[relay_id], &[mine, theirs]);
+    h.settle(other, &[theirs], &[relay_id]);
+
+    h.resolve_name(r, NAME);
+    h.run_for(SimDuration::from_secs(10));
+    // The relay, asked by r, never offers r's own ID (the asker's, §4.1.3).
+    assert_eq!(answers_from(&h, relay), [Some(theirs)]);
+    let outcomes = h.resolved();
+    assert_eq!(outcomes.len(), 1);
+    assert!(outcomes[0].1.success);
+    assert_eq!(outcomes[0].1.peer, Some(other));
+
+    h.crash(other);
+    h.resolve_name(r, NAME);
+    h.run_for(SimDuration::from_secs(30));
+    let outcomes = h.resolved();
+    assert_eq!(outcomes.len(), 2);
+    assert!(!outcomes[1].1.success, "r alone: no answer, never itself");
+}
