@@ -15,7 +15,7 @@
 //! | refresh | refreshes/s, and address changes/s · m | one-hop resolve of an ID its neighbours already hold (an address change re-advertises the same IDs, §3.2.7.2) |
 //! | resolve | resolves/host/h · H_online / 3600 | application resolve with CPA fetch |
 //! | app_query | the same | the application's query and answer, fragmented |
-//! | maintenance | joins/s · the balancing resolves that spread a joining host's balanced levels ([`balancing`]) | a resolve of a hole's midpoint, one hop past an application resolve's, validating the entries it is pointed to |
+//! | maintenance | joins/s · the balancing resolves that spread a joining host's balanced levels (`balancing.rs`) | a resolve of a hole's midpoint, one hop past an application resolve's, validating the entries it is pointed to |
 //! | split_detection | 1 / split_detection_interval | seed hop, own-successor hop and the closing INQUIRE |
 //! | unregistration | departures/s · graceful share · m | revoke cascade and replacement FLOODs |
 //!
