@@ -344,7 +344,7 @@ fn cascade_chart(dir: &Path) -> anyhow::Result<()> {
 }
 
 fn quickstart_chart(dir: &Path) -> anyhow::Result<()> {
-    let figures = quickstart();
+    let figures = quickstart("steady");
     let mut curves = Vec::new();
     let (mut lo, mut hi) = (f64::INFINITY, 0.0f64);
     for (i, f) in figures.iter().enumerate() {
@@ -377,7 +377,7 @@ fn quickstart_chart(dir: &Path) -> anyhow::Result<()> {
         ..dashed("", REFERENCE, vec![(lo, 0.7 * lo), (hi, 0.7 * hi)])
     });
     let c = chart(
-        "quickstart: analytic estimate vs simulation, by reason",
+        "quickstart, settled start: analytic estimate vs simulation, by reason",
         axis("simulated B/s per online host (log)", Scale::Log, false),
         axis("estimated B/s per online host (log)", Scale::Log, false),
         curves,

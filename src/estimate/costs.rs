@@ -130,39 +130,67 @@ impl Costs {
         seed + own + w.inquire(true) + w.authority(true, false)
     }
 
-    /// A cache-balancing lookup: an application-like resolve of a gap's
-    /// midpoint, without the final CPA fetch.
+    /// A cache-balancing resolve of a hole's midpoint, without the final
+    /// CPA fetch: h hops bring it, like an application resolve, to the
+    /// hosts around the hole; as no ID matches the midpoint it goes on
+    /// until no answer improves on its best, one more answered hop (the
+    /// host on the hole's other side). Every answer but that last one
+    /// points to an entry closer to the midpoint, inside the hole, which the
+    /// resolver does not hold and validates before caching it (INQUIRE →
+    /// AUTHORITY, §3.1.5.6.1, §3.1.5.11; gone with probability s, then sent
+    /// `retries` times unanswered).
     pub fn balancing(&self, hops: f64) -> f64 {
-        self.walk(hops, false)
+        let w = &self.wire;
+        let s = self.stale_hop.min(0.9);
+        let check = (1.0 - s) * (w.inquire(false) + w.authority(false, false))
+            + s * self.sends_unanswered * w.inquire(false);
+        self.walk(hops + 1.0, false) + hops * check
     }
 
     /// Synchronisation with `peers` hosts: SOLICIT → ADVERTISE (n IDs) →
     /// REQUEST (n IDs) → ACK, then n FLOODs with the D flag (no ACK). Every
-    /// route entry learnt is validated, INQUIRE → AUTHORITY (§3.1.5.11):
-    /// the SOLICIT's by each peer (§3.2.5.3) when the host publishes, and
-    /// each FLOOD's by the host (an upper bound: the peers advertise some
-    /// IDs twice, and a full cache band does not ask).
+    /// route entry learnt is validated, INQUIRE → AUTHORITY (§3.1.5.5,
+    /// §3.1.5.11):
+    /// - the SOLICIT's by each peer (§3.2.5.3) when the host publishes,
+    ///   without the CPA (an upper bound: a peer whose band is full does
+    ///   not ask);
+    /// - each FLOOD's by the host. A publisher asks for the CPA of every
+    ///   one of them: the FLOODs of all peers arrive within a round trip,
+    ///   before the first validation is answered, so each is checked
+    ///   against leaf sets that are still empty and falls in their range
+    ///   (§3.2.5.11); [`Costs::join_leaf_additions`] counts which of them
+    ///   stay there. The advertised IDs come from the peers' upper cache
+    ///   levels, which only a failed request cleans (revokes reach leaf
+    ///   sets only), so each is gone with the chance `stale_host` that a
+    ///   host known since the holder joined has left; its INQUIRE is then
+    ///   sent `retries` times, unanswered.
     pub fn join(&self, peers: f64, n: usize, publishes: bool) -> f64 {
         let w = &self.wire;
         let check = w.inquire(false) + w.authority(false, false);
-        let checks = n as f64 + if publishes { 1.0 } else { 0.0 };
+        let solicit_check = if publishes { check } else { 0.0 };
+        let gone = self.stale_host.min(1.0);
+        let learnt = (1.0 - gone) * (w.inquire(publishes) + w.authority(publishes, false))
+            + gone * self.sends_unanswered * w.inquire(publishes);
         peers
             * (w.solicit(publishes)
                 + w.advertise(n)
                 + w.request(n)
                 + w.ack()
                 + n as f64 * w.flood(0.0)
-                + checks * check)
+                + solicit_check
+                + n as f64 * learnt)
     }
 
     /// The leaf-set FLOODs a joining publisher's synchronisation starts
     /// (counted as flood). Its cache starts empty, so many of the E =
-    /// peers·n entries it learns enter its leaf sets as they are validated:
-    /// learnt in random order, the i-th is among the 2ℓ nearest so far with
-    /// probability min(1, 2ℓ/i), about 2ℓ(1 + ln(E/2ℓ)) additions in all.
-    /// Each is validated with the CPA (instead of the plain check counted
-    /// in [`Costs::join`]) and flooded on to two neighbours (§3.2.5.11,
-    /// list of 2).
+    /// peers·n entries it learns enter its leaf sets as their validations
+    /// are answered: in random order, the i-th is among the 2ℓ nearest so
+    /// far with probability min(1, 2ℓ/i), about 2ℓ(1 + ln(E/2ℓ)) additions
+    /// in all. Each addition is flooded on to two neighbours (list of 2)
+    /// and, since the entry came in a FLOOD from a peer, not from its
+    /// owner, the host's own entry is flooded back (§3.2.5.11, list of 1)
+    /// to a host just validated, which acknowledges it. (The CPA of these
+    /// validations is counted in [`Costs::join`].)
     pub fn join_leaf_additions(&self, peers: f64, n: usize, publishes: bool) -> f64 {
         let w = &self.wire;
         let places = 2.0 * self.leaf;
@@ -174,10 +202,7 @@ impl Costs {
         } else {
             places * (1.0 + (learnt / places).ln())
         };
-        let upgrade = w.inquire(true) + w.authority(true, false)
-            - w.inquire(false)
-            - w.authority(false, false);
-        additions * (upgrade + 2.0 * self.leaf_flood(w.flood(2.0)))
+        additions * (2.0 * self.leaf_flood(w.flood(2.0)) + self.live_flood(w.flood(1.0)))
     }
 
     /// A clean unregistration of one ID X (§4.3):

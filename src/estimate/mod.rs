@@ -9,13 +9,13 @@
 //!
 //! | reason | rate | cost of one |
 //! |---|---|---|
-//! | join | joins/s | synchronisation with min(sync_peers, 10, H−1) peers |
+//! | join | joins/s | synchronisation with min(sync_peers, 10, H−1) peers, and the validation (with the CPA) of every entry learnt |
 //! | registration | joins/s · m | ID + 1 resolve from one entry, with its INQUIREs |
 //! | flood | joins/s · m, and joins/s | §4.4 cascade and flood-backs; the leaf-set FLOODs of a joining publisher's synchronised entries |
 //! | refresh | refreshes/s, and address changes/s · m | one-hop resolve of an ID its neighbours already hold (an address change re-advertises the same IDs, §3.2.7.2) |
 //! | resolve | resolves/host/h · H_online / 3600 | application resolve with CPA fetch |
 //! | app_query | the same | the application's query and answer, fragmented |
-//! | maintenance | (joins/s · min(1, C(1 − φ)^(C−1)) + departures/s · C · e^(−Cφ)(1 + Cφ)) · (levels − 1) | a balancing resolve for each level above the deepest that has a hole, and for each hole a departed entry leaves |
+//! | maintenance | joins/s · the balancing resolves that spread a joining host's balanced levels (`balancing.rs`) | a resolve of a hole's midpoint, one hop past an application resolve's, validating the entries it is pointed to |
 //! | split_detection | 1 / split_detection_interval | seed hop, own-successor hop and the closing INQUIRE |
 //! | unregistration | departures/s · graceful share · m | revoke cascade and replacement FLOODs |
 //!
@@ -24,6 +24,7 @@
 //! shared names (docs/validation.md lists where it and the simulation
 //! differ, and why).
 
+mod balancing;
 mod costs;
 pub mod footprint;
 pub mod paths;
@@ -75,7 +76,6 @@ impl AnalyticEstimate {
             .workload
             .address_change_interval
             .map_or(0.0, |i| pop.online / i.as_secs_f64().max(1e-9));
-        let settled_start = f64::from(p.cache_level_capacity);
         let levels = paths.cache_levels();
 
         let mut bytes = [0.0; Reason::COUNT];
@@ -114,25 +114,20 @@ impl AnalyticEstimate {
                 + costs.wire.app_data(w.app_query_response.0);
             add(Reason::AppQuery, per_s * query);
         }
-        // A level of C entries spread at random has a hole wider than the
-        // balancing fraction φ of its span with probability about
-        // C·(1 − φ)^(C − 1) (union bound over the C gaps).
-        let c = settled_start;
-        let phi = p.balance_gap_fraction;
-        let holey = (c * (1.0 - phi).powf(c - 1.0)).min(1.0);
-        // Churn reopens holes: an entry whose owner left is dropped (a FLOOD
-        // to it times out, or an N flag), and the gap it leaves in a level of C
-        // random entries (two neighbouring gaps of mean 1/C of the span)
-        // exceeds φ with probability e^(−Cφ)·(1 + Cφ). The balanced levels
-        // are those above the deepest, C·(levels − 1) entries per host, and
-        // the cloud loses the entries of departing hosts at
-        // departures/s · C·(levels − 1).
-        let reopened = (-c * phi).exp() * (1.0 + c * phi);
-        let balanced = (levels - 1.0).max(0.0);
+        // Cache balancing: the resolves a joining host runs to spread its
+        // balanced levels (see `balancing`); departures open no holes there.
+        let joiner = balancing::Joiner {
+            balanced_levels: paths.balanced_levels(),
+            local_ids: m,
+            learnt: peers * advertised as f64,
+            capacity: f64::from(p.cache_level_capacity),
+            span_ratio: f64::from(p.level_span_ratio.max(2)),
+            gap_fraction: p.balance_gap_fraction,
+            per_resolve: paths.app_resolve(),
+        };
         add(
             Reason::Maintenance,
-            (pop.joins_per_s * balanced * holey + pop.departures_per_s * c * balanced * reopened)
-                * costs.balancing(paths.app_resolve()),
+            pop.joins_per_s * joiner.resolves() * costs.balancing(paths.app_resolve()),
         );
         if others > 0.0 {
             let per_s = 1.0 / p.split_detection_interval.as_secs_f64().max(1e-9);

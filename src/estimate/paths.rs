@@ -57,6 +57,14 @@ impl Paths {
         self.hops_to_neighbourhood(start_entries) + 1.0
     }
 
+    /// Balanced levels: level i is balanced while its band is expected to
+    /// hold more than C IDs, N/r^i > C, that is for i < log_r(N/C)
+    /// (fractional; none below one level's worth of registrations).
+    pub fn balanced_levels(&self) -> f64 {
+        let log_c = self.capacity.log10() / self.log_r;
+        (self.log_n - log_c).max(0.0)
+    }
+
     /// Cache levels: the cache of §3 opens one level per span ratio of
     /// registrations. Cache balancing fills the deepest level while its
     /// band is expected to hold more than C IDs (N / r^k > C), so levels

@@ -475,14 +475,12 @@ pub struct ReasonFigure {
     pub estimate: f64,
 }
 
-/// `scenarios/quickstart.toml`, simulated and estimated, by reason.
-pub fn quickstart() -> Vec<ReasonFigure> {
+/// `scenarios/quickstart.toml` with `hosts.start` = `start` ("steady", the
+/// default, or "joins"), simulated and estimated, by reason.
+pub fn quickstart(start: &str) -> Vec<ReasonFigure> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios/quickstart.toml");
-    // The estimate was checked against the quickstart's join-based start;
-    // against a settled cloud its join and maintenance figures fall short
-    // (docs/validation.md, "Steady-state start").
-    let joins = ["hosts.start=joins".to_owned()];
-    let s = load_file(&path, &joins).unwrap_or_else(|e| panic!("{e}"));
+    let start = [format!("hosts.start={start}")];
+    let s = load_file(&path, &start).unwrap_or_else(|e| panic!("{e}"));
     let r = run(&s);
     let e = estimate(&s);
     let host_secs: f64 = r.hosts.iter().map(|h| h.online_secs).sum();
