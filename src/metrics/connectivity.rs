@@ -11,7 +11,7 @@ use super::Connectivity;
 
 /// Strongly connected components of the directed who-knows-whom graph (edge
 /// `a -> b` when host `a` caches an entry owned by online host `b`), over
-/// online hosts only.
+/// online hosts only. `out_edges(a)` lists the heads of `a`'s edges.
 ///
 /// Edges with an endpoint that is not in `online` are ignored (a cache entry
 /// that points at a departed host connects nothing), as are self-loops and
@@ -19,11 +19,16 @@ use super::Connectivity;
 /// components and a largest share of 0 rather than a 0/0 division.
 ///
 /// The graph has as many edges as the cloud has cache entries (about 50 per
-/// host, 5·10^7 for a million hosts), so it is held as a sorted edge list
-/// of 8 bytes per edge (sized from the iterator's upper size bound when it
-/// gives one), and the components are found by an iterative Tarjan search
-/// (no recursion, so a long chain of hosts cannot overflow the stack).
-pub fn connectivity(online: &[u32], edges: impl Iterator<Item = (u32, u32)>) -> Connectivity {
+/// host, 5·10^7 for a million hosts), so it is never materialised: the
+/// search walks each host's edges straight from `out_edges` (the caches
+/// themselves), and holds only a few words per online host. An edge list
+/// of 8 bytes per edge was the largest allocation of a run at its peak.
+/// The components are found by an iterative Tarjan search (no recursion,
+/// so a long chain of hosts cannot overflow the stack).
+pub fn connectivity<I>(online: &[u32], out_edges: impl Fn(u32) -> I) -> Connectivity
+where
+    I: Iterator<Item = u32>,
+{
     // A sorted id list gives every online host a node index by binary
     // search, without a hash map and independent of the caller's order.
     let mut ids = online.to_vec();
@@ -33,60 +38,46 @@ pub fn connectivity(online: &[u32], edges: impl Iterator<Item = (u32, u32)>) -> 
         return Connectivity::default();
     }
     let node_of = |host: u32| ids.binary_search(&host).ok().map(|i| i as u32);
-    let (lower, upper) = edges.size_hint();
-    let mut adjacency: Vec<(u32, u32)> = Vec::with_capacity(upper.unwrap_or(lower));
-    for (a, b) in edges {
-        if a == b {
-            continue;
-        }
-        if let (Some(na), Some(nb)) = (node_of(a), node_of(b)) {
-            adjacency.push((na, nb));
-        }
-    }
-    if !adjacency.is_sorted() {
-        adjacency.sort_unstable();
-    }
-    let (components, largest) = strong_components(ids.len(), &adjacency);
+    let edges_of = |v: u32| {
+        let host = ids[v as usize];
+        out_edges(host)
+            .filter(move |&b| b != host)
+            .filter_map(node_of)
+    };
+    let (components, largest) = strong_components(ids.len(), edges_of);
     Connectivity {
         components: u32::try_from(components).unwrap_or(u32::MAX),
         largest_share: largest as f64 / ids.len() as f64,
     }
 }
 
-/// Number of strongly connected components of the graph on `n` nodes with
-/// the edges `adjacency` (sorted by source), and the size of the largest.
-fn strong_components(n: usize, adjacency: &[(u32, u32)]) -> (usize, usize) {
+/// Number of strongly connected components of the graph on nodes `0..n`
+/// whose out-edges `edges_of` lists, and the size of the largest.
+fn strong_components<I>(n: usize, edges_of: impl Fn(u32) -> I) -> (usize, usize)
+where
+    I: Iterator<Item = u32>,
+{
     const UNSEEN: u32 = u32::MAX;
-    // first[v]..first[v + 1]: the edges out of v.
-    let mut first = vec![0u32; n + 1];
-    for &(a, _) in adjacency {
-        first[a as usize + 1] += 1;
-    }
-    for v in 0..n {
-        first[v + 1] += first[v];
-    }
     let mut index = vec![UNSEEN; n];
     let mut low = vec![0u32; n];
     let mut on_stack = vec![false; n];
     let mut stack: Vec<u32> = Vec::new();
-    // The search path: a node and the position of its next edge to follow.
-    let mut path: Vec<(u32, u32)> = Vec::new();
+    // The search path: a node and the edges it has still to follow.
+    let mut path: Vec<(u32, I)> = Vec::new();
     let (mut next_index, mut components, mut largest) = (0u32, 0usize, 0usize);
     for root in 0..n as u32 {
         if index[root as usize] != UNSEEN {
             continue;
         }
-        path.push((root, first[root as usize]));
+        path.push((root, edges_of(root)));
         index[root as usize] = next_index;
         low[root as usize] = next_index;
         next_index += 1;
         stack.push(root);
         on_stack[root as usize] = true;
-        while let Some(&mut (v, ref mut edge)) = path.last_mut() {
-            let vi = v as usize;
-            if *edge < first[vi + 1] {
-                let w = adjacency[*edge as usize].1;
-                *edge += 1;
+        while let Some((v, edges)) = path.last_mut() {
+            let vi = *v as usize;
+            if let Some(w) = edges.next() {
                 let wi = w as usize;
                 if index[wi] == UNSEEN {
                     index[wi] = next_index;
@@ -94,12 +85,13 @@ fn strong_components(n: usize, adjacency: &[(u32, u32)]) -> (usize, usize) {
                     next_index += 1;
                     stack.push(w);
                     on_stack[wi] = true;
-                    path.push((w, first[wi]));
+                    path.push((w, edges_of(w)));
                 } else if on_stack[wi] {
                     low[vi] = low[vi].min(index[wi]);
                 }
                 continue;
             }
+            let v = *v;
             path.pop();
             if let Some(&(parent, _)) = path.last() {
                 let pi = parent as usize;
@@ -126,25 +118,32 @@ fn strong_components(n: usize, adjacency: &[(u32, u32)]) -> (usize, usize) {
 mod tests {
     use super::*;
 
+    /// The components of the graph given as an edge list.
+    fn of_edges(online: &[u32], edges: &[(u32, u32)]) -> Connectivity {
+        connectivity(online, |a| {
+            edges.iter().filter(move |e| e.0 == a).map(|e| e.1)
+        })
+    }
+
     #[test]
     fn two_disjoint_cycles_are_two_components_of_half_each() {
         let online = [1, 2, 3, 10, 20, 30];
         let edges = [(1, 2), (2, 3), (3, 1), (10, 20), (20, 30), (30, 10)];
-        let c = connectivity(&online, edges.into_iter());
+        let c = of_edges(&online, &edges);
         assert_eq!(c.components, 2);
         assert_eq!(c.largest_share, 0.5);
     }
 
     #[test]
     fn a_chain_is_one_component_per_host() {
-        let c = connectivity(&[7, 8, 9], [(7, 8), (8, 9)].into_iter());
+        let c = of_edges(&[7, 8, 9], &[(7, 8), (8, 9)]);
         assert_eq!(c.components, 3);
         assert_eq!(c.largest_share, 1.0 / 3.0);
     }
 
     #[test]
     fn closing_the_chain_makes_one_component() {
-        let c = connectivity(&[7, 8, 9], [(7, 8), (8, 9), (9, 7)].into_iter());
+        let c = of_edges(&[7, 8, 9], &[(7, 8), (8, 9), (9, 7)]);
         assert_eq!(c.components, 1);
         assert_eq!(c.largest_share, 1.0);
     }
@@ -155,14 +154,14 @@ mod tests {
         // host 5 also must not appear as a component of its own.
         let online = [1, 2, 2];
         let edges = [(1, 5), (5, 2), (2, 1), (1, 1)];
-        let c = connectivity(&online, edges.into_iter());
+        let c = of_edges(&online, &edges);
         assert_eq!(c.components, 2);
         assert_eq!(c.largest_share, 0.5);
     }
 
     #[test]
     fn no_online_host_gives_zero_without_nan() {
-        let c = connectivity(&[], [(1, 2)].into_iter());
+        let c = of_edges(&[], &[(1, 2)]);
         assert_eq!(c, Connectivity::default());
     }
 
@@ -170,7 +169,7 @@ mod tests {
     fn a_long_chain_does_not_overflow_the_stack() {
         let n = 200_000u32;
         let online: Vec<u32> = (0..n).collect();
-        let c = connectivity(&online, (0..n).map(|i| (i, (i + 1) % n)));
+        let c = connectivity(&online, |i| std::iter::once((i + 1) % n));
         assert_eq!(c.components, 1);
     }
 
@@ -197,7 +196,7 @@ mod tests {
                 }
             }
             let sccs = petgraph::algo::kosaraju_scc(&g);
-            let got = connectivity(&online, edges.into_iter());
+            let got = of_edges(&online, &edges);
             if online.is_empty() {
                 assert_eq!(got, Connectivity::default());
                 continue;

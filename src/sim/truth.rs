@@ -75,40 +75,13 @@ pub fn connectivity(
     let online: Vec<u32> = (0..hosts.len() as u32)
         .filter(|&h| hosts[h as usize].online)
         .collect();
-    // At most one edge per cache entry: lets the graph be allocated once,
-    // which matters with tens of millions of entries.
-    let upper = online.iter().map(|&a| hosts[a as usize].cache.len()).sum();
     let usable = &usable;
-    let edges = online.iter().flat_map(|&a| {
+    crate::metrics::connectivity::connectivity(&online, |a| {
         hosts[a as usize]
             .cache
             .entries()
             .map(|e| ids.owner(e).0)
             .filter(|&b| hosts[b as usize].online)
             .filter(move |&b| usable(a, b))
-            .map(move |b| (a, b))
-    });
-    crate::metrics::connectivity::connectivity(
-        &online,
-        AtMost {
-            inner: edges,
-            upper,
-        },
-    )
-}
-
-/// An iterator with a known upper bound on its length.
-struct AtMost<I> {
-    inner: I,
-    upper: usize,
-}
-
-impl<I: Iterator> Iterator for AtMost<I> {
-    type Item = I::Item;
-    fn next(&mut self) -> Option<I::Item> {
-        self.inner.next()
-    }
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        (0, Some(self.upper))
-    }
+    })
 }
