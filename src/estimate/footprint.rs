@@ -6,7 +6,7 @@
 //! protocol: a fixed part (program, event wheel), a part per host (host
 //! state, counters, events in flight), a part per name (its registration
 //! and the requests it keeps pending), a part per cache entry (the entry
-//! and its edge in the connectivity graph), and a part per re-registration
+//! and the vector's growth slack), and a part per re-registration
 //! (the ID table never shrinks). The costs were fitted to the peak RSS of
 //! release runs; `tests/footprint.rs` checks the estimate against measured
 //! runs, so a change to the data structures that breaks the model fails a
@@ -22,10 +22,10 @@ const HOST_BYTES: f64 = 950.0;
 /// Per name of a host: its registration, and the requests, resolves and
 /// events its publication keeps in flight.
 const NAME_BYTES: f64 = 640.0;
-/// One cache entry (12 bytes, and up to a quarter more of the vector's
-/// growth slack) and its 8-byte edge in the connectivity graph while that
-/// is being computed.
-const ENTRY_BYTES: f64 = 24.0;
+/// One cache entry (12 bytes, and up to a third more of the vector's
+/// growth slack). The connectivity search walks the caches themselves, so
+/// an entry no longer has an edge of its own at the peak.
+const ENTRY_BYTES: f64 = 16.0;
 /// One more registration in the ID table (re-registrations).
 const REGISTRATION_BYTES: f64 = 40.0;
 /// The model fits measured peaks within ±10 %; a refusal should err on the
