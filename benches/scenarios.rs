@@ -6,11 +6,12 @@
 //!
 //! Each workload runs in its own process, so that its peak RSS (VmHWM) is
 //! its own. The 10^5 case simulates 20 minutes (10 of warm-up) instead of
-//! an hour to keep `cargo bench` within a few minutes; the rates are those
-//! of a cloud that has finished joining.
+//! an hour to keep `cargo bench` within a few minutes. Clouds start settled
+//! (the default `hosts.start`), so the wall time includes installing every
+//! host's caches and the events are mostly timers.
 //!
 //! `cargo bench --bench scenarios -- 1000000` runs the one-name sizes given
-//! instead (10^6 hosts × 1 h needs about 4 GiB and 10 minutes).
+//! instead (10^6 hosts × 1 h needs about 3 GiB and 7 CPU minutes).
 
 use std::process::Command;
 
