@@ -1,10 +1,7 @@
-import os,json,glob,math,collections
-groups=collections.defaultdict(list)
-for f in sorted(glob.glob(os.environ.get('RES','steady-runs')+'/H*.json')):
-    tag=f.split('/')[-1].rsplit('.',2)[0]
-    try: groups[tag].append(json.load(open(f))['metrics'])
-    except Exception: pass
-T={3:2.776,5:2.306}
+import os,sys,math
+sys.path.insert(0,os.path.dirname(os.path.abspath(__file__)))
+from results import load, ms, T
+groups=load()
 rows=[('up_B_per_s','total upload per host'),('up_flood_B_per_s','flood bytes'),('up_resolve_B_per_s','resolve bytes'),('up_maintenance_B_per_s','maintenance bytes'),('up_split_detection_B_per_s','split-detection bytes'),('resolve_success_ratio','resolve success'),('resolve_hops','hops'),('cache_levels','cache levels'),('leaf_set_accuracy_ratio','leaf-set accuracy')]
 series=[('H1000_m1_cfalse','steady10','10³ × 1, static (10 min)','#1f77b4',True),
         ('H1000_m8_cfalse','steady10','10³ × 8, static (10 min)','#ff7f0e',True),
@@ -14,8 +11,6 @@ series=[('H1000_m1_cfalse','steady10','10³ × 1, static (10 min)','#1f77b4',Tru
         ('H1000_m8_ctrue','steady120','10³ × 8, churn (2 h)','#9467bd',True),
         ('H10000_m1_ctrue','steady120','10⁴ × 1, churn (2 h)','#8c564b',True),
         ('H10000_m1_ctrue','steady10','10⁴ × 1, churn (10 min only)','#8c564b',False)]
-def ms(v):
-    n=len(v); m=sum(v)/n; sd=math.sqrt(sum((x-m)**2 for x in v)/(n-1)); return m, sd/math.sqrt(n), n
 W,H=1100,720; L,R,Tp,B=230,330,70,60
 x0,x1=-40,30
 def X(d): return L+(d-x0)/(x1-x0)*(W-L-R)

@@ -1,13 +1,8 @@
-import os,json,glob,math,collections
+import os,sys,math
+sys.path.insert(0,os.path.dirname(os.path.abspath(__file__)))
+from results import load, ms, T
 names={'up_join_B_per_s':'join B/s','up_registration_B_per_s':'registration B/s','up_flood_B_per_s':'flood B/s','up_refresh_B_per_s':'refresh B/s','up_resolve_B_per_s':'resolve B/s','up_maintenance_B_per_s':'maintenance B/s','up_split_detection_B_per_s':'split detection B/s','up_unregistration_B_per_s':'unregistration B/s','up_B_per_s':'**total upload B/s**','resolve_success_ratio':'resolve success','resolve_hops':'hops','cache_levels':'cache levels','cache_entries':'cache entries','leaf_set_accuracy_ratio':'leaf-set accuracy'}
-groups=collections.defaultdict(list)
-for f in sorted(glob.glob(os.environ.get('RES','steady-runs')+'/H*.json')):
-    tag=f.split('/')[-1].rsplit('.',2)[0]
-    try: groups[tag].append(json.load(open(f))['metrics'])
-    except Exception: pass
-T={3:2.776,5:2.306}
-def ms(v):
-    n=len(v); m=sum(v)/n; sd=math.sqrt(sum((x-m)**2 for x in v)/(n-1)); return m, sd/math.sqrt(n), n
+groups=load()
 def fmt(m,se,n,k):
     ci=T[n]*se
     if k.endswith('_ratio'): return '%.2f %% ± %.2f'%(100*m,100*ci)

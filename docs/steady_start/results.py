@@ -1,0 +1,21 @@
+"""Loads the runs of one.sh (one JSON summary per run, under $RES) grouped
+by case and start, with the mean and standard error both scripts report."""
+import os, json, glob, math, collections
+
+# Two-sided 95 % Student t quantiles for the replication counts the jobs use.
+T = {3: 2.776, 5: 2.306}
+
+def load():
+    groups = collections.defaultdict(list)
+    for f in sorted(glob.glob(os.environ.get('RES', 'steady-runs') + '/H*.json')):
+        tag = f.split('/')[-1].rsplit('.', 2)[0]
+        try:
+            groups[tag].append(json.load(open(f))['metrics'])
+        except Exception:
+            pass
+    return groups
+
+def ms(v):
+    n = len(v); m = sum(v) / n
+    sd = math.sqrt(sum((x - m) ** 2 for x in v) / (n - 1))
+    return m, sd / math.sqrt(n), n
