@@ -6,7 +6,7 @@
 //! Fitted to the settled-start runs of `cargo bench --bench scenarios`
 //! (docs/performance.md): CPU seconds grow with host-hours, with names per
 //! host to the power 1.35 (deeper caches, more registrations, more
-//! cascades), and a few times faster per host once a cloud no longer fits
+//! cascades), and up to five times slower per host once a cloud no longer fits
 //! the CPU caches (10⁵ hosts and above). It is a rough guide: within a
 //! factor of 2.5 of every measured run (the test below), and machines
 //! differ.
