@@ -129,3 +129,31 @@ pub fn choice(s: &Scenario) -> String {
         std::cmp::Ordering::Greater => format!("longer than the settled {settled}{why}"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_steady_start_under_parametric_churn_warms_up_for_sessions() {
+        let mut s = Scenario::default();
+        assert_eq!(settled(&s), SHORT_WARMUP);
+        s.churn.enabled = true;
+        s.churn.session.mean = Duration::secs(7200);
+        assert_eq!(settled(&s).as_secs_f64(), 7200.0 * SETTLED_SESSIONS);
+        s.hosts.start = Start::Joins;
+        assert_eq!(settled(&s), SHORT_WARMUP);
+        s.churn.trace = Some("trace.csv".to_owned());
+        assert_eq!(settled(&s), SHORT_WARMUP);
+    }
+
+    /// The report's provenance of `warmup` states the rule's number.
+    #[test]
+    fn the_provenance_of_the_warm_up_names_the_settled_sessions() {
+        let source = super::super::provenance::source("warmup").unwrap();
+        assert!(
+            source.contains(&format!("{SETTLED_SESSIONS} mean sessions")),
+            "{source}"
+        );
+    }
+}
