@@ -225,3 +225,84 @@ fn help_exists_for_every_command() {
         assert!(String::from_utf8_lossy(&o.stdout).contains("Usage"));
     }
 }
+
+/// A small churning cloud with no `warmup`: its default is 1.5 mean
+/// sessions (6 min) of churn, its `duration` on line 1.
+const CHURN_NO_WARMUP: &str = "duration = \"5min\"\n[hosts]\ncount = 120\n[churn]\nenabled = true\nsession = { dist = \"exponential\", mean = \"4min\" }\ndowntime = { dist = \"exponential\", mean = \"2min\" }\n[metrics]\nmin_online = \"1min\"\n";
+
+#[test]
+fn a_duration_within_the_settled_warm_up_is_refused_at_duration() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "churn.toml", CHURN_NO_WARMUP);
+    for (extra, at) in [
+        (vec![], format!("{file}:1:12: duration: ")),
+        (
+            vec!["--set", "duration=6min"],
+            "--set duration=6min: duration: ".to_owned(),
+        ),
+    ] {
+        for command in ["run", "validate"] {
+            let mut args = vec![command, file.as_str()];
+            args.extend(&extra);
+            let o = pnrpsim(&args);
+            let stderr = String::from_utf8_lossy(&o.stderr);
+            assert_eq!(o.status.code(), Some(2), "{command}: {stderr}");
+            assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+            // Where, the default warm-up and why, and both fixes.
+            for part in [
+                at.as_str(),
+                "default warm-up, 6min",
+                "mean sessions of churn",
+                "longer `duration`",
+                "explicit, shorter `warmup`",
+            ] {
+                assert!(stderr.contains(part), "{command}: `{part}` in {stderr}");
+            }
+        }
+    }
+    // Either fix runs.
+    for fix in ["duration=10min", "warmup=1min"] {
+        let o = pnrpsim(&["validate", &file, "--set", fix]);
+        assert!(
+            o.status.success(),
+            "{fix}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+}
+
+#[test]
+fn a_warm_up_shorter_than_the_settled_one_is_noticed_on_stderr_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "churn.toml", CHURN_NO_WARMUP);
+    let out = dir.path().join("out");
+    let run = |sets: &[&str]| {
+        let mut args = vec!["run", file.as_str(), "--out", out.to_str().unwrap()];
+        for set in sets {
+            args.extend(["--set", set]);
+        }
+        let o = pnrpsim(&args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        (text(&o.stdout), text(&o.stderr))
+    };
+    let (stdout, stderr) = run(&["warmup=1min"]);
+    assert_eq!(stderr.matches("notice: ").count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("notice: warmup 1min is shorter than the settled warm-up, 6min")
+            && stderr.contains("docs/validation.md"),
+        "{stderr}"
+    );
+    assert!(!stdout.contains("notice"), "{stdout}");
+    assert!(
+        stdout.contains("warm-up            1min, shorter than the settled 6min"),
+        "{stdout}"
+    );
+    // The default: no notice, and the summary says so.
+    let (stdout, stderr) = run(&["duration=16min"]);
+    assert!(!stderr.contains("notice"), "{stderr}");
+    assert!(
+        stdout.contains("warm-up            6min, the settled default"),
+        "{stdout}"
+    );
+}

@@ -225,3 +225,88 @@ fn a_join_spread_with_a_steady_start_is_refused_at_its_line() {
     assert_eq!(code, 0, "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Churn with sessions of one hour and no `warmup` or `duration`: the
+/// defaults are [`SETTLED_SESSIONS`](pnrpsim::scenario::warmup::SETTLED_SESSIONS)
+/// mean sessions of warm-up and 50 minutes measured.
+const HOUR_CHURN: &str = r#"
+[hosts]
+count = 1000
+names_per_host = 1
+[workload]
+resolves_per_host_per_hour = 30.0
+[churn]
+enabled = true
+session = { dist = "exponential", mean = "1h" }
+downtime = { dist = "exponential", mean = "30min" }
+[metrics]
+connectivity_every = "10h"
+"#;
+
+#[test]
+fn the_default_warm_up_is_settled_sessions_under_churn_and_10_min_otherwise() {
+    use pnrpsim::scenario::warmup::SETTLED_SESSIONS;
+    let min = |m: f64| (m * 60.0).round();
+    let churn = scenario(HOUR_CHURN, &[]);
+    assert_eq!(churn.warmup.as_secs_f64(), min(60.0 * SETTLED_SESSIONS));
+    assert_eq!(
+        churn.duration.as_secs_f64(),
+        churn.warmup.as_secs_f64() + min(50.0)
+    );
+    // The default follows a --set of the session mean.
+    let shorter = scenario(HOUR_CHURN, &["churn.session.mean=40min"]);
+    assert_eq!(shorter.warmup.as_secs_f64(), min(40.0 * SETTLED_SESSIONS));
+    // Static clouds and natural starts keep 10 min, and a 1 h run.
+    for sets in [&["churn.enabled=false"][..], &["hosts.start=joins"][..]] {
+        let s = scenario(HOUR_CHURN, sets);
+        assert_eq!(s.warmup.as_secs_f64(), min(10.0), "{sets:?}");
+        assert_eq!(s.duration.as_secs_f64(), min(60.0), "{sets:?}");
+    }
+    // An explicit warm-up is kept, and the default duration follows it.
+    let explicit = scenario(HOUR_CHURN, &["warmup=20min"]);
+    assert_eq!(explicit.warmup.as_secs_f64(), min(20.0));
+    assert_eq!(explicit.duration.as_secs_f64(), min(70.0));
+}
+
+/// The default warm-up measures what a long natural warm-up (every host
+/// joining, three mean sessions before measuring) does, on the two figures
+/// a steady start biases most under churn; 10 minutes does not: its caches
+/// hold no stale entries yet, so fewer resolves fail (in percentage
+/// points) and fewer maintenance bytes are sent (docs/validation.md,
+/// "Steady-state start").
+#[test]
+fn a_churning_steady_start_settles_within_its_default_warm_up() {
+    let n = 4;
+    let settled = scenario(HOUR_CHURN, &[]);
+    let short = scenario(HOUR_CHURN, &["warmup=10min", "duration=60min"]);
+    let natural = scenario(
+        HOUR_CHURN,
+        &["hosts.start=joins", "warmup=3h", "duration=230min"],
+    );
+    let [want, got, early] = std::thread::scope(|scope| {
+        [&natural, &settled, &short]
+            .map(|s| scope.spawn(move || replicate(s, n)))
+            .map(|run| run.join().unwrap())
+    });
+    let of = |f: &[(String, f64, f64)], name: &str| f.iter().find(|x| x.0 == name).unwrap().1;
+    // Resolve success in percentage points; maintenance bytes relative.
+    for (name, scale, tolerance) in [("resolve success", 100.0, 0.6), ("maintenance", 0.0, 0.07)] {
+        let (want, got, early) = (of(&want, name), of(&got, name), of(&early, name));
+        let apart = |x: f64| {
+            if scale > 0.0 {
+                scale * (x - want).abs()
+            } else {
+                (x - want).abs() / want
+            }
+        };
+        println!("{name}: natural {want:.4}, default warm-up {got:.4}, 10 min {early:.4}");
+        assert!(
+            apart(got) <= tolerance,
+            "{name}: default warm-up {got:.4} vs natural {want:.4}"
+        );
+        assert!(
+            apart(early) > tolerance,
+            "{name}: 10 min {early:.4} vs natural {want:.4}, expected the clean caches' bias"
+        );
+    }
+}

@@ -1,15 +1,15 @@
 import os,sys,math
 sys.path.insert(0,os.path.dirname(os.path.abspath(__file__)))
-from results import load, ms, T
+from results import load, ms, T, natural
 groups=load()
 rows=[('up_B_per_s','total upload per host'),('up_flood_B_per_s','flood bytes'),('up_resolve_B_per_s','resolve bytes'),('up_maintenance_B_per_s','maintenance bytes'),('up_split_detection_B_per_s','split-detection bytes'),('resolve_success_ratio','resolve success'),('resolve_hops','hops'),('cache_levels','cache levels'),('leaf_set_accuracy_ratio','leaf-set accuracy')]
 series=[('H1000_m1_cfalse','steady10','10³ × 1, static (10 min)','#1f77b4',True),
         ('H1000_m8_cfalse','steady10','10³ × 8, static (10 min)','#ff7f0e',True),
         ('H10000_m1_cfalse','steady10','10⁴ × 1, static (10 min)','#2ca02c',True),
         ('H10000_m8_cfalse','steady10','10⁴ × 8, static (10 min)','#bcbd22',True),
-        ('H1000_m1_ctrue','steady120','10³ × 1, churn (2 h)','#d62728',True),
-        ('H1000_m8_ctrue','steady120','10³ × 8, churn (2 h)','#9467bd',True),
-        ('H10000_m1_ctrue','steady120','10⁴ × 1, churn (2 h)','#8c564b',True),
+        ('H1000_m1_ctrue','steadyD','10³ × 1, churn (default, 3 h)','#d62728',True),
+        ('H1000_m8_ctrue','steadyD','10³ × 8, churn (default, 3 h)','#9467bd',True),
+        ('H10000_m1_ctrue','steadyD','10⁴ × 1, churn (default, 3 h)','#8c564b',True),
         ('H10000_m1_ctrue','steady10','10⁴ × 1, churn (10 min only)','#8c564b',False)]
 W,H=1100,720; L,R,Tp,B=230,330,70,60
 x0,x1=-40,30
@@ -28,7 +28,7 @@ for i,(k,label) in enumerate(rows):
     o.append('<text x="%d" y="%.1f" font-size="14" text-anchor="end">%s</text>'%(L-10,yc+5,label))
     if i: o.append('<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="#eee"/>'%(L,Tp+rowh*i,W-R,Tp+rowh*i))
     for j,(c,s,name,col,filled) in enumerate(series):
-        nat=groups[c+'.joins']; st=groups[c+'.'+s]
+        nat=groups[c+'.'+natural(c)[0]]; st=groups[c+'.'+s]
         mn,sn,n=ms([r[k] for r in nat]); mm,sm,_=ms([r[k] for r in st])
         tot=ms([r['up_B_per_s'] for r in nat])[0]
         if mn==0 or (k.startswith('up_') and k!='up_B_per_s' and mn<0.01*tot): continue

@@ -180,6 +180,9 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
     if let Some(seed) = args.seed {
         s.seed = seed;
     }
+    if let Some(notice) = crate::scenario::warmup::notice(&s) {
+        eprintln!("{notice}");
+    }
     let limit = args.max_wall.map(WallLimit::start);
     let estimate = crate::estimate::footprint::estimate(&s);
     stats::preflight(estimate.bytes, args.perf.force, "this run")?;
@@ -226,6 +229,11 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
     let text = args.format == super::Format::Text;
     if text {
         say!("{}", outputs::summary::summary_table(&result).trim_end());
+        say!(
+            "warm-up            {}, {}",
+            s.warmup,
+            crate::scenario::warmup::choice(&s)
+        );
         say!(
             "{}",
             crate::outputs::comparison_table(&s, &result).trim_end()

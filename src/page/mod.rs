@@ -300,9 +300,10 @@ pub fn common_method(s: &Scenario) -> Vec<String> {
         .saturating_sub(s.warmup.0.as_micros());
     vec![
         format!(
-            "Each run simulates {} of a PNRP cloud event by event; the first {} (warm-up) is excluded from every figure, so the **measured period is {}**.",
+            "Each run simulates {} of a PNRP cloud event by event; the first {} (warm-up, {}) is excluded from every figure, so the **measured period is {}**.",
             s.duration,
             s.warmup,
+            crate::scenario::warmup::choice(s),
             crate::engine::SimDuration::from_micros(measured)
         ),
         format!(

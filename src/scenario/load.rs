@@ -14,7 +14,9 @@
 //!    [`overrides`](super::overrides).
 //! 3. The merged table is deserialized; a failure there is blamed on the
 //!    last `--set` whose path overlaps the failing parameter.
-//! 4. An empty `name` becomes the file stem.
+//! 4. An empty `name` becomes the file stem, and an absent `warmup` or
+//!    `duration` its default ([`warmup`](super::warmup)), from the merged
+//!    values: a `--set churn.session.mean` moves the default warm-up.
 //! 5. [`validate`] runs; its first problem (in schema order) is reported,
 //!    at the parameter's value in the file, or at the `--set` that gave the
 //!    value, or — for a default value — at the nearest enclosing table that
@@ -24,6 +26,7 @@
 
 use super::model::Scenario;
 use super::overrides::{Node, SCHEMA, parse_set, set_path};
+use super::provenance::Provenance;
 use super::validate::{Problem, validate};
 use std::fmt;
 use std::ops::Range;
@@ -167,9 +170,13 @@ pub fn load_str(text: &str, origin: &str, sets: &[String]) -> Result<Scenario, S
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
     }
-    let first_problem = validate(&scenario)
+    let first_problem = super::warmup::resolve(&mut scenario, &Provenance::new(text, sets))
         .err()
-        .and_then(|problems| problems.into_iter().next());
+        .or_else(|| {
+            validate(&scenario)
+                .err()
+                .and_then(|problems| problems.into_iter().next())
+        });
     if let Some(Problem { path, mut message }) = first_problem {
         if path == "name" && name_from_stem {
             message +=

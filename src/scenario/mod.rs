@@ -9,6 +9,7 @@ pub mod provenance;
 pub mod sweep;
 pub mod trace_file;
 pub mod validate;
+pub mod warmup;
 
 /// The quantities scenario files are written in; they live in the engine so
 /// that the network and workload configurations below the scenario can use

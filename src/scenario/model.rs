@@ -24,9 +24,11 @@ pub struct Scenario {
     pub name: String,
     pub description: String,
     pub seed: u64,
-    /// Simulated time, warm-up included.
+    /// Simulated time, warm-up included; absent means the warm-up and
+    /// 50 minutes more ([`super::warmup`]).
     pub duration: Duration,
-    /// Leading part of the run excluded from every metric.
+    /// Leading part of the run excluded from every metric; absent means the
+    /// settled warm-up **[ours]** ([`super::warmup::settled`]).
     pub warmup: Duration,
     pub hosts: Hosts,
     pub network: NetworkConfig,
@@ -79,8 +81,8 @@ impl Default for Scenario {
             name: String::new(),
             description: String::new(),
             seed: 1,
-            duration: Duration::secs(3600),
-            warmup: Duration::secs(600),
+            duration: super::warmup::default_duration(super::warmup::SHORT_WARMUP),
+            warmup: super::warmup::SHORT_WARMUP,
             hosts: Hosts::default(),
             network: NetworkConfig::default(),
             pnrp: Pnrp::default(),
