@@ -6,11 +6,11 @@
 //! What the grouping layer ([MS-PPSEC]) does here: a member registers the
 //! group's peer name in PNRP when its graph begins listening (§1.3.2.4,
 //! §3.1.4.4), not when the host comes online, so that a resolve of the
-//! name finds members that accept connections; when the graph asks for a node to
-//! connect to ([MS-PPGRH] §3.1.7.15) it resolves that name in PNRP (§1.3)
-//! and, once the resolve ends, hands the graph the registrant whose CPA
-//! the resolver fetched — nothing if the resolve failed. The member knows
-//! no other member until then. A host whose graph does not listen answers
+//! name finds members that accept connections. When the graph asks for a
+//! node to connect to ([MS-PPGRH] §3.1.7.15) it resolves that name in PNRP
+//! (§3.1.4.3) and, once the resolve ends, hands the graph the registrant
+//! whose CPA the resolver fetched — nothing if the resolve failed. The
+//! member knows no other member until then. A host whose graph does not listen answers
 //! the connection's SYN with a reset; an offline host does not answer at
 //! all. Connections authenticate with the flights of
 //! [`GraphParams::auth_flights`] and every later message is one TLS
