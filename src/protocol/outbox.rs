@@ -38,6 +38,9 @@ pub enum Caller {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ResolveOutcome {
     pub caller: Caller,
+    /// The peer name resolved (its 128-bit P2P ID): a grouping-layer
+    /// caller in several groups needs to know which group's answer it is.
+    pub name: u128,
     pub success: bool,
     /// LOOKUPs answered on the way.
     pub hops: u32,

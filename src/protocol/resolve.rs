@@ -378,6 +378,7 @@ impl Resolver<'_> {
         if let Some(app) = r.app {
             out.resolved.push(ResolveOutcome {
                 caller: app.caller,
+                name: app.name,
                 success,
                 hops: r.hops,
                 peer: r.best.filter(|_| success).map(|b| env.ids.owner(b)),

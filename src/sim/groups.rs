@@ -3,15 +3,18 @@
 //! modelled TCP connections ([`crate::network::tcp`]) with the network's
 //! delay and loss, and counted apart from PNRP.
 //!
-//! What the grouping layer ([MS-PPSEC]) does here: every member registers
-//! the group's peer name in PNRP (the shared name's registrations, as
-//! under the identity method, §1.3.2.4); to find a member to connect to it
-//! resolves that name in PNRP (§1.3) — the resolve's traffic is simulated
-//! and counted, and the member it yields is drawn among the members that
-//! listen at that moment, the answer a successful resolve would give (the
-//! simulation does not wait for the resolve's outcome). Connections
-//! authenticate with the flights of [`GraphParams::auth_flights`] and
-//! every later message is one TLS record.
+//! What the grouping layer ([MS-PPSEC]) does here: a member registers the
+//! group's peer name in PNRP when its graph begins listening (§1.3.2.4,
+//! §3.1.4.4), not when the host comes online, so that a resolve of the
+//! name finds members that accept connections. When the graph asks for a
+//! node to connect to ([MS-PPGRH] §3.1.7.15) it resolves that name in PNRP
+//! (§3.1.4.3) and, once the resolve ends, hands the graph the registrant
+//! whose CPA the resolver fetched — nothing if the resolve failed. The
+//! member knows no other member until then. A host whose graph does not listen answers
+//! the connection's SYN with a reset; an offline host does not answer at
+//! all. Connections authenticate with the flights of
+//! [`GraphParams::auth_flights`] and every later message is one TLS
+//! record.
 
 use super::{Event, Simulation};
 use crate::engine::{Rng, SimDuration, SimTime};
@@ -22,8 +25,8 @@ use crate::protocol::graphing::{
     GraphEnv, GraphMsg, GraphNode, GraphOutbox, GraphParams, GraphReason, GraphTimer,
 };
 use crate::protocol::id::HostIx;
-use crate::protocol::node::Caller;
-use rand::Rng as _;
+use crate::protocol::message::Reason;
+use crate::protocol::node::{Caller, ResolveOutcome};
 use std::collections::BTreeMap;
 
 /// **[ours]** data retransmissions before TCP gives up on a silent peer
@@ -36,6 +39,14 @@ const DEAD_PEER: SimDuration = SimDuration::from_secs(30);
 /// opens its groups: time for PNRP to join the cloud first, so that the
 /// resolve of the group's name is not sent from an empty cache.
 const OPEN_AFTER: SimDuration = SimDuration::from_secs(30);
+
+/// **[ours]** the grouping layer starts at most one resolve of the group's
+/// name per member at a time, and none sooner than this after the last:
+/// [MS-PPSEC] does not say how often it resolves; this is the cadence at
+/// which a graph without neighbours asks ([MS-PPGRH] §3.1.6.6, 30 s), so a
+/// graph that asks more often (long-term partition repair at every graph
+/// maintenance, §3.1.7.15) cannot make PNRP traffic of it.
+const FIND_SPACING: SimDuration = SimDuration::from_secs(30);
 
 /// Graph events, in the simulation's queue.
 #[derive(Debug)]
@@ -77,6 +88,19 @@ struct Group {
     members: Vec<HostIx>,
     nodes: Vec<GraphNode>,
     created: bool,
+    /// Per member: when its grouping layer last started a resolve of the
+    /// group's name, and whether that resolve is still under way.
+    finds: Vec<Find>,
+    /// Per member: the registration of the group's name drawn when the
+    /// host came online (ID suffix, first refresh), published when the
+    /// graph begins listening.
+    unpublished: Vec<Option<(u64, SimDuration)>>,
+}
+
+#[derive(Clone, Copy, Default)]
+struct Find {
+    started: Option<SimTime>,
+    pending: bool,
 }
 
 impl Group {
@@ -129,6 +153,8 @@ impl Groups {
                 Group {
                     name,
                     nodes: members.iter().map(|&m| GraphNode::new(m)).collect(),
+                    finds: vec![Find::default(); members.len()],
+                    unpublished: vec![None; members.len()],
                     members,
                     created: false,
                 }
@@ -142,6 +168,25 @@ impl Groups {
             rng,
             traffic: GraphTraffic::new(),
             hosts: vec![GraphHost::default(); per_host.len()],
+        }
+    }
+
+    /// Whether catalogue name `name` is the peer name of one of `host`'s
+    /// groups: the grouping layer, not the host's start, registers it.
+    pub fn is_group_name(&self, host: HostIx, name: u32) -> bool {
+        self.of_host[host.0 as usize]
+            .iter()
+            .any(|&(g, _)| self.groups[g as usize].name == name)
+    }
+
+    /// Keeps `host`'s registration of group name `name`, drawn as it came
+    /// online, until its graph listens.
+    pub fn publish_later(&mut self, host: HostIx, name: u32, draw: (u64, SimDuration)) {
+        for &(g, i) in &self.of_host[host.0 as usize] {
+            let grp = &mut self.groups[g as usize];
+            if grp.name == name {
+                grp.unpublished[i] = Some(draw);
+            }
         }
     }
 
@@ -206,20 +251,35 @@ impl Simulation<'_> {
     }
 
     /// Opens each of the host's groups' graphs: the first member to come
-    /// creates the graph, the others connect to a member PNRP finds.
+    /// creates the graph; the others open it and ask for a member to
+    /// connect to, which PNRP finds ([`Simulation::find_member`]).
+    ///
+    /// A host that already publishes the group's name when its graph
+    /// opens is one the steady start made present: it stands for a member
+    /// of a group that has run for a long time, which listened (and so
+    /// published, §3.1.4.4) before the start. It opens with its persisted
+    /// database and listens at once ([MS-PPSEC] §3.1.4.3), so that what
+    /// PNRP answers for the name is a member that accepts connections.
     fn graph_open_all(&mut self, now: SimTime, host: HostIx) {
         let Some(groups) = &self.groups else { return };
         for (g, i) in groups.of_host[host.0 as usize].clone() {
-            let grp = &self.groups.as_ref().unwrap().groups[g as usize];
+            let persisted = self.publishes_group_name(g, host);
+            let grp = &mut self.groups.as_mut().unwrap().groups[g as usize];
             let create = !grp.created;
-            let contact = if create {
-                None
-            } else {
-                self.find_member(now, g, host)
-            };
-            self.groups.as_mut().unwrap().groups[g as usize].created = true;
-            self.graph_react(now, g, i, |n, env, out| n.open(create, contact, env, out));
+            grp.created = true;
+            self.graph_react(now, g, i, |n, env, out| {
+                n.open(create, persisted, None, env, out)
+            });
         }
+    }
+
+    /// Whether `host`'s PNRP node holds an ID of group `g`'s name.
+    fn publishes_group_name(&self, g: u32, host: HostIx) -> bool {
+        let name_ix = self.groups.as_ref().unwrap().groups[g as usize].name;
+        let name = self.plan.catalogue[name_ix as usize];
+        self.locals(host)
+            .iter()
+            .any(|&ix| self.ids.id(ix).high() == name)
     }
 
     /// A host goes offline: a graceful leave closes its graphs (§3.1.4.12),
@@ -227,6 +287,8 @@ impl Simulation<'_> {
     pub(super) fn graph_offline(&mut self, now: SimTime, host: HostIx, graceful: bool) {
         let Some(groups) = &self.groups else { return };
         for (g, i) in groups.of_host[host.0 as usize].clone() {
+            // PNRP forgets the host's resolves when it leaves.
+            self.groups.as_mut().unwrap().groups[g as usize].finds[i].pending = false;
             if graceful {
                 self.graph_react(now, g, i, |n, env, out| n.close(env, out));
             } else {
@@ -235,23 +297,50 @@ impl Simulation<'_> {
         }
     }
 
-    /// [MS-PPSEC] finds a member through PNRP: the host resolves the
-    /// group's peer name (simulated, counted) and gets a listening member.
-    fn find_member(&mut self, now: SimTime, g: u32, host: HostIx) -> Option<HostIx> {
-        let grp = &self.groups.as_ref().unwrap().groups[g as usize];
+    /// [MS-PPSEC] looks for a member to connect to: member `i` resolves
+    /// the group's peer name in PNRP; the answer comes back through
+    /// [`Simulation::graph_resolved`]. At most one resolve under way per
+    /// member and one per [`FIND_SPACING`]; a request beyond that is
+    /// dropped (the graph asks again at its next maintenance).
+    fn find_member(&mut self, now: SimTime, g: u32, i: usize, host: HostIx) {
+        let grp = &mut self.groups.as_mut().unwrap().groups[g as usize];
+        let find = &mut grp.finds[i];
+        if find.pending || find.started.is_some_and(|t| now < t + FIND_SPACING) {
+            return;
+        }
+        *find = Find {
+            started: Some(now),
+            pending: true,
+        };
         let name = self.plan.catalogue[grp.name as usize];
-        let listening: Vec<HostIx> = grp
-            .members
-            .iter()
-            .zip(&grp.nodes)
-            .filter(|(m, n)| **m != host && self.hosts[m.0 as usize].online && n.is_listening())
-            .map(|(m, _)| *m)
-            .collect();
         self.react(now, host, |node, env, out| {
             node.resolve_name(name, Caller::Grouping, env, out)
         });
-        let rng = &mut self.groups.as_mut().unwrap().rng;
-        (!listening.is_empty()).then(|| listening[rng.random_range(0..listening.len())])
+    }
+
+    /// A grouping-layer resolve ended: on success the graph connects to
+    /// the registrant whose CPA the resolver fetched, and to no one else;
+    /// on failure the member stays as it is until the graph asks again.
+    pub(super) fn graph_resolved(&mut self, now: SimTime, host: HostIx, outcome: ResolveOutcome) {
+        let Some(groups) = &self.groups else { return };
+        let catalogue = &self.plan.catalogue;
+        let Some((g, i)) = groups.of_host[host.0 as usize]
+            .iter()
+            .copied()
+            .find(|&(g, _)| catalogue[groups.groups[g as usize].name as usize] == outcome.name)
+        else {
+            return;
+        };
+        let grp = &mut self.groups.as_mut().unwrap().groups[g as usize];
+        grp.finds[i].pending = false;
+        // Only members register the group's name; the check stands for
+        // [MS-PPSEC]'s authentication, which a non-member would fail.
+        let peer = outcome
+            .peer
+            .filter(|p| outcome.success && *p != host && grp.members.contains(p));
+        if let Some(peer) = peer {
+            self.graph_react(now, g, i, |n, _, out| n.member_found(peer, out));
+        }
     }
 
     fn graph_react(
@@ -268,9 +357,27 @@ impl Simulation<'_> {
             params: &groups.params,
             rng: &mut groups.rng,
         };
-        f(&mut groups.groups[g as usize].nodes[i], &mut env, &mut out);
+        let node = &mut groups.groups[g as usize].nodes[i];
+        let listened = node.is_listening();
+        f(node, &mut env, &mut out);
+        let began = !listened && node.is_listening();
         let host = groups.groups[g as usize].members[i];
         self.graph_carry(now, g, i, host, out);
+        if began {
+            self.graph_publish(now, g, i, host);
+        }
+    }
+
+    /// [MS-PPSEC] §3.1.4.4: a node that begins listening publishes itself
+    /// in PNRP under the group's participant name, with the registration
+    /// drawn when its host came online. A host the steady start made
+    /// present published before the start and draws none.
+    fn graph_publish(&mut self, now: SimTime, g: u32, i: usize, host: HostIx) {
+        let grp = &mut self.groups.as_mut().unwrap().groups[g as usize];
+        let name = grp.name;
+        if let Some(draw) = grp.unpublished[i].take() {
+            self.register_drawn(now, host, name, Reason::Registration, draw);
+        }
     }
 
     fn graph_carry(&mut self, now: SimTime, g: u32, i: usize, host: HostIx, out: GraphOutbox) {
@@ -296,44 +403,49 @@ impl Simulation<'_> {
             self.graph_close(now, g, host, to);
         }
         if out.find_member {
-            if let Some(peer) = self.find_member(now, g, host) {
-                let mut more = GraphOutbox::default();
-                self.groups.as_mut().unwrap().groups[g as usize].nodes[i]
-                    .member_found(peer, &mut more);
-                self.graph_carry(now, g, i, host, more);
-            }
+            self.find_member(now, g, i, host);
         }
     }
 
-    /// TCP set-up (§3.1.7.24): SYN, SYN-ACK, ACK, or unanswered SYNs.
+    /// TCP set-up (§3.1.7.24): SYN, SYN-ACK, ACK; unanswered SYNs to an
+    /// offline host; a reset from a host whose graph does not listen
+    /// (§3.1.4.8: only a listening node accepts connections). The
+    /// initiator learns of a failure only when its TCP reports it.
     fn graph_open(&mut self, now: SimTime, g: u32, from: HostIx, to: HostIx) {
         let header = self.segment_header(from, to);
         let why = GraphReason::Connection;
         let epoch = self.host_epoch(from).unwrap_or(0);
-        let Some(to_epoch) = self.host_epoch(to) else {
-            self.graph_count(
-                from,
-                to,
-                TCP_SETUP,
-                why,
-                tcp::SYN_TRIES,
-                header * u64::from(tcp::SYN_TRIES),
-            );
+        let grp = &self.groups.as_ref().unwrap().groups[g as usize];
+        let listens = grp.nodes[grp.member(to)].is_listening();
+        let failed = |at: SimTime| {
             let ev = GraphEvent::Lost {
                 group: g,
                 host: from,
                 peer: to,
                 epoch,
             };
-            self.queue
-                .schedule(now + tcp::CONNECT_FAIL, Event::Graph(Box::new(ev)));
+            (at, Event::Graph(Box::new(ev)))
+        };
+        let Some(to_epoch) = self.host_epoch(to) else {
+            let tries = tcp::SYN_TRIES;
+            self.graph_count(from, to, TCP_SETUP, why, tries, header * u64::from(tries));
+            let (at, ev) = failed(now + tcp::CONNECT_FAIL);
+            self.queue.schedule(at, ev);
             return;
         };
-        self.graph_count(from, to, TCP_SETUP, why, 2, 2 * header);
-        self.graph_count(to, from, TCP_SETUP, why, 1, header);
         let there = self.network.delay(from.0, to.0, &mut self.rng_net);
         let back = self.network.delay(to.0, from.0, &mut self.rng_net);
         let at = now + there + back;
+        if !listens {
+            // SYN, then the reset.
+            self.graph_count(from, to, TCP_SETUP, why, 1, header);
+            self.graph_count(to, from, TCP_SETUP, why, 1, header);
+            let (at, ev) = failed(at);
+            self.queue.schedule(at, ev);
+            return;
+        }
+        self.graph_count(from, to, TCP_SETUP, why, 2, 2 * header);
+        self.graph_count(to, from, TCP_SETUP, why, 1, header);
         self.groups.as_mut().unwrap().conns.insert(
             key(g, from, to),
             Conn {
@@ -584,3 +696,7 @@ impl Simulation<'_> {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "groups_tests.rs"]
+mod tests;

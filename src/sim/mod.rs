@@ -504,8 +504,11 @@ impl<'s> Simulation<'s> {
         // (counted with every resolve's messages) but not the workload's
         // resolves: `resolve_success_ratio` is the application's, and the
         // grouping layer connects over its graph, not with an app query.
+        // Their answers go to the group, once this reaction is dispatched.
+        let mut grouping = Vec::new();
         for outcome in out.resolved.drain(..) {
             if outcome.caller == Caller::Grouping {
+                grouping.push(outcome);
                 continue;
             }
             if let Some(peer) = outcome.peer.filter(|_| request + response > 0) {
@@ -515,6 +518,9 @@ impl<'s> Simulation<'s> {
             self.acc.resolved(outcome);
         }
         self.outbox = out;
+        for outcome in grouping {
+            self.graph_resolved(now, host, outcome);
+        }
     }
 
     /// Puts a message on the wire: counts it, then delivers it after the
@@ -586,13 +592,25 @@ impl<'s> Simulation<'s> {
             && reason == Reason::Registration
             && host.0 < self.scenario.hosts.count;
         for name in names {
-            self.register_name(now, host, name, reason, initial);
+            let draw = self.draw_registration(initial);
+            match &mut self.groups {
+                // The grouping layer publishes a group's name when the
+                // graph listens ([MS-PPSEC] §3.1.4.4), under the ID drawn
+                // now (so that both methods draw the same numbers).
+                Some(groups) if groups.is_group_name(host, name) => {
+                    groups.publish_later(host, name, draw);
+                }
+                _ => {
+                    self.register_drawn(now, host, name, reason, draw);
+                }
+            }
         }
     }
 
     /// Registers catalogue name `name` on `host` under a fresh PNRP ID (the
     /// host's prefix and a new random suffix); its first refresh comes at a
-    /// random phase of the cycle if `random_phase`, else one interval on.
+    /// random phase of the refresh interval if `random_phase`, else one
+    /// full interval on.
     fn register_name(
         &mut self,
         now: SimTime,
@@ -601,16 +619,36 @@ impl<'s> Simulation<'s> {
         reason: Reason,
         random_phase: bool,
     ) -> IdIx {
+        let draw = self.draw_registration(random_phase);
+        self.register_drawn(now, host, name, reason, draw)
+    }
+
+    /// A registration's random numbers: the ID's suffix and the delay to
+    /// its first refresh.
+    fn draw_registration(&mut self, random_phase: bool) -> (u64, SimDuration) {
         let interval = self.params.refresh_interval;
-        let prefix = self.hosts[host.0 as usize].prefix;
-        let name = self.plan.catalogue[name as usize];
         let suffix: u64 = self.rng_work.random();
-        let ix = self.ids.insert(pnrp_id(name, prefix, suffix), host);
         let first_refresh = if random_phase {
             SimDuration(self.rng_work.random_range(1..=interval.0.max(1)))
         } else {
             interval
         };
+        (suffix, first_refresh)
+    }
+
+    /// Registers `name` on `host` under the ID of suffix `draw.0`, first
+    /// refreshed after `draw.1`.
+    fn register_drawn(
+        &mut self,
+        now: SimTime,
+        host: HostIx,
+        name: u32,
+        reason: Reason,
+        (suffix, first_refresh): (u64, SimDuration),
+    ) -> IdIx {
+        let prefix = self.hosts[host.0 as usize].prefix;
+        let name = self.plan.catalogue[name as usize];
+        let ix = self.ids.insert(pnrp_id(name, prefix, suffix), host);
         self.react(now, host, |node, env, out| {
             node.register(ix, reason, first_refresh, env, out)
         });

@@ -1,7 +1,7 @@
 //! Real graph nodes over a FIFO network without the simulation: 10 ms per
 //! message, TCP connections that open in 10 ms (or fail after 21 s to an
-//! offline host), and a log of every message, for the
-//! procedure tests.
+//! offline host, and in 20 ms, reset, to a host whose graph does not
+//! listen), and a log of every message, for the procedure tests.
 
 use super::node::{GraphEnv, GraphNode, GraphOutbox, GraphTimer};
 use super::{GraphMsg, GraphParams};
@@ -47,9 +47,10 @@ pub struct Harness {
     pub fired: Vec<(SimTime, HostIx, GraphTimer)>,
     /// Every TCP connection opened: (initiator, responder).
     pub opened: Vec<(HostIx, HostIx)>,
-    /// Whether the application answers `find_member` (with the lowest
-    /// online listening host).
-    pub answer_find: bool,
+    /// What the application's resolve of the group's name returns when
+    /// the graph asks for a node to connect to (`find_member`): the test
+    /// plays PNRP. `None`: the resolve fails.
+    pub resolve_answer: Option<HostIx>,
 }
 
 impl Harness {
@@ -65,7 +66,7 @@ impl Harness {
             log: Vec::new(),
             fired: Vec::new(),
             opened: Vec::new(),
-            answer_find: true,
+            resolve_answer: None,
         }
     }
 
@@ -113,10 +114,12 @@ impl Harness {
         }
         for to in out.opens {
             self.opened.push((host, to));
-            if self.reachable(to) {
-                self.push(now + LATENCY, Ev::Connected { from: host, to });
-            } else {
+            if !self.reachable(to) {
                 self.push(now + CONNECT_FAIL, Ev::Lost { host, peer: to });
+            } else if !self.nodes[to.0 as usize].is_listening() {
+                self.push(now + LATENCY + LATENCY, Ev::Lost { host, peer: to });
+            } else {
+                self.push(now + LATENCY, Ev::Connected { from: host, to });
             }
         }
         for peer in out.closes {
@@ -128,11 +131,8 @@ impl Harness {
                 },
             );
         }
-        if out.find_member && self.answer_find {
-            let found = (0..self.nodes.len()).map(|h| HostIx(h as u32)).find(|&h| {
-                h != host && self.online[h.0 as usize] && self.nodes[h.0 as usize].is_listening()
-            });
-            if let Some(peer) = found {
+        if out.find_member {
+            if let Some(peer) = self.resolve_answer {
                 let mut more = GraphOutbox::default();
                 self.nodes[host.0 as usize].member_found(peer, &mut more);
                 self.carry(host, more);
@@ -148,7 +148,7 @@ impl Harness {
     pub fn open(&mut self, h: u32, create: bool, contact: Option<u32>) {
         self.online[h as usize] = true;
         self.react(HostIx(h), |n, env, out| {
-            n.open(create, contact.map(HostIx), env, out)
+            n.open(create, false, contact.map(HostIx), env, out)
         });
     }
 

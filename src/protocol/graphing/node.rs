@@ -221,10 +221,13 @@ impl GraphNode {
     /// `contact`, connects to it (§3.1.4.9). The database persists across
     /// sessions without its presence, signature and contact records; a
     /// node that has synchronised before listens at once when it has no
-    /// one to connect to (§1.3.2).
+    /// one to connect to (§1.3.2). `persisted` says the application loads
+    /// a database from a session before the simulation's start (the
+    /// NeverConnected flag is then false, §3.1.4.2).
     pub fn open(
         &mut self,
         create: bool,
+        persisted: bool,
         contact: Option<HostIx>,
         env: &mut GraphEnv,
         out: &mut GraphOutbox,
@@ -232,7 +235,7 @@ impl GraphNode {
         self.node_id = env.rng.random();
         self.db
             .retain(|_, r| !matches!(r.kind, Kind::Presence | Kind::Signature | Kind::Contact));
-        self.never_connected = self.db.is_empty();
+        self.never_connected = self.db.is_empty() && !persisted;
         self.synced = false;
         self.links.clear();
         self.autorefresh_at = None;
@@ -247,12 +250,16 @@ impl GraphNode {
                 out,
             );
             self.start_listening(env, out);
-        } else if let Some(c) = contact {
-            self.connect_to(c, out);
-        } else if !self.never_connected {
+        } else if !self.never_connected && contact.is_none() {
             self.start_listening(env, out);
         } else {
-            out.find_member = true;
+            // Not listening yet: **[ours]** the Graph Maintenance Timer runs
+            // anyway (§3.1.6.6 sets it when listening begins), so that a
+            // failed first connection is tried again 30 s on.
+            match contact {
+                Some(c) => self.connect_to(c, out),
+                None => out.find_member = true,
+            }
             self.timer(MAINT, MAINTENANCE_ALONE, out);
         }
     }
@@ -425,13 +432,19 @@ impl GraphNode {
         });
     }
 
-    /// The connection to `peer` failed or was closed.
+    /// The connection to `peer` failed or was closed. Losing a neighbour
+    /// connection means graph maintenance (§3.1.5.2.4, §3.1.7.25). A
+    /// connection attempt that failed — TCP refused or unanswered, no
+    /// answer to CONNECT (§3.1.6.2) — is no neighbour lost: the Graph
+    /// Maintenance Timer tries again (§3.1.6.6), where maintenance at once
+    /// would redial a peer that refuses or is offline in a loop.
     pub fn on_connection_lost(&mut self, peer: HostIx, env: &mut GraphEnv, out: &mut GraphOutbox) {
         let Some(i) = self.links.iter().position(|l| l.peer == peer) else {
             return;
         };
-        self.links.remove(i);
-        self.graph_maintenance(false, env, out);
+        if self.links.remove(i).state == LinkState::Connected {
+            self.graph_maintenance(false, env, out);
+        }
     }
 
     pub fn on_timer(&mut self, t: GraphTimer, env: &mut GraphEnv, out: &mut GraphOutbox) {

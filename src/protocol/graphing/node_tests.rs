@@ -137,7 +137,6 @@ fn partition_detection_repairs_a_partition() {
         ..GraphParams::default()
     };
     let mut h = Harness::new(4, params);
-    h.answer_find = false; // §1.3.2.5: this application finds no nodes
     h.open(0, true, None);
     h.open(2, true, None);
     h.run_until(1);
@@ -223,4 +222,31 @@ fn abstract_order_is_time_then_id() {
         version: 1,
     };
     assert!(a < b, "§3.1.7.31: primary sort by modification time");
+}
+
+/// §3.1.7.25 and §3.1.6.6: a failed connection attempt is no lost
+/// neighbour. A new node whose application keeps answering with a member
+/// that does not listen (its SYN is reset: §3.1.4.8, only a listening node
+/// accepts connections) tries again at each Graph Maintenance Timer — 30 s
+/// while it has no neighbour — and not at once, which would redial that
+/// member in a loop (one attempt per round trip).
+#[test]
+fn a_refused_connection_is_retried_at_graph_maintenance_not_at_once() {
+    let mut h = Harness::new(3, GraphParams::default());
+    h.open(0, true, None);
+    // Node 1 opens but finds no one: it never synchronises, never listens.
+    h.open(1, false, None);
+    h.run_until(1);
+    assert!(!h.nodes[1].is_listening());
+    h.resolve_answer = Some(HostIx(1));
+    h.open(2, false, None);
+    h.run_until(301);
+    let tries = h
+        .opened
+        .iter()
+        .filter(|&&(a, b)| a == HostIx(2) && b == HostIx(1))
+        .count();
+    // At the open, then at each maintenance 30 s apart: 10 or 11 in 300 s.
+    assert!((10..=11).contains(&tries), "{tries} attempts in 300 s");
+    assert!(h.nodes[2].neighbours().is_empty());
 }
