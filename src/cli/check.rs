@@ -163,7 +163,8 @@ pub fn check(args: CheckArgs) -> Result<(), Failure> {
 /// Loads a file and builds its sweep points; the error is one line.
 fn load_target(file: &Path, sets: &[String]) -> Result<Target, String> {
     let s = load_file(file, sets).map_err(|e| e.to_string())?;
-    let base = toml::Table::try_from(&s).map_err(|e| format!("{}: {e}", file.display()))?;
+    let base = crate::scenario::overrides::point_base(&s)
+        .map_err(|e| format!("{}: {e}", file.display()))?;
     let make_point = |coords: &[crate::sweep::Coord]| {
         let sets: Vec<_> = coords
             .iter()

@@ -59,12 +59,13 @@ pub fn run(args: CompareArgs) -> Result<(), Failure> {
         .and_then(|out| crate::outputs::prepare_output_dir(&out, 0).map(|()| out))
         .map_err(|e| Failure::Input(format!("{e:#}")))?;
     let report = ReportPath::from_arg(args.report.as_deref()).map_err(Failure::Input)?;
-    let base = toml::Table::try_from(&s).map_err(|e| Failure::Run(e.into()))?;
+    let base = crate::scenario::overrides::point_base(&s).map_err(|e| Failure::Run(e.into()))?;
     let runs = super::stats::runs_of(&s).map_err(|e| {
         let origin = super::stats::origin_of(&args.scenario.scenario, &args.scenario.sets, &e);
         Failure::Input(format!("{origin}: {e}"))
     })?;
     super::stats::check_all(&runs)?;
+    super::stats::print_warmup_notices(&runs);
     if s.designs.len() < 2 {
         return Err(Failure::Input(format!(
             "{}: a comparison needs at least two [[design]] tables (found {})",

@@ -97,7 +97,7 @@ pub fn run(args: SizeArgs) -> Result<(), Failure> {
     if !crate::scenario::overrides::parameter_paths().contains(&args.axis) {
         return Err(input(format!("--axis: unknown parameter `{}`", args.axis)));
     }
-    let base = toml::Table::try_from(&s).map_err(|e| Failure::Run(e.into()))?;
+    let base = crate::scenario::overrides::point_base(&s).map_err(|e| Failure::Run(e.into()))?;
     // The search steps the axis by whole numbers: a rate or a probability
     // would only be truncated, and a duration written back without a unit.
     let mut at = Some(&base);
@@ -501,7 +501,7 @@ fn write_report(
     use crate::page::size as page;
     let text = std::fs::read_to_string(&args.scenario.scenario)?;
     let prov = Provenance::new(&text, &args.scenario.sets);
-    let base = toml::Table::try_from(s)?;
+    let base = crate::scenario::overrides::point_base(s)?;
     let estimate_at = |v: i64| {
         scenario_with(&base, &[(args.axis.clone(), toml::Value::Integer(v))])
             .ok()

@@ -120,21 +120,9 @@ pub fn check_memory(s: &Scenario, what: &str) -> Result<(), TooBig> {
 /// point or design is refused here too (by `validate`, with its name).
 pub fn runs_of(s: &Scenario) -> Result<Vec<(String, Scenario)>, String> {
     use crate::scenario::overrides::scenario_with;
-    let base = toml::Table::try_from(s).map_err(|e| e.to_string())?;
+    let base = crate::scenario::overrides::point_base(s).map_err(|e| e.to_string())?;
     let mut runs = vec![("this run".to_owned(), s.clone())];
-    if let Some(spec) = &s.sweep {
-        let plan = spec.clone().plan()?;
-        for p in &plan.points {
-            let sets: Vec<_> = p
-                .coords
-                .iter()
-                .map(|c| (c.path.clone(), c.value.clone()))
-                .collect();
-            let point = scenario_with(&base, &sets)
-                .map_err(|e| format!("sweep point {} ({p}): {e}", p.index))?;
-            runs.push((format!("sweep point {} ({p})", p.index), point));
-        }
-    }
+    runs.extend(sweep_points_of(s)?);
     for d in &s.designs {
         let sets: Vec<_> = d.set.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
         let design =
@@ -142,6 +130,30 @@ pub fn runs_of(s: &Scenario) -> Result<Vec<(String, Scenario)>, String> {
         runs.push((format!("design `{}`", d.name), design));
     }
     Ok(runs)
+}
+
+/// The points of `s`'s `[sweep]`, named for messages as [`runs_of`] names
+/// them; none without a `[sweep]`.
+pub fn sweep_points_of(s: &Scenario) -> Result<Vec<(String, Scenario)>, String> {
+    use crate::scenario::overrides::scenario_with;
+    let Some(spec) = &s.sweep else {
+        return Ok(Vec::new());
+    };
+    let base = crate::scenario::overrides::point_base(s).map_err(|e| e.to_string())?;
+    let plan = spec.clone().plan()?;
+    plan.points
+        .iter()
+        .map(|p| {
+            let sets: Vec<_> = p
+                .coords
+                .iter()
+                .map(|c| (c.path.clone(), c.value.clone()))
+                .collect();
+            let point = scenario_with(&base, &sets)
+                .map_err(|e| format!("sweep point {} ({p}): {e}", p.index))?;
+            Ok((format!("sweep point {} ({p})", p.index), point))
+        })
+        .collect()
 }
 
 /// Where a [`runs_of`] error comes from: the last `--set` of the `[sweep]`
@@ -159,6 +171,25 @@ pub fn origin_of(file: &std::path::Path, sets: &[String], error: &str) -> String
     match from_set {
         Some(arg) => format!("--set {arg}"),
         None => file.display().to_string(),
+    }
+}
+
+/// The warm-up notices of `runs` ([`crate::scenario::warmup::notice`]), on
+/// stderr: once when every run that has one has the same, else one per run
+/// with its name (a sweep over `churn.session.mean` settles at each
+/// point's own pace).
+pub fn print_warmup_notices(runs: &[(String, Scenario)]) {
+    let notices: Vec<(&str, String)> = runs
+        .iter()
+        .filter_map(|(what, s)| crate::scenario::warmup::notice(s).map(|n| (what.as_str(), n)))
+        .collect();
+    let all_same = notices.windows(2).all(|w| w[0].1 == w[1].1);
+    for (what, notice) in &notices {
+        if all_same {
+            eprintln!("{notice}");
+            break;
+        }
+        eprintln!("{what}: {notice}");
     }
 }
 

@@ -26,7 +26,7 @@
 
 use super::model::Scenario;
 use super::overrides::{Node, SCHEMA, parse_set, set_path};
-use super::provenance::Provenance;
+use super::provenance::{Origin, Provenance};
 use super::validate::{Problem, validate};
 use std::fmt;
 use std::ops::Range;
@@ -170,7 +170,13 @@ pub fn load_str(text: &str, origin: &str, sets: &[String]) -> Result<Scenario, S
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
     }
-    let first_problem = super::warmup::resolve(&mut scenario, &Provenance::new(text, sets))
+    let given = Provenance::new(text, sets);
+    let defaulted = |path| matches!(given.origin(path), Origin::Default(_));
+    let defaulted = super::warmup::Defaulted {
+        warmup: defaulted("warmup"),
+        duration: defaulted("duration"),
+    };
+    let first_problem = super::warmup::resolve(&mut scenario, defaulted)
         .err()
         .or_else(|| {
             validate(&scenario)

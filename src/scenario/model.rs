@@ -59,6 +59,10 @@ pub struct Scenario {
     /// Graph parameters of `hosts.shared_name_method = "group"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub group: Option<super::group::GroupConfig>,
+    /// Whether `warmup` and `duration` took their defaults, which sweep
+    /// points and designs then compute again ([`super::overrides::point_base`]).
+    #[serde(skip)]
+    pub defaulted: super::warmup::Defaulted,
 }
 
 /// A design variant: the scenario with some parameters overridden.
@@ -95,6 +99,10 @@ impl Default for Scenario {
             designs: Vec::new(),
             events: Vec::new(),
             group: None,
+            defaulted: super::warmup::Defaulted {
+                warmup: true,
+                duration: true,
+            },
         }
     }
 }

@@ -40,8 +40,23 @@ pub fn parse_set(arg: &str) -> Result<(String, toml::Value), String> {
     Ok((path.to_owned(), value))
 }
 
-/// A scenario built from an already loaded one (as a TOML table) with
-/// `overrides` applied, validated like a file: how sweep points and
+/// A loaded scenario as the TOML table that [`scenario_with`] makes sweep
+/// points and `[[design]]` variants from: a `warmup` or `duration` that took
+/// its default is left out, so that each point computes its own
+/// ([`super::warmup::Defaulted`]).
+pub fn point_base(s: &Scenario) -> Result<toml::Table, toml::ser::Error> {
+    let mut table = toml::Table::try_from(s)?;
+    if s.defaulted.warmup {
+        table.remove("warmup");
+    }
+    if s.defaulted.duration {
+        table.remove("duration");
+    }
+    Ok(table)
+}
+
+/// A scenario built from an already loaded one (as a [`point_base`] table)
+/// with `overrides` applied, validated like a file: how sweep points and
 /// `[[design]]` variants are made.
 pub fn scenario_with(
     base: &toml::Table,
@@ -51,9 +66,14 @@ pub fn scenario_with(
     for (path, value) in overrides {
         set_path(&mut table, path, value.clone())?;
     }
-    let s: Scenario = toml::Value::Table(table)
+    let defaulted = super::warmup::Defaulted {
+        warmup: !table.contains_key("warmup"),
+        duration: !table.contains_key("duration"),
+    };
+    let mut s: Scenario = toml::Value::Table(table)
         .try_into()
         .map_err(|e: toml::de::Error| e.message().to_string())?;
+    super::warmup::resolve(&mut s, defaulted).map_err(|p| p.to_string())?;
     validate(&s).map_err(|problems| {
         problems
             .iter()

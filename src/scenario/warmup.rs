@@ -1,7 +1,8 @@
-//! The default warm-up and duration **[ours]**, resolved once when a
-//! scenario is loaded (after its `--set` overrides), so that the rest of the
-//! program reads plain [`Duration`]s; where the value came from (default or
-//! file) stays with [`Provenance`].
+//! The default warm-up and duration **[ours]**, resolved when a scenario is
+//! loaded (after its `--set` overrides) and again for each sweep point and
+//! `[[design]]` variant whose settings move them, so that the rest of the
+//! program reads plain [`Duration`]s; which of the two took their default
+//! stays with the scenario ([`Defaulted`]).
 //!
 //! A steady start ([`Start::Steady`]) installs exact leaf sets and caches
 //! with no stale entries. A static cloud holds that state for ever, and a
@@ -14,7 +15,6 @@
 //! passed (docs/validation.md, "Steady-state start").
 
 use super::model::{Scenario, Start};
-use super::provenance::{Origin, Provenance};
 use super::validate::Problem;
 use crate::engine::SimDuration;
 use crate::engine::units::Duration;
@@ -73,21 +73,32 @@ fn reason(s: &Scenario) -> String {
     )
 }
 
-/// Fills in `warmup` and `duration` where neither the file nor a `--set`
-/// gives them: the [`settled`] warm-up, and that plus [`DEFAULT_MEASURED`].
-/// An explicit `duration` that leaves nothing to measure after a settled
-/// warm-up longer than [`SHORT_WARMUP`] is a problem at `duration`; with
-/// the short default, `validate`'s rule on `warmup` reports it as before.
-pub fn resolve(s: &mut Scenario, given: &Provenance) -> Result<(), Problem> {
-    let explicit = |path| !matches!(given.origin(path), Origin::Default(_));
-    if explicit("warmup") {
-        if !explicit("duration") {
+/// Which of `warmup` and `duration` neither the file, a `--set`, a sweep
+/// axis nor a design gave: a sweep point or design made from the scenario
+/// computes these again from its own settings (a point with sessions of
+/// 8 h warms up for 12 h, not for the file's 3 h).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Defaulted {
+    pub warmup: bool,
+    pub duration: bool,
+}
+
+/// Fills in `warmup` and `duration` where `defaulted` says nothing gave
+/// them: the [`settled`] warm-up, and that plus [`DEFAULT_MEASURED`]; and
+/// records `defaulted` in the scenario. An explicit `duration` that leaves
+/// nothing to measure after a settled warm-up longer than [`SHORT_WARMUP`]
+/// is a problem at `duration`; with the short default, `validate`'s rule on
+/// `warmup` reports it as before.
+pub fn resolve(s: &mut Scenario, defaulted: Defaulted) -> Result<(), Problem> {
+    s.defaulted = defaulted;
+    if !defaulted.warmup {
+        if defaulted.duration {
             s.duration = default_duration(s.warmup);
         }
         return Ok(());
     }
     s.warmup = settled(s);
-    if !explicit("duration") {
+    if defaulted.duration {
         s.duration = default_duration(s.warmup);
     } else if relaxes(s) && s.duration <= s.warmup {
         return Err(Problem {
@@ -147,6 +158,29 @@ mod tests {
         assert_eq!(settled(&s), SHORT_WARMUP);
         s.churn.trace = Some("trace.csv".to_owned());
         assert_eq!(settled(&s), SHORT_WARMUP);
+    }
+
+    /// A sweep point or design that moves the sessions settles at its own
+    /// pace when the file left `warmup` out, and keeps the file's when it
+    /// gave one.
+    #[test]
+    fn a_point_with_other_sessions_computes_its_own_default_warm_up() {
+        use super::super::load::load_str;
+        use super::super::overrides::{point_base, scenario_with};
+        let file = "[churn]\nenabled = true\nsession = { mean = \"2h\" }\n";
+        let longer = [("churn.session.mean".to_owned(), toml::Value::from("8h"))];
+        let s = load_str(file, "t.toml", &[]).unwrap();
+        assert_eq!(s.warmup, Duration::secs(3 * 3600));
+        let point = scenario_with(&point_base(&s).unwrap(), &longer).unwrap();
+        assert_eq!(point.warmup, Duration::secs(12 * 3600));
+        assert_eq!(point.duration, default_duration(point.warmup));
+        assert!(notice(&point).is_none());
+
+        let explicit = load_str(&format!("warmup = \"1h\"\n{file}"), "t.toml", &[]).unwrap();
+        let point = scenario_with(&point_base(&explicit).unwrap(), &longer).unwrap();
+        assert_eq!(point.warmup, Duration::secs(3600));
+        assert_eq!(point.duration, default_duration(point.warmup));
+        assert!(notice(&point).is_some());
     }
 
     /// The report's provenance of `warmup` states the rule's number.
