@@ -7,7 +7,6 @@ use crate::check::target::TargetRuns;
 use crate::check::{Report, ScenarioReport, Target, evaluate, junit, run_targets};
 use crate::outputs::write_atomic;
 use crate::scenario::load::load_file;
-use crate::scenario::overrides::scenario_with;
 use crate::sweep::interrupt_flag;
 use anyhow::{Context, anyhow};
 use clap::Args;
@@ -165,13 +164,8 @@ fn load_target(file: &Path, sets: &[String]) -> Result<Target, String> {
     let s = load_file(file, sets).map_err(|e| e.to_string())?;
     let base = crate::scenario::overrides::point_base(&s)
         .map_err(|e| format!("{}: {e}", file.display()))?;
-    let make_point = |coords: &[crate::sweep::Coord]| {
-        let sets: Vec<_> = coords
-            .iter()
-            .map(|c| (c.path.clone(), c.value.clone()))
-            .collect();
-        scenario_with(&base, &sets)
-    };
+    let make_point =
+        |coords: &[crate::sweep::Coord]| crate::scenario::overrides::scenario_at(&base, coords);
     Target::new(file.to_path_buf(), s, make_point).map_err(|e| format!("{}: {e}", file.display()))
 }
 

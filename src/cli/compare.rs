@@ -142,7 +142,10 @@ pub fn run(args: CompareArgs) -> Result<(), Failure> {
         );
     }
     let trending = super::trend::of_comparison(&cmp);
-    super::trend::warn(&s, &trending);
+    // Designs may warm up for their own sessions: a suggestion sized from
+    // the longest warm-up is long enough for each.
+    let longest = runs.iter().map(|(_, r)| r).max_by_key(|r| r.warmup);
+    super::trend::warn(longest.unwrap_or(&s), &trending);
     if let Some(report) = &report {
         let shown = crate::guard::progress::start("report");
         write_report(&args, &s, &base, &cmp, stop, report, &trending)?;

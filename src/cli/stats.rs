@@ -135,7 +135,6 @@ pub fn runs_of(s: &Scenario) -> Result<Vec<(String, Scenario)>, String> {
 /// The points of `s`'s `[sweep]`, named for messages as [`runs_of`] names
 /// them; none without a `[sweep]`.
 pub fn sweep_points_of(s: &Scenario) -> Result<Vec<(String, Scenario)>, String> {
-    use crate::scenario::overrides::scenario_with;
     let Some(spec) = &s.sweep else {
         return Ok(Vec::new());
     };
@@ -144,12 +143,7 @@ pub fn sweep_points_of(s: &Scenario) -> Result<Vec<(String, Scenario)>, String> 
     plan.points
         .iter()
         .map(|p| {
-            let sets: Vec<_> = p
-                .coords
-                .iter()
-                .map(|c| (c.path.clone(), c.value.clone()))
-                .collect();
-            let point = scenario_with(&base, &sets)
+            let point = crate::scenario::overrides::scenario_at(&base, &p.coords)
                 .map_err(|e| format!("sweep point {} ({p}): {e}", p.index))?;
             Ok((format!("sweep point {} ({p})", p.index), point))
         })

@@ -8,7 +8,7 @@ use crate::page::ReportPath;
 use crate::page::sensitivity::Sensitivity;
 use crate::scenario::Scenario;
 use crate::scenario::load::load_file;
-use crate::scenario::overrides::scenario_with;
+use crate::scenario::overrides::scenario_at;
 use crate::scenario::provenance::Provenance;
 use crate::sweep::shard::Shard;
 use crate::sweep::{SweepConfig, interrupt_flag, run_sweep};
@@ -94,9 +94,8 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
         );
     }
     // A point that cannot be made is reported, located, by the sweep itself.
-    if let Ok(points) = super::stats::sweep_points_of(&s) {
-        super::stats::print_warmup_notices(&points);
-    }
+    let point_runs = super::stats::sweep_points_of(&s).unwrap_or_default();
+    super::stats::print_warmup_notices(&point_runs);
     let limit = args.max_wall.map(WallLimit::start);
     let out_dir = crate::outputs::output_dir(args.out.clone(), &s.name)
         .map_err(|e| Failure::Input(format!("{e:#}")))?;
@@ -160,13 +159,7 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
     let outcome = run_sweep(
         &cfg,
         &s,
-        |coords| {
-            let sets: Vec<_> = coords
-                .iter()
-                .map(|c| (c.path.clone(), c.value.clone()))
-                .collect();
-            scenario_with(&base, &sets)
-        },
+        |coords| scenario_at(&base, coords),
         |scenario, seed| {
             let (result, w) = run_within(scenario, seed, limit.as_ref())?;
             let mut total = work.lock().unwrap_or_else(|e| e.into_inner());
@@ -224,7 +217,14 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
     } else {
         Vec::new()
     };
-    super::trend::warn(&s, &trending);
+    // Points may warm up for their own sessions: a suggested warm-up sized
+    // from the longest one is long enough for every point.
+    let longest = point_runs
+        .iter()
+        .map(|(_, p)| p)
+        .max_by_key(|p| p.warmup)
+        .unwrap_or(&s);
+    super::trend::warn(longest, &trending);
     if let Some(report) = report {
         let shown = crate::guard::progress::start("report");
         write_report(&args, &s, &base, &out_dir, &outcome.files, stop, &report)?;
@@ -313,14 +313,7 @@ fn preflight(
     let points: Vec<Scenario> = plan
         .points
         .iter()
-        .filter_map(|p| {
-            let sets: Vec<_> = p
-                .coords
-                .iter()
-                .map(|c| (c.path.clone(), c.value.clone()))
-                .collect();
-            scenario_with(base, &sets).ok()
-        })
+        .filter_map(|p| scenario_at(base, &p.coords).ok())
         .collect();
     let biggest = points
         .iter()

@@ -8,7 +8,7 @@ use super::{Page, Parameter, cloud, common_method, kbit, parameters};
 use crate::engine::StreamSeed;
 use crate::metrics::catalog::{self, UP, UP_P95};
 use crate::scenario::Scenario;
-use crate::scenario::overrides::scenario_with;
+use crate::scenario::overrides::scenario_at;
 use crate::scenario::provenance::Provenance;
 use crate::sweep::SweepPlan;
 use crate::sweep::exec::{Outcome, execute};
@@ -118,14 +118,7 @@ pub fn headline_at(
     let (a, b) = ends(plan);
     let scenarios = [a, b]
         .iter()
-        .map(|&i| {
-            let sets: Vec<_> = plan.points[i]
-                .coords
-                .iter()
-                .map(|c| (c.path.clone(), c.value.clone()))
-                .collect();
-            scenario_with(table, &sets).map_err(|e| anyhow!("point {i}: {e}"))
-        })
+        .map(|&i| scenario_at(table, &plan.points[i].coords).map_err(|e| anyhow!("point {i}: {e}")))
         .collect::<anyhow::Result<Vec<Scenario>>>()?;
     let column = catalog::per_run_index(UP).expect("upload is a per-run metric");
     let tasks: Vec<(usize, u32)> = (0..2)

@@ -84,6 +84,15 @@ pub fn scenario_with(
     Ok(s)
 }
 
+/// The scenario of a sweep point: [`scenario_with`] the point's settings.
+pub fn scenario_at(base: &toml::Table, coords: &[super::sweep::Coord]) -> Result<Scenario, String> {
+    let sets: Vec<_> = coords
+        .iter()
+        .map(|c| (c.path.clone(), c.value.clone()))
+        .collect();
+    scenario_with(base, &sets)
+}
+
 /// Sets one parameter, addressed by a dotted path (`hosts.count`,
 /// `network.latency.median`), in a parsed scenario table, after checking
 /// that the path exists in the schema. The value's type is not checked here;
