@@ -181,6 +181,32 @@ fn a_churning_steady_start_begins_with_the_long_run_share_online() {
     assert!((online - 2000.0).abs() < 4.0 * se, "{online} online");
 }
 
+/// The settled caches are built on every core, a chunk of hosts at a time
+/// (src/sim/steady_start.rs): the run must be the same on any number of
+/// threads. About 4 700 hosts online, two names each, span two chunks.
+#[test]
+fn a_steady_start_is_the_same_on_one_thread_and_on_three() {
+    let s = scenario(
+        CHURN,
+        &[
+            "hosts.count=7000",
+            "hosts.names_per_host=2",
+            "duration=2min",
+            "warmup=1min",
+            "metrics.min_online=30s",
+        ],
+    );
+    let on = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        let r = pool.install(|| pnrpsim::sim::run(&s, StreamSeed::single(1)).unwrap());
+        format!("{r:?}")
+    };
+    assert_eq!(on(1), on(3));
+}
+
 #[test]
 fn static_lossless_clouds_resolve_and_hold_their_leaf_sets() {
     // 10³, 4·10³, 1.6·10⁴ and 10⁵ registrations, the range of #14's

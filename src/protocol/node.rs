@@ -15,7 +15,7 @@
 //! retransmission (`requests`), and the maintenance timer (split
 //! detection, cache balancing, re-synchronisation).
 
-use super::cache::Cache;
+use super::cache::{Cache, CacheParams};
 use super::id::{HostIx, IdIx, IdTable, U256, closer};
 use super::message::{Body, IdList, Message, Reason};
 use super::requests::{FloodOrigin, Learnt, Pending, Purpose, Requests};
@@ -60,38 +60,52 @@ impl Node {
         }
     }
 
-    /// A host of a cloud that has run for a long time, as a scenario's
-    /// steady start builds it (the builder lives in `crate::sim`; the node
-    /// only accepts the state): its own IDs, each registered and published
-    /// long ago and next refreshed after the duration beside it; the route
-    /// entries it learnt, submitted to its cache as any learnt entry is;
-    /// the hosts it joined through; synchronised. Its maintenance timer
-    /// first fires after `maintenance_in`.
+    /// The cache of a host of a cloud that has run for a long time, as a
+    /// scenario's steady start builds it (the builder lives in `crate::sim`;
+    /// the node only accepts the state): its own IDs `locals`, then the
+    /// route entries it learnt, submitted to the cache as any learnt entry
+    /// is. It draws nothing at random, so the builder may make the caches
+    /// of many hosts at once, on any number of threads.
+    pub fn settled_cache(
+        locals: &[IdIx],
+        entries: &[IdIx],
+        ids: &IdTable,
+        p: &CacheParams,
+    ) -> Cache {
+        let mut cache = Cache::default();
+        for &ix in locals {
+            cache.add_local(ix, ids, p);
+        }
+        for &ix in entries {
+            cache.insert(ix, ids, p);
+        }
+        cache
+    }
+
+    /// A host of a cloud that has run for a long time, holding `cache`
+    /// from [`Node::settled_cache`]: its own IDs (the cache's locals), each
+    /// registered and published long ago and next refreshed after the
+    /// duration beside it; the hosts it joined through; synchronised. Its
+    /// maintenance timer first fires after `maintenance_in`.
     pub fn settled(
         me: HostIx,
         seeds: Vec<HostIx>,
+        cache: Cache,
         locals: &[(IdIx, SimDuration)],
-        entries: &[IdIx],
         maintenance_in: SimDuration,
-        env: &Env,
         out: &mut Outbox,
     ) -> Node {
-        let mut node = Node {
-            me,
-            seeds,
-            synced: true,
-            ..Node::default()
-        };
-        let p = &env.params.cache;
         for &(ix, refresh_in) in locals {
-            node.cache.add_local(ix, env.ids, p);
             out.timers.push((refresh_in, Timer::Refresh { entry: ix }));
         }
-        for &ix in entries {
-            node.cache.insert(ix, env.ids, p);
-        }
         out.timers.push((maintenance_in, Timer::Maintenance));
-        node
+        Node {
+            me,
+            seeds,
+            cache,
+            synced: true,
+            ..Node::default()
+        }
     }
 
     /// Starts loading the state that handling a message will read first.

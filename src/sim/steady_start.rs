@@ -4,8 +4,8 @@
 //! This is a construct of the scenario, not knowledge of any node: it
 //! reads the whole cloud (every live ID) to give each host what the
 //! protocol would have given it by now, and hands the result to
-//! [`Node::settled`]. What it installs, and what it assumes, is the
-//! "Steady-state start" section of docs/model.md:
+//! [`Node::settled_cache`] and [`Node::settled`]. What it installs, and
+//! what it assumes, is the "Steady-state start" section of docs/model.md:
 //!
 //! - churn in its stationary state ([`SteadyChurn`]): the long-run share of
 //!   hosts online, each with its residual session, the others with their
@@ -35,10 +35,17 @@
 
 use super::{Event, Simulation};
 use crate::engine::{Rng, SimDuration, SimTime};
+use crate::protocol::cache::Cache;
 use crate::protocol::id::{HostIx, IdIx, U256, pnrp_id};
-use crate::protocol::node::{Env, Node, Outbox};
+use crate::protocol::node::{Node, Outbox};
 use crate::workload::steady::{Phase, SteadyChurn};
 use rand::Rng as _;
+use rayon::prelude::*;
+
+/// Hosts whose caches are built together, in parallel, before their
+/// random draws: large enough to keep both cores busy, small enough that
+/// the caches waiting for their host hold little memory.
+const SETTLE_CHUNK: usize = 4096;
 
 /// Every live reachable ID, sorted: the ring the builder reads.
 struct Ring {
@@ -229,60 +236,92 @@ impl Simulation<'_> {
         let p = self.params.cache;
         let maintenance = self.params.maintenance_period.0.max(1);
         let refresh = self.params.refresh_interval.0.max(1);
-        let mut entries = Vec::new();
         let mut out = Outbox::default();
-        for (h, phase) in phases.iter().enumerate() {
-            let Phase::Online(session) = *phase else {
-                continue;
-            };
-            let host = HostIx(h as u32);
-            entries.clear();
-            let mine: Vec<U256> = locals[h].iter().map(|&ix| self.ids.id(ix)).collect();
-            for &id in &mine {
-                ring.entries_for(
-                    id,
-                    &mine,
-                    p.leaf_per_side,
-                    p.capacity,
-                    p.span_ratio,
-                    &mut entries,
-                );
-            }
-            let seeds = self.seed_server.seeds_for(host, rng);
-            let own: Vec<(IdIx, SimDuration)> = locals[h]
-                .iter()
-                .map(|&ix| (ix, SimDuration(rng.random_range(1..=refresh))))
+        let online: Vec<(usize, Option<SimDuration>)> = phases
+            .iter()
+            .enumerate()
+            .filter_map(|(h, phase)| match *phase {
+                Phase::Online(session) => Some((h, session)),
+                Phase::Offline(_) => None,
+            })
+            .collect();
+        for chunk in online.chunks(SETTLE_CHUNK) {
+            // The caches draw nothing at random: built on every core, they
+            // are the same for any number of threads, and the draws below
+            // keep their order.
+            let (ids, ring, locals) = (&self.ids, &ring, &locals);
+            let mut caches: Vec<Cache> = chunk
+                .par_iter()
+                .map_init(Vec::new, |entries, &(h, _)| {
+                    entries.clear();
+                    let mine: Vec<U256> = locals[h].iter().map(|&ix| ids.id(ix)).collect();
+                    for &id in &mine {
+                        ring.entries_for(
+                            id,
+                            &mine,
+                            p.leaf_per_side,
+                            p.capacity,
+                            p.span_ratio,
+                            entries,
+                        );
+                    }
+                    Node::settled_cache(&locals[h], entries, ids, &p)
+                })
                 .collect();
-            let maintenance_in = SimDuration(rng.random_range(0..maintenance));
-            out.clear();
-            let env = Env {
-                now: SimTime::ZERO,
-                ids: &self.ids,
-                params: &self.params,
-                rng: &mut *rng,
-            };
-            self.hosts[h].node =
-                Node::settled(host, seeds, &own, &entries, maintenance_in, &env, &mut out);
-            for (after, timer) in out.timers.drain(..) {
-                self.queue.schedule(
-                    SimTime::ZERO + after,
-                    Event::Timer {
-                        host,
-                        epoch: 1,
-                        timer,
-                    },
+            for (&(h, session), cache) in chunk.iter().zip(caches.drain(..)) {
+                self.settle_host(
+                    (h, session),
+                    cache,
+                    &locals[h],
+                    (maintenance, refresh),
+                    rng,
+                    &mut out,
                 );
             }
-            if let Some(left) = session {
-                self.queue
-                    .schedule(SimTime::ZERO + left, Event::Offline { host, epoch: 1 });
-            }
-            self.schedule_resolve(SimTime::ZERO, host, 1);
-            self.schedule_address_change(SimTime::ZERO, host, 1);
-            // Peer groups are not installed settled: their members open
-            // their graphs as at a join, which the warm-up absorbs.
-            self.graph_online(SimTime::ZERO, host);
         }
         Ok(())
+    }
+
+    /// Gives online host `h` its settled node holding `cache`, with its
+    /// timers at random phases (maintenance and refresh periods, in
+    /// simulated time units), and schedules the rest of its life, ending
+    /// after `session` if it ends.
+    fn settle_host(
+        &mut self,
+        (h, session): (usize, Option<SimDuration>),
+        cache: Cache,
+        locals: &[IdIx],
+        (maintenance, refresh): (u64, u64),
+        rng: &mut Rng,
+        out: &mut Outbox,
+    ) {
+        let host = HostIx(h as u32);
+        let seeds = self.seed_server.seeds_for(host, rng);
+        let own: Vec<(IdIx, SimDuration)> = locals
+            .iter()
+            .map(|&ix| (ix, SimDuration(rng.random_range(1..=refresh))))
+            .collect();
+        let maintenance_in = SimDuration(rng.random_range(0..maintenance));
+        out.clear();
+        self.hosts[h].node = Node::settled(host, seeds, cache, &own, maintenance_in, out);
+        for (after, timer) in out.timers.drain(..) {
+            self.queue.schedule(
+                SimTime::ZERO + after,
+                Event::Timer {
+                    host,
+                    epoch: 1,
+                    timer,
+                },
+            );
+        }
+        if let Some(left) = session {
+            self.queue
+                .schedule(SimTime::ZERO + left, Event::Offline { host, epoch: 1 });
+        }
+        self.schedule_resolve(SimTime::ZERO, host, 1);
+        self.schedule_address_change(SimTime::ZERO, host, 1);
+        // Peer groups are not installed settled: their members open
+        // their graphs as at a join, which the warm-up absorbs.
+        self.graph_online(SimTime::ZERO, host);
     }
 }

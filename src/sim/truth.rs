@@ -66,7 +66,9 @@ pub fn leaf_set_accuracy(hosts: &[HostView], ids: &IdTable, p: &CacheParams) -> 
 
 /// Strongly connected components of "host a caches an entry of online host
 /// b", counting only entries that `usable(a, b)` says the network carries
-/// now (a timeline's partition cuts the entries across it).
+/// now (a timeline's partition cuts the entries across it). Entries of
+/// offline hosts are dropped by [`connectivity`](crate::metrics::connectivity::connectivity)
+/// itself, which keeps only edges between the `online` hosts it is given.
 pub fn connectivity(
     hosts: &[HostView],
     ids: &IdTable,
@@ -81,7 +83,6 @@ pub fn connectivity(
             .cache
             .entries()
             .map(|e| ids.owner(e).0)
-            .filter(|&b| hosts[b as usize].online)
             .filter(move |&b| usable(a, b))
     })
 }
