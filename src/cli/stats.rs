@@ -122,7 +122,7 @@ pub fn runs_of(s: &Scenario) -> Result<Vec<(String, Scenario)>, String> {
     use crate::scenario::overrides::scenario_with;
     let base = crate::scenario::overrides::point_base(s).map_err(|e| e.to_string())?;
     let mut runs = vec![("this run".to_owned(), s.clone())];
-    runs.extend(sweep_points_of(s)?);
+    runs.extend(sweep_points_of(s, &base)?);
     for d in &s.designs {
         let sets: Vec<_> = d.set.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
         let design =
@@ -133,17 +133,20 @@ pub fn runs_of(s: &Scenario) -> Result<Vec<(String, Scenario)>, String> {
 }
 
 /// The points of `s`'s `[sweep]`, named for messages as [`runs_of`] names
-/// them; none without a `[sweep]`.
-pub fn sweep_points_of(s: &Scenario) -> Result<Vec<(String, Scenario)>, String> {
+/// them, made from `base` (its [`point_base`](crate::scenario::overrides::point_base));
+/// none without a `[sweep]`.
+pub fn sweep_points_of(
+    s: &Scenario,
+    base: &toml::Table,
+) -> Result<Vec<(String, Scenario)>, String> {
     let Some(spec) = &s.sweep else {
         return Ok(Vec::new());
     };
-    let base = crate::scenario::overrides::point_base(s).map_err(|e| e.to_string())?;
     let plan = spec.clone().plan()?;
     plan.points
         .iter()
         .map(|p| {
-            let point = crate::scenario::overrides::scenario_at(&base, &p.coords)
+            let point = crate::scenario::overrides::scenario_at(base, &p.coords)
                 .map_err(|e| format!("sweep point {} ({p}): {e}", p.index))?;
             Ok((format!("sweep point {} ({p})", p.index), point))
         })

@@ -93,13 +93,13 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
             args.scenario.scenario.display()
         );
     }
+    let base = crate::scenario::overrides::point_base(&s).map_err(|e| Failure::Run(e.into()))?;
     // A point that cannot be made is reported, located, by the sweep itself.
-    let point_runs = super::stats::sweep_points_of(&s).unwrap_or_default();
+    let point_runs = super::stats::sweep_points_of(&s, &base).unwrap_or_default();
     super::stats::print_warmup_notices(&point_runs);
     let limit = args.max_wall.map(WallLimit::start);
     let out_dir = crate::outputs::output_dir(args.out.clone(), &s.name)
         .map_err(|e| Failure::Input(format!("{e:#}")))?;
-    let base = crate::scenario::overrides::point_base(&s).map_err(|e| Failure::Run(e.into()))?;
     let shard = match &args.shard {
         Some(spec) => Some(Shard::parse(spec)),
         None => Shard::from_env(|k| std::env::var(k).ok(), args.shard_count).transpose(),
